@@ -1,0 +1,150 @@
+"""THE data-scope function: which employees and org units may a user see?
+
+Every selector, view, API router, export and admin queryset asks here; nothing else
+decides visibility. Out-of-scope records are answered with 404, never 403, so that ids
+cannot be probed.
+
+Rules (product.md, Users and roles):
+- admin, HR, auditor: the whole company (auditor read-only);
+- service manager (and customer-service manager): the org subtree of their unit;
+- foreman / team lead: their team (the subtree of their unit);
+- dispatcher: their service centre's subtree;
+- everyone else (technician, advisor, warranty clerk, CS agent, parts manager): themselves;
+- a user with no employee record and no company-wide role: nothing.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from .roles import COMPANY_WIDE_ROLES, SELF_ONLY_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may see. `everything` wins; else org-unit path prefixes or one employee."""
+
+    everything: bool = False
+    unit_paths: tuple[str, ...] = ()
+    employee_id: int | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.everything and not self.unit_paths and self.employee_id is None
+
+    def _unit_q(self, path_field: str) -> Q:
+        q = Q(pk__in=[])
+        for path in self.unit_paths:
+            q |= Q(**{f"{path_field}__startswith": path})
+        return q
+
+    def org_units_q(self, prefix: str = "") -> Q:
+        """Filter for org units (or a relation to one, given its lookup prefix)."""
+        if self.everything:
+            return Q()
+        if self.unit_paths:
+            return self._unit_q(f"{prefix}path")
+        return Q(pk__in=[]) if not prefix else Q(**{f"{prefix}pk__in": []})
+
+    def employees_q(self, prefix: str = "") -> Q:
+        """Filter for employees (or a relation to one, given its lookup prefix)."""
+        if self.everything:
+            return Q()
+        if self.unit_paths:
+            return self._unit_q(f"{prefix}org_unit__path")
+        if self.employee_id is not None:
+            return Q(**{f"{prefix}pk": self.employee_id})
+        return Q(**{f"{prefix}pk__in": []})
+
+
+def _subtree_root(employee, role):
+    """The org unit whose subtree this role covers."""
+    unit = employee.org_unit
+    if role == Role.DISPATCHER:
+        # A dispatcher serves the whole service centre, even if filed under a team.
+        while unit is not None and unit.kind not in ("service_center", "region", "company"):
+            unit = unit.parent
+        return unit or employee.org_unit
+    return unit
+
+
+def scope_for(user) -> Scope:
+    """Which employees and org units `user` may see. Cached on the user object."""
+    cached = getattr(user, "_servicescore_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    if user is not None and getattr(user, "is_authenticated", False):
+        user._servicescore_scope = scope
+    return scope
+
+
+def _compute_scope(user) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope()
+    role = user.effective_role
+    if role in COMPANY_WIDE_ROLES:
+        return Scope(everything=True)
+    employee = _employee_of(user)
+    if employee is None:
+        return Scope()
+    if role in SELF_ONLY_ROLES:
+        return Scope(employee_id=employee.pk)
+    if role in (Role.SERVICE_MANAGER, Role.FOREMAN, Role.DISPATCHER):
+        root = _subtree_root(employee, role)
+        return Scope(unit_paths=(root.path,), employee_id=employee.pk)
+    return Scope(employee_id=employee.pk)
+
+
+def _employee_of(user):
+    from servicescore.org.models import Employee
+
+    return (
+        Employee.objects.select_related("org_unit__parent__parent")
+        .filter(user=user, status=Employee.Status.ACTIVE)
+        .first()
+    )
+
+
+def visible_org_units(user) -> QuerySet:
+    from servicescore.org.models import OrgUnit
+
+    return OrgUnit.objects.filter(scope_for(user).org_units_q())
+
+
+def visible_employees(user) -> QuerySet:
+    from servicescore.org.models import Employee
+
+    return Employee.objects.filter(scope_for(user).employees_q())
+
+
+def visible_work_orders(user) -> QuerySet:
+    """Work orders a user may see: those of the service centres in their scope, and those
+    led, advised, dispatched or worked on (labour line) by the people in their scope."""
+    from servicescore.org.models import Employee
+    from servicescore.workorders.models import LabourLine, WorkOrder
+
+    scope = scope_for(user)
+    if scope.everything:
+        return WorkOrder.objects.all()
+    if scope.is_empty:
+        return WorkOrder.objects.none()
+    if scope.employee_id is not None and not scope.unit_paths:
+        people = [scope.employee_id]
+    else:
+        people = Employee.objects.filter(scope.employees_q()).values("pk")
+    q = (
+        Q(technician_id__in=people)
+        | Q(advisor_id__in=people)
+        | Q(dispatcher_id__in=people)
+        | Q(pk__in=LabourLine.objects.filter(technician_id__in=people).values("work_order_id"))
+    )
+    for path in scope.unit_paths:
+        q |= Q(service_center__path__startswith=path)
+    return WorkOrder.objects.filter(q)
+
+
+def can_see_full_phone(user) -> bool:
+    from .roles import PHONE_VISIBLE_ROLES
+
+    return user.is_authenticated and user.effective_role in PHONE_VISIBLE_ROLES

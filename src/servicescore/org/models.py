@@ -1,0 +1,215 @@
+"""Service network (org tree), employees and their archive."""
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from servicescore.core.models import TimeStampedModel
+
+CODE_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
+    _("Use letters, digits, '_', '.' or '-' only, starting with a letter or digit."),
+)
+CERT_EXPIRY_WARNING_DAYS = 30
+
+
+class OrgUnit(TimeStampedModel):
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        REGION = "region", _("Region")
+        SERVICE_CENTER = "service_center", _("Service centre")
+        TEAM = "team", _("Team")
+
+    # A child's kind must rank below its parent's.
+    KIND_RANK = {"company": 0, "region": 1, "service_center": 2, "team": 3}
+
+    code = models.CharField(_("code"), max_length=64, unique=True, validators=[CODE_VALIDATOR])
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    # Materialised path of ids, "/1/4/17/", so a subtree is one indexed prefix match.
+    path = models.CharField(_("path"), max_length=500, db_index=True, editable=False, default="")
+
+    class Meta:
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        ordering = ["path"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Position(models.TextChoices):
+    TECHNICIAN = "technician", _("Technician")
+    SERVICE_ADVISOR = "service_advisor", _("Service advisor")
+    WARRANTY_CLERK = "warranty_clerk", _("Warranty clerk")
+    CS_AGENT = "cs_agent", _("Customer-service agent")
+    CS_MANAGER = "cs_manager", _("Customer-service manager")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    PARTS_MANAGER = "parts_manager", _("Parts manager")
+    FOREMAN = "foreman", _("Foreman / team lead")
+    SERVICE_MANAGER = "service_manager", _("Service manager")
+    HR = "hr", _("HR")
+
+
+class Employee(TimeStampedModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        LEFT = "left", _("Left")
+
+    employee_no = models.CharField(_("employee no."), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    position = models.CharField(_("position"), max_length=32, choices=Position.choices)
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="employees"
+    )
+    manager = models.ForeignKey(
+        "self", verbose_name=_("manager"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="reports",
+    )
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user account"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="employee",
+    )
+
+    class Meta:
+        verbose_name = _("employee")
+        verbose_name_plural = _("employees")
+        ordering = ["employee_no"]
+
+    def __str__(self):
+        return f"{self.name} ({self.employee_no})"
+
+
+class Certificate(TimeStampedModel):
+    employee = models.ForeignKey(
+        Employee, verbose_name=_("employee"), on_delete=models.CASCADE, related_name="certificates"
+    )
+    cert_type = models.CharField(_("certificate type"), max_length=100)
+    number = models.CharField(_("certificate no."), max_length=100, blank=True)
+    issuer = models.CharField(_("issuer"), max_length=200, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    scan = models.FileField(_("scanned file"), upload_to="certificates/%Y/", blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["valid_until"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="certificate_valid_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.cert_type} {self.number}".strip()
+
+    def expiry_state(self, today: datetime.date | None = None) -> str:
+        """'expired', 'expiring' (within 30 days) or 'valid'."""
+        if self.valid_until is None:
+            return "valid"
+        today = today or timezone.localdate()
+        if self.valid_until < today:
+            return "expired"
+        if self.valid_until <= today + datetime.timedelta(days=CERT_EXPIRY_WARNING_DAYS):
+            return "expiring"
+        return "valid"
+
+
+class TrainingRecord(TimeStampedModel):
+    employee = models.ForeignKey(
+        Employee, verbose_name=_("employee"), on_delete=models.CASCADE, related_name="trainings"
+    )
+    course = models.CharField(_("course"), max_length=200)
+    date = models.DateField(_("date"))
+    hours = models.DecimalField(
+        _("hours"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    score = models.DecimalField(
+        _("score"), max_digits=5, decimal_places=1, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"{self.course} {self.date}"
+
+
+class RewardPenalty(TimeStampedModel):
+    class Kind(models.TextChoices):
+        REWARD = "reward", _("Reward")
+        PENALTY = "penalty", _("Penalty")
+
+    employee = models.ForeignKey(
+        Employee, verbose_name=_("employee"), on_delete=models.CASCADE,
+        related_name="rewards_penalties",
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    points = models.DecimalField(_("points"), max_digits=6, decimal_places=1)
+    reason = models.CharField(_("reason"), max_length=500)
+    evidence = models.FileField(_("evidence"), upload_to="evidence/%Y/", blank=True)
+
+    class Meta:
+        verbose_name = _("reward or penalty")
+        verbose_name_plural = _("rewards and penalties")
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.points} {self.date}"
+
+
+class Skill(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class EmployeeSkill(models.Model):
+    employee = models.ForeignKey(
+        Employee, verbose_name=_("employee"), on_delete=models.CASCADE, related_name="skills"
+    )
+    skill = models.ForeignKey(Skill, verbose_name=_("skill"), on_delete=models.PROTECT)
+    level = models.PositiveSmallIntegerField(
+        _("level"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+
+    class Meta:
+        verbose_name = _("employee skill")
+        verbose_name_plural = _("employee skills")
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "skill"], name="one_level_per_skill"),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5), name="skill_level_1_to_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.skill} L{self.level}"

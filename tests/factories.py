@@ -1,0 +1,80 @@
+"""factory-boy factories shared by the whole suite."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from servicescore.core.models import User
+from servicescore.customers.models import Asset, Customer
+from servicescore.org.models import Employee, OrgUnit
+from servicescore.org.services import rebuild_paths
+from servicescore.workorders.models import WorkOrder
+
+
+class OrgUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrgUnit
+
+    code = factory.Sequence(lambda n: f"U{n:03d}")
+    name = factory.Sequence(lambda n: f"Unit {n}")
+    kind = OrgUnit.Kind.COMPANY
+
+    @factory.post_generation
+    def paths(obj, create, extracted, **kwargs):
+        if create:
+            rebuild_paths()
+            obj.refresh_from_db(fields=["path"])
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pass-1234")
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class EmployeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employee
+
+    employee_no = factory.Sequence(lambda n: f"E{n:04d}")
+    name = factory.Sequence(lambda n: f"员工{n}")
+    position = "technician"
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    external_id = factory.Sequence(lambda n: f"C{n:05d}")
+    name = factory.Sequence(lambda n: f"客户{n}")
+    phone = "13812341234"
+
+
+class AssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Asset
+
+    external_id = factory.Sequence(lambda n: f"LVIN{n:013d}")
+    model = "Model Y"
+    is_nev = True
+
+
+class WorkOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkOrder
+
+    external_id = factory.Sequence(lambda n: f"WO{n:06d}")
+    type = "repair"
+    priority = "normal"
+    created_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=2))
+    difficulty = Decimal("1.0")
