@@ -6,6 +6,7 @@
         └── SC2 (service centre) ── SC2-T1 (team)
 """
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +16,25 @@ from servicescore.core.roles import ROLE_OF_POSITION, Role
 from .factories import EmployeeFactory, OrgUnitFactory, UserFactory
 
 PASSWORD = "pass-1234"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Give each test process its own PostgreSQL test database, so that two suites run at
+    once on one server (a developer's and CI's, or several helpers') cannot collide."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("postgresql"):
+        db.setdefault("TEST", {})
+        db["TEST"]["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
 
 
 @pytest.fixture

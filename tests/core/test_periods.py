@@ -1,0 +1,27 @@
+import datetime
+
+import pytest
+
+from servicescore.core.periods import month_of, parse_period
+
+UTC = datetime.UTC
+
+
+def test_month_is_cut_at_local_midnight():
+    october = parse_period("2026-10")
+    assert october.contains(datetime.datetime(2026, 10, 31, 15, 30, tzinfo=UTC))  # 23:30 local
+    assert not october.contains(datetime.datetime(2026, 10, 31, 16, 30, tzinfo=UTC))  # 00:30 Nov
+    assert month_of(datetime.datetime(2026, 10, 31, 16, 30, tzinfo=UTC)) == "2026-11"
+    assert october.start == datetime.datetime(2026, 9, 30, 16, 0, tzinfo=UTC)
+
+
+def test_quarter_spans_three_months():
+    q4 = parse_period("2026-Q4")
+    assert q4.months == ["2026-10", "2026-11", "2026-12"]
+    assert q4.end == datetime.datetime(2026, 12, 31, 16, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026-00", "2026-Q5", "26-10", "2026/10", ""])
+def test_bad_period_strings_are_refused_with_the_expected_forms(bad):
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        parse_period(bad)
