@@ -7,6 +7,8 @@
 """
 
 import os
+import tempfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -27,14 +29,17 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """Give each test process its own PostgreSQL test database, so that two suites run at
-    once on one server (a developer's and CI's, or several helpers') cannot collide."""
+    """Give each test process its own test database, so that two suites run at once (a
+    developer's and CI's) cannot collide. SQLite tests use a file, not shared-cache memory,
+    so that concurrent transactions lock and wait as they do in production."""
     from django.conf import settings
 
     db = settings.DATABASES["default"]
+    db.setdefault("TEST", {})
     if db["ENGINE"].endswith("postgresql"):
-        db.setdefault("TEST", {})
         db["TEST"]["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
+    elif db["ENGINE"].endswith("sqlite3"):
+        db["TEST"]["NAME"] = str(Path(tempfile.gettempdir()) / f"servicescore-test-{os.getpid()}.sqlite3")
 
 
 @pytest.fixture
