@@ -20,10 +20,10 @@ def order(network):
 
 
 def walk_to(order, state, network):
-    user = network.tech.user
+    user, tech, dispatcher = network.tech.user, network.tech, network.dispatcher.user
     at = order.created_at
     steps = [
-        ("dispatched", lambda o, t: services.dispatch(o, technician=network.tech, by=network.dispatcher.user, at=t)),
+        ("dispatched", lambda o, t: services.dispatch(o, technician=tech, by=dispatcher, at=t)),
         ("accepted", lambda o, t: services.accept(o, by=user, at=t)),
         ("in_progress", lambda o, t: services.start(o, by=user, at=t, latitude=31.2, longitude=121.5)),
         ("completed", lambda o, t: services.complete(o, resolution="fixed", by=user, at=t)),

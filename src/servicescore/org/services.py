@@ -66,3 +66,27 @@ def rebuild_paths() -> int:
             changed.append(unit)
     OrgUnit.objects.bulk_update(changed, ["path"], batch_size=1000)
     return len(changed)
+
+
+@transaction.atomic
+def create_user_account(employee, *, username: str | None = None, password: str | None = None):
+    """Give an employee a log-in whose role follows their position; returns the user.
+
+    Without a password the account gets an unusable one (set it through a reset link or
+    the admin). An employee who already has an account keeps it.
+    """
+    from servicescore.core.models import User
+    from servicescore.core.roles import ROLE_OF_POSITION
+
+    if employee.user_id:
+        return employee.user
+    username = username or employee.employee_no.lower()
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("The user name %(name)s is taken.") % {"name": username}})
+    user = User(username=username, first_name=employee.name, email=employee.email,
+                role=ROLE_OF_POSITION[employee.position])
+    user.set_password(password) if password else user.set_unusable_password()
+    user.save()
+    employee.user = user
+    employee.save(update_fields=["user", "modified"])
+    return user

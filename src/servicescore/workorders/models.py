@@ -258,6 +258,9 @@ class EventPhoto(models.Model):
         verbose_name = _("event photo")
         verbose_name_plural = _("event photos")
 
+    def __str__(self):
+        return self.image.name
+
 
 class LabourLine(models.Model):
     work_order = models.ForeignKey(
