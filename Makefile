@@ -23,8 +23,8 @@ $(BIN)/python:
 
 # Reinstall only when the project or the lock file changes.
 $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install -qq --upgrade pip
+	$(BIN)/pip install -qq -c requirements.lock -e '.[dev]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
