@@ -1,0 +1,20 @@
+"""The KINDs of import-formats.md, in the order a full load should run them."""
+
+from .facts import MetricFacts
+from .org import Employees, OrgUnits
+from .voice import Complaints, FollowUps, SurveyResponses
+from .workorders import LabourLines, WorkOrders
+
+KINDS = {
+    kind.name: kind
+    for kind in (
+        OrgUnits,
+        Employees,
+        WorkOrders,
+        LabourLines,
+        SurveyResponses,
+        FollowUps,
+        Complaints,
+        MetricFacts,
+    )
+}

@@ -1,0 +1,228 @@
+"""What every KIND shares: columns, rows, the lookup context and the bulk upsert."""
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Model, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from servicescore.core.scope import Scope, scope_for
+
+from .. import cells
+
+# Rows per SQL statement when looking records up by key (SQLite allows 32,766 variables).
+LOOKUP_BATCH = 5_000
+WRITE_BATCH = 2_000
+
+
+@dataclass
+class Column:
+    name: str
+    parse: Callable[[str], Any] = cells.text
+    required: bool = False
+    numeric: bool = False
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict = field(default_factory=dict)
+    bad: bool = False
+    failed: set = field(default_factory=set)
+
+    def get(self, name, default=None):
+        return self.values.get(name, default)
+
+
+def batched(items: list, size: int = LOOKUP_BATCH) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Context:
+    """Lookups shared by the rows of one run, limited to what the importing user may see."""
+
+    def __init__(self, user=None, source_label: str = ""):
+        self.user = user
+        self.scope: Scope = Scope(everything=True) if user is None else scope_for(user)
+        self.source_label = source_label
+        self.now = timezone.now()
+        self.error: Callable[[int, str, str], None] = lambda row, column, message: None
+        self._employees: dict[str, int] | None = None
+        self._units: dict[str, tuple[int, str, str]] | None = None
+
+    # -- people and org units: small enough to hold whole ---------------------------------
+
+    def employees(self) -> dict[str, int]:
+        """employee_no → id for every employee the user may see."""
+        if self._employees is None:
+            from servicescore.org.models import Employee
+
+            self._employees = dict(
+                Employee.objects.filter(self.scope.employees_q()).values_list("employee_no", "pk")
+            )
+        return self._employees
+
+    def units(self) -> dict[str, tuple[int, str, str]]:
+        """org unit code → (id, kind, path) for every unit the user may see."""
+        if self._units is None:
+            from servicescore.org.models import OrgUnit
+
+            self._units = {
+                code: (pk, kind, path)
+                for code, pk, kind, path in OrgUnit.objects.filter(self.scope.org_units_q()).values_list(
+                    "code", "pk", "kind", "path"
+                )
+            }
+        return self._units
+
+    def forget(self):
+        self._employees = None
+        self._units = None
+
+    def employee_id(self, row: Row, column: str) -> int | None:
+        """The id of the employee named in `column`, or None (with an error if unknown)."""
+        number = row.get(column)
+        if number is None:
+            return None
+        pk = self.employees().get(number)
+        if pk is None:
+            self.error(row.number, column, _("unknown employee_no %(no)s") % {"no": number})
+            row.bad = True
+        return pk
+
+    def unit(self, row: Row, column: str) -> tuple[int, str, str] | None:
+        code = row.get(column)
+        if code is None:
+            return None
+        unit = self.units().get(code)
+        if unit is None:
+            self.error(row.number, column, _("unknown org unit code %(code)s") % {"code": code})
+            row.bad = True
+        return unit
+
+    # -- work orders: looked up per chunk -------------------------------------------------
+
+    def work_order_ids(self, external_ids: Iterable[str]) -> dict[str, int]:
+        """external_id → id of the stored work orders among `external_ids` the user may see."""
+        from servicescore.core.scope import visible_work_orders
+        from servicescore.workorders.models import WorkOrder
+
+        base = WorkOrder.objects.all() if self.user is None else visible_work_orders(self.user)
+        found: dict[str, int] = {}
+        for batch in batched(sorted(set(external_ids))):
+            found.update(base.filter(external_id__in=batch).values_list("external_id", "pk"))
+        return found
+
+
+def same(stored, wanted) -> bool:
+    """Equal as the database holds them (aware datetimes, Decimal scale, '' for text)."""
+    if isinstance(stored, datetime.datetime) and isinstance(wanted, datetime.datetime):
+        return stored == wanted
+    if isinstance(stored, Decimal) or isinstance(wanted, Decimal):
+        if stored is None or wanted is None:
+            return stored is wanted
+        return Decimal(stored) == Decimal(wanted)
+    return stored == wanted
+
+
+class Kind:
+    """One exchange format. Subclasses list the columns and implement check/write/export."""
+
+    name = ""
+    columns: list[Column] = []
+    key_column = "external_id"
+    key_label = "external_id"
+    # Rows per chunk; 0 for "the whole file at once" (small master-data files that refer
+    # to themselves, such as org units and employees).
+    chunk_size = 5_000
+
+    def __init__(self):
+        self.column_order = {c.name: i for i, c in enumerate(self.columns)}
+        self._columns = {c.name: c for c in self.columns}
+
+    @property
+    def header(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def numeric_columns(self) -> set[str]:
+        return {c.name for c in self.columns if c.numeric}
+
+    def column(self, name: str) -> Column:
+        return self._columns[name]
+
+    def row_key(self, row: Row):
+        return row.get(self.key_column)
+
+    def key_text(self, key) -> str:
+        return str(key)
+
+    def prepare(self, context: Context) -> None:
+        """Called once before the first chunk."""
+
+    def check(self, rows: list[Row], context: Context) -> None:
+        """Resolve references and check rules across columns; mark bad rows."""
+        raise NotImplementedError
+
+    def write(self, rows: list[Row], context: Context) -> tuple[int, int, int]:
+        """Write one chunk of good rows; returns (created, updated, unchanged)."""
+        raise NotImplementedError
+
+    def finish(self, context: Context) -> int:
+        """Settle forward references after the last chunk; returns the number of rows
+        counted unchanged that turned out to be updated."""
+        return 0
+
+    def export(self, org_unit=None) -> Iterator[list[str]]:
+        """The stored records as rows of text, in the columns of the format."""
+        raise NotImplementedError
+
+
+def upsert(
+    model: type[Model],
+    key_field: str,
+    wanted: dict,
+    fields: list[str],
+    *,
+    existing_filter: Q | None = None,
+    now=None,
+) -> tuple[list[Model], list[Model], int, dict]:
+    """Create, update or leave the records of `wanted` ({key: {field: value}}).
+
+    Returns (created objects, updated objects, unchanged count, {key: pk}). One query to
+    read per batch of keys and bulk statements to write; `fields` are attnames.
+    """
+    now = now or timezone.now()
+    stored: dict = {}
+    keys = list(wanted)
+    base = model.objects.all() if existing_filter is None else model.objects.filter(existing_filter)
+    for batch in batched(keys):
+        for values in base.filter(**{f"{key_field}__in": batch}).values("pk", key_field, *fields):
+            stored[values[key_field]] = values
+    to_create, to_update, unchanged = [], [], 0
+    for key, values in wanted.items():
+        old = stored.get(key)
+        if old is None:
+            to_create.append(model(**{key_field: key}, **values))
+        elif all(same(old[f], values[f]) for f in fields):
+            unchanged += 1
+        else:
+            obj = model(pk=old["pk"], **{key_field: key}, **values)
+            to_update.append(obj)
+    if to_create:
+        model.objects.bulk_create(to_create, batch_size=WRITE_BATCH)
+    if to_update:
+        update_fields = list(fields)
+        if any(f.name == "modified" for f in model._meta.concrete_fields):
+            for obj in to_update:
+                obj.modified = now
+            update_fields.append("modified")
+        model.objects.bulk_update(to_update, update_fields, batch_size=WRITE_BATCH)
+    pks = {key: values["pk"] for key, values in stored.items()}
+    pks.update({getattr(obj, key_field): obj.pk for obj in to_create})
+    return to_create, to_update, unchanged, pks

@@ -1,0 +1,279 @@
+"""org_units and employees: the master data everything else refers to."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from servicescore.org.models import CODE_VALIDATOR, Employee, OrgUnit, Position
+from servicescore.org.services import check_parent, rebuild_paths
+
+from .. import cells
+from .base import Column, Context, Kind, Row, upsert
+
+
+def _code(value: str) -> str:
+    try:
+        CODE_VALIDATOR(value)
+    except ValidationError:
+        raise cells.CellError(
+            _("%(value)s is not a valid code: use letters, digits, '_', '.' or '-'") % {"value": value}
+        ) from None
+    return cells.text(value, 64)
+
+
+def _subtree_q(prefix: str, org_unit):
+    from django.db.models import Q
+
+    return Q() if org_unit is None else Q(**{f"{prefix}path__startswith": org_unit.path})
+
+
+class OrgUnits(Kind):
+    name = "org_units"
+    key_column = key_label = "code"
+    chunk_size = 0
+    columns = [
+        Column("code", _code, required=True),
+        Column("name", lambda v: cells.text(v, 200), required=True),
+        Column("kind", lambda v: cells.choice(v, OrgUnit.Kind.choices), required=True),
+        Column("parent_code", _code),
+    ]
+
+    def check(self, rows: list[Row], context: Context) -> None:
+        from servicescore.org.models import OrgUnit as Unit
+
+        visible = context.units()
+        stored = {
+            code: (pk, kind, parent)
+            for code, pk, kind, parent in Unit.objects.values_list("code", "pk", "kind", "parent__code")
+        }
+        in_file = {row.get("code"): row for row in rows if row.get("code")}
+        kind_of = {code: kind for code, (_pk, kind, _parent) in stored.items()}
+        parent_of = {code: parent for code, (_pk, _kind, parent) in stored.items()}
+        for code, row in in_file.items():
+            if row.get("kind"):
+                kind_of[code] = row.get("kind")
+            parent_of[code] = row.get("parent_code")
+        for row in rows:
+            code, parent = row.get("code"), row.get("parent_code")
+            if code is None:
+                continue
+            if code in stored and code not in visible:
+                context.error(
+                    row.number,
+                    "code",
+                    _("org unit %(code)s is outside your part of the organisation") % {"code": code},
+                )
+                row.bad = True
+                continue
+            if parent is not None:
+                if parent == code:
+                    context.error(row.number, "parent_code", _("a unit cannot be its own parent"))
+                    row.bad = True
+                    continue
+                if parent not in in_file and parent not in visible:
+                    context.error(
+                        row.number, "parent_code", _("unknown org unit code %(code)s") % {"code": parent}
+                    )
+                    row.bad = True
+                    continue
+            elif not context.scope.everything:
+                context.error(
+                    row.number,
+                    "parent_code",
+                    _("give the parent unit: you may add units only inside your part of the organisation"),
+                )
+                row.bad = True
+                continue
+            if row.get("kind"):
+                problem = check_parent(row.get("kind"), kind_of.get(parent) if parent else None)
+                if problem:
+                    context.error(row.number, "parent_code" if parent else "kind", problem)
+                    row.bad = True
+                    continue
+            # Walk up the merged tree to catch a loop the file would create.
+            seen, step = {code}, parent
+            while step is not None:
+                if step in seen:
+                    context.error(
+                        row.number,
+                        "parent_code",
+                        _("the parent chain loops back to %(code)s") % {"code": step},
+                    )
+                    row.bad = True
+                    break
+                seen.add(step)
+                step = parent_of.get(step)
+        # A unit whose kind changes must still rank above its stored children.
+        for row in rows:
+            code, kind = row.get("code"), row.get("kind")
+            if row.bad or code not in stored or kind == stored[code][1]:
+                continue
+            for child, child_parent in parent_of.items():
+                if child_parent == code and child not in in_file:
+                    problem = check_parent(kind_of[child], kind)
+                    if problem:
+                        context.error(
+                            row.number,
+                            "kind",
+                            _("its unit %(child)s would break the tree: %(problem)s")
+                            % {"child": child, "problem": problem},
+                        )
+                        row.bad = True
+                        break
+
+    def write(self, rows: list[Row], context: Context) -> tuple[int, int, int]:
+        # First the units themselves (parents left as stored), then the parent links,
+        # which may point anywhere in the file.
+        stored_parents = dict(OrgUnit.objects.values_list("code", "parent_id"))
+        wanted = {}
+        for row in rows:
+            code = row.get("code")
+            wanted[code] = {
+                "name": row.get("name"),
+                "kind": row.get("kind"),
+                "parent_id": stored_parents.get(code),
+            }
+        created, updated, unchanged, pks = upsert(
+            OrgUnit, "code", wanted, ["name", "kind", "parent_id"], now=context.now
+        )
+        all_pks = dict(OrgUnit.objects.values_list("code", "pk"))
+        changed_codes = {u.code for u in created} | {u.code for u in updated}
+        relink = []
+        for row in rows:
+            code, parent = row.get("code"), row.get("parent_code")
+            parent_id = all_pks[parent] if parent else None
+            if parent_id != stored_parents.get(code):
+                relink.append(OrgUnit(pk=all_pks[code], parent_id=parent_id, modified=context.now))
+                if code not in changed_codes:
+                    unchanged -= 1
+                    changed_codes.add(code)
+                    updated.append(None)
+        OrgUnit.objects.bulk_update(relink, ["parent_id", "modified"], batch_size=1000)
+        rebuild_paths()
+        context.forget()
+        return len(created), len(updated), unchanged
+
+    def export(self, org_unit=None):
+        units = OrgUnit.objects.filter(_subtree_q("", org_unit)).select_related("parent").order_by("path")
+        for unit in units.iterator(chunk_size=2000):
+            yield [unit.code, unit.name, unit.kind, unit.parent.code if unit.parent_id else ""]
+
+
+def _email(value: str) -> str:
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise cells.CellError(_("not an e-mail address: %(value)s") % {"value": value}) from None
+    return value
+
+
+class Employees(Kind):
+    name = "employees"
+    key_column = key_label = "employee_no"
+    chunk_size = 0
+    columns = [
+        Column("employee_no", lambda v: cells.text(v, 64), required=True),
+        Column("name", lambda v: cells.text(v, 100), required=True),
+        Column("position", lambda v: cells.choice(v, Position.choices), required=True),
+        Column("org_unit", required=True),
+        Column("manager_employee_no"),
+        Column("hire_date", cells.date),
+        Column("phone", lambda v: cells.text(v, 32)),
+        Column("email", _email),
+        Column("status", lambda v: cells.choice(v, Employee.Status.choices)),
+    ]
+    FIELDS = ["name", "position", "org_unit_id", "hire_date", "phone", "email", "status"]
+
+    def check(self, rows: list[Row], context: Context) -> None:
+        in_file = {row.get("employee_no") for row in rows}
+        stored = dict(Employee.objects.values_list("employee_no", "org_unit__path"))
+        visible = context.employees()
+        for row in rows:
+            number = row.get("employee_no")
+            if number in stored and number not in visible:
+                context.error(
+                    row.number,
+                    "employee_no",
+                    _("employee %(no)s is outside your part of the organisation") % {"no": number},
+                )
+                row.bad = True
+            row.unit = context.unit(row, "org_unit")
+            manager = row.get("manager_employee_no")
+            if manager is not None:
+                if manager == number:
+                    context.error(
+                        row.number, "manager_employee_no", _("an employee cannot be their own manager")
+                    )
+                    row.bad = True
+                elif manager not in in_file and manager not in visible:
+                    context.error(
+                        row.number, "manager_employee_no", _("unknown employee_no %(no)s") % {"no": manager}
+                    )
+                    row.bad = True
+
+    def write(self, rows: list[Row], context: Context) -> tuple[int, int, int]:
+        wanted = {}
+        for row in rows:
+            wanted[row.get("employee_no")] = {
+                "name": row.get("name"),
+                "position": row.get("position"),
+                "org_unit_id": row.unit[0],
+                "hire_date": row.get("hire_date"),
+                "phone": row.get("phone", ""),
+                "email": row.get("email", ""),
+                "status": row.get("status", Employee.Status.ACTIVE),
+            }
+        created, updated, unchanged, pks = upsert(
+            Employee, "employee_no", wanted, self.FIELDS, now=context.now
+        )
+        # Manager links may point anywhere in the file, so they are set once all exist.
+        all_pks = dict(Employee.objects.values_list("employee_no", "pk"))
+        stored_managers = dict(
+            Employee.objects.filter(employee_no__in=list(wanted)).values_list("employee_no", "manager_id")
+        )
+        created_nos = {e.employee_no for e in created}
+        changed = created_nos | {e.employee_no for e in updated}
+        relink = []
+        for row in rows:
+            number, manager = row.get("employee_no"), row.get("manager_employee_no")
+            manager_id = all_pks[manager] if manager else None
+            if manager_id != stored_managers.get(number):
+                relink.append(Employee(pk=all_pks[number], manager_id=manager_id, modified=context.now))
+                if number not in changed:
+                    unchanged -= 1
+                    changed.add(number)
+                    updated.append(None)
+        Employee.objects.bulk_update(relink, ["manager_id", "modified"], batch_size=1000)
+        self._sync_roles([e.employee_no for e in updated if e is not None])
+        context.forget()
+        return len(created), len(updated), unchanged
+
+    @staticmethod
+    def _sync_roles(employee_nos: list[str]) -> None:
+        """A changed position changes the role of the employee's log-in."""
+        from servicescore.core.models import User
+        from servicescore.core.roles import ROLE_OF_POSITION
+
+        for position, role in ROLE_OF_POSITION.items():
+            User.objects.filter(employee__employee_no__in=employee_nos, employee__position=position).exclude(
+                role=role
+            ).exclude(role__in=["admin", "auditor", "integration"]).update(role=role)
+
+    def export(self, org_unit=None):
+        employees = (
+            Employee.objects.filter(_subtree_q("org_unit__", org_unit))
+            .select_related("org_unit", "manager")
+            .order_by("employee_no")
+        )
+        for e in employees.iterator(chunk_size=2000):
+            yield [
+                e.employee_no,
+                e.name,
+                e.position,
+                e.org_unit.code,
+                e.manager.employee_no if e.manager_id else "",
+                e.hire_date.isoformat() if e.hire_date else "",
+                e.phone,
+                e.email,
+                e.status,
+            ]

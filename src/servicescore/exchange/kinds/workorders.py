@@ -1,0 +1,582 @@
+"""work_orders and labour_lines."""
+
+import re
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from servicescore.customers.models import Asset, Customer
+from servicescore.org.models import OrgUnit
+from servicescore.workorders.models import (
+    Channel,
+    LabourLine,
+    Priority,
+    Resolution,
+    State,
+    WorkOrder,
+    WorkOrderEvent,
+    WorkOrderType,
+)
+from servicescore.workorders.services import (
+    lifecycle_errors,
+    sla_deadlines,
+    sla_policy_map,
+    state_from_timestamps,
+)
+
+from .. import cells
+from ..cells import format_decimal, format_timestamp
+from .base import WRITE_BATCH, Column, Context, Kind, Row, batched, same, upsert
+
+TIMESTAMPS = [
+    "created_at",
+    "first_response_at",
+    "dispatched_at",
+    "accepted_at",
+    "started_at",
+    "completed_at",
+    "closed_at",
+    "cancelled_at",
+    "due_at",
+]
+# A VIN: 17 characters, no I, O or Q. Anything else is an appliance's serial number.
+VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+
+
+def _hours(value):
+    return cells.decimal(value, minimum=0, places=2, digits=7)
+
+
+def _money(value):
+    return cells.decimal(value, places=2, digits=12)
+
+
+class WorkOrders(Kind):
+    name = "work_orders"
+    columns = [
+        Column("external_id", lambda v: cells.text(v, 100), required=True),
+        Column("service_center", required=True),
+        Column("type", lambda v: cells.choice(v, WorkOrderType.choices), required=True),
+        Column("priority", lambda v: cells.choice(v, Priority.choices)),
+        Column("channel", lambda v: cells.choice(v, Channel.choices)),
+        Column("customer_external_id", lambda v: cells.text(v, 100)),
+        Column("customer_name", lambda v: cells.text(v, 200)),
+        Column("customer_phone", lambda v: cells.text(v, 32)),
+        Column("asset_external_id", lambda v: cells.text(v, 100)),
+        Column("asset_model", lambda v: cells.text(v, 200)),
+        Column("created_at", cells.timestamp, required=True),
+        Column("first_response_at", cells.timestamp),
+        Column("dispatched_at", cells.timestamp),
+        Column("accepted_at", cells.timestamp),
+        Column("started_at", cells.timestamp),
+        Column("completed_at", cells.timestamp),
+        Column("closed_at", cells.timestamp),
+        Column("cancelled_at", cells.timestamp),
+        Column("due_at", cells.timestamp),
+        Column("technician"),
+        Column("advisor"),
+        Column("dispatcher"),
+        Column(
+            "difficulty", lambda v: cells.decimal(v, exclusive_minimum=0, places=2, digits=5), numeric=True
+        ),
+        Column("standard_hours", _hours, numeric=True),
+        Column("clocked_hours", _hours, numeric=True),
+        Column("labor_amount", _money, numeric=True),
+        Column("parts_cost", _money, numeric=True),
+        Column("travel_cost", _money, numeric=True),
+        Column("resolution", lambda v: cells.choice(v, Resolution.choices)),
+        Column("visits", lambda v: cells.integer(v, minimum=1, maximum=32767), numeric=True),
+        Column("rework_of", lambda v: cells.text(v, 100)),
+    ]
+    FIELDS = [
+        "service_center_id",
+        "type",
+        "priority",
+        "channel",
+        "customer_id",
+        "asset_id",
+        "state",
+        *TIMESTAMPS,
+        "response_due_at",
+        "technician_id",
+        "advisor_id",
+        "dispatcher_id",
+        "difficulty",
+        "labor_amount",
+        "parts_cost",
+        "travel_cost",
+        "resolution",
+        "visits",
+        "rework_of_id",
+    ]
+
+    def prepare(self, context: Context) -> None:
+        self.policies = sla_policy_map()
+        self.pending_rework: list[tuple[int, str, str]] = []
+        self.unchanged_keys: set[str] = set()
+
+    def check(self, rows: list[Row], context: Context) -> None:
+        for row in rows:
+            unit = context.unit(row, "service_center")
+            if unit is not None and unit[1] != OrgUnit.Kind.SERVICE_CENTER:
+                context.error(
+                    row.number,
+                    "service_center",
+                    _("%(code)s is a %(kind)s, not a service centre")
+                    % {
+                        "code": row.get("service_center"),
+                        "kind": OrgUnit.Kind(unit[1]).label,
+                    },
+                )
+                row.bad = True
+            row.unit = unit
+            row.people = {c: context.employee_id(row, c) for c in ("technician", "advisor", "dispatcher")}
+            for field, message in lifecycle_errors({f: row.get(f) for f in TIMESTAMPS}):
+                context.error(row.number, field, message)
+                row.bad = True
+            if row.get("due_at") and row.get("created_at") and row.get("due_at") < row.get("created_at"):
+                context.error(row.number, "due_at", _("due_at is earlier than created_at"))
+                row.bad = True
+            row.state = state_from_timestamps(row.values)
+            if row.state in (State.COMPLETED, State.CLOSED) and row.get("technician") is None:
+                context.error(row.number, "technician", _("a completed work order needs a technician"))
+                row.bad = True
+            if (row.get("standard_hours") is not None or row.get("clocked_hours") is not None) and row.get(
+                "technician"
+            ) is None:
+                column = "standard_hours" if row.get("standard_hours") is not None else "clocked_hours"
+                context.error(row.number, column, _("hours need the technician who worked them"))
+                row.bad = True
+            if row.get("rework_of") is not None and row.get("rework_of") == row.get("external_id"):
+                context.error(row.number, "rework_of", _("a work order cannot be a comeback of itself"))
+                row.bad = True
+        # Work orders stored outside the user's scope cannot be overwritten from here.
+        if context.user is not None:
+            keys = [row.get("external_id") for row in rows if not row.bad]
+            visible = context.work_order_ids(keys)
+            hidden = set()
+            for batch in batched(keys):
+                hidden.update(
+                    WorkOrder.objects.filter(external_id__in=batch)
+                    .exclude(external_id__in=list(visible))
+                    .values_list("external_id", flat=True)
+                )
+            for row in rows:
+                if row.get("external_id") in hidden:
+                    context.error(
+                        row.number,
+                        "external_id",
+                        _("work order %(id)s belongs to a service centre outside your scope")
+                        % {"id": row.get("external_id")},
+                    )
+                    row.bad = True
+
+    def write(self, rows: list[Row], context: Context) -> tuple[int, int, int]:
+        customers, customer_changed = self._customers(rows, context)
+        assets, asset_changed = self._assets(rows, customers, context)
+        rework_targets = context.work_order_ids(r.get("rework_of") for r in rows if r.get("rework_of"))
+        wanted = {}
+        for row in rows:
+            v = row.values
+            response_due, due = sla_deadlines(
+                v["type"], v.get("priority", Priority.NORMAL), v["created_at"], self.policies
+            )
+            rework_id = None
+            if v.get("rework_of"):
+                rework_id = rework_targets.get(v["rework_of"])
+                if rework_id is None:
+                    self.pending_rework.append((row.number, v["external_id"], v["rework_of"]))
+            wanted[v["external_id"]] = {
+                "service_center_id": row.unit[0],
+                "type": v["type"],
+                "priority": v.get("priority", Priority.NORMAL),
+                "channel": v.get("channel", ""),
+                "customer_id": customers.get(row.number),
+                "asset_id": assets.get(row.number),
+                "state": row.state,
+                **{f: v.get(f) for f in TIMESTAMPS},
+                "due_at": v.get("due_at") or due,
+                "response_due_at": response_due,
+                "technician_id": row.people["technician"],
+                "advisor_id": row.people["advisor"],
+                "dispatcher_id": row.people["dispatcher"],
+                "difficulty": v.get("difficulty", Decimal("1.00")),
+                "labor_amount": v.get("labor_amount"),
+                "parts_cost": v.get("parts_cost"),
+                "travel_cost": v.get("travel_cost"),
+                "resolution": v.get("resolution", ""),
+                "visits": v.get("visits", 1),
+                "rework_of_id": rework_id,
+            }
+        created, updated, unchanged, pks = upsert(
+            WorkOrder, "external_id", wanted, self.FIELDS, now=context.now
+        )
+        changed = {o.external_id for o in created} | {o.external_id for o in updated}
+        changed |= self._labour(rows, pks, context)
+        # A row whose customer or vehicle record changed is an update too.
+        for row in rows:
+            key = row.get("external_id")
+            if key not in changed and (row.number in customer_changed or row.number in asset_changed):
+                changed.add(key)
+        updated_count = len(changed) - len(created)
+        unchanged_count = len(rows) - len(changed)
+        self.unchanged_keys |= {row.get("external_id") for row in rows} - changed
+        self._events(rows, pks, changed, {o.external_id for o in created}, context)
+        return len(created), updated_count, unchanged_count
+
+    def _customers(self, rows: list[Row], context: Context) -> tuple[dict[int, int], set[int]]:
+        """Find or create the customers the rows name; {row number: customer id}."""
+        by_external = {}
+        anonymous = {}
+        for row in rows:
+            if row.get("customer_external_id"):
+                by_external.setdefault(row.get("customer_external_id"), row)
+            elif row.get("customer_name") or row.get("customer_phone"):
+                anonymous.setdefault((row.get("customer_name", ""), row.get("customer_phone", "")), row)
+        changed_rows: set[int] = set()
+        stored = {}
+        for batch in batched(list(by_external)):
+            for c in Customer.objects.filter(external_id__in=batch).only(
+                "pk", "external_id", "name", "phone"
+            ):
+                stored[c.external_id] = c
+        new, dirty = [], []
+        for key, row in by_external.items():
+            customer = stored.get(key)
+            name, phone = row.get("customer_name"), row.get("customer_phone")
+            if customer is None:
+                customer = Customer(external_id=key, name=name or "", phone=phone or "")
+                new.append(customer)
+                stored[key] = customer
+            elif (name and name != customer.name) or (phone and phone != customer.phone):
+                customer.name, customer.phone = name or customer.name, phone or customer.phone
+                customer.modified = context.now
+                dirty.append(customer)
+                changed_rows.add(row.number)
+        anon_stored = {}
+        phones = sorted({phone for _name, phone in anonymous})
+        for batch in batched(phones):
+            for c in Customer.objects.filter(external_id__isnull=True, phone__in=batch).order_by("pk"):
+                anon_stored.setdefault((c.name, c.phone), c)
+        for key in anonymous:
+            if key not in anon_stored:
+                customer = Customer(name=key[0], phone=key[1])
+                new.append(customer)
+                anon_stored[key] = customer
+        Customer.objects.bulk_create(new, batch_size=WRITE_BATCH)
+        Customer.objects.bulk_update(dirty, ["name", "phone", "modified"], batch_size=WRITE_BATCH)
+        result = {}
+        for row in rows:
+            if row.get("customer_external_id"):
+                result[row.number] = stored[row.get("customer_external_id")].pk
+            elif row.get("customer_name") or row.get("customer_phone"):
+                result[row.number] = anon_stored[
+                    (row.get("customer_name", ""), row.get("customer_phone", ""))
+                ].pk
+        return result, changed_rows
+
+    def _assets(self, rows, customers, context) -> tuple[dict[int, int], set[int]]:
+        """Find or create the vehicles and appliances the rows name; {row number: asset id}."""
+        first = {}
+        for row in rows:
+            if row.get("asset_external_id"):
+                first.setdefault(row.get("asset_external_id"), row)
+        stored = {}
+        for batch in batched(list(first)):
+            for a in Asset.objects.filter(external_id__in=batch).only(
+                "pk", "external_id", "model", "customer_id"
+            ):
+                stored[a.external_id] = a
+        new, dirty, changed_rows = [], [], set()
+        for key, row in first.items():
+            asset = stored.get(key)
+            model, owner = row.get("asset_model"), customers.get(row.number)
+            if asset is None:
+                kind = Asset.Kind.VEHICLE if VIN_RE.fullmatch(key.upper()) else Asset.Kind.APPLIANCE
+                asset = Asset(external_id=key, kind=kind, model=model or "", customer_id=owner)
+                new.append(asset)
+                stored[key] = asset
+            elif (model and model != asset.model) or (owner and asset.customer_id is None):
+                asset.model = model or asset.model
+                asset.customer_id = asset.customer_id or owner
+                asset.modified = context.now
+                dirty.append(asset)
+                changed_rows.add(row.number)
+        Asset.objects.bulk_create(new, batch_size=WRITE_BATCH)
+        Asset.objects.bulk_update(dirty, ["model", "customer_id", "modified"], batch_size=WRITE_BATCH)
+        return {
+            row.number: stored[row.get("asset_external_id")].pk
+            for row in rows
+            if row.get("asset_external_id")
+        }, changed_rows
+
+    def _labour(self, rows: list[Row], pks: dict, context: Context) -> set[str]:
+        """Replace the single labour line of rows that give hours; returns the changed keys."""
+        wanted = {}
+        for row in rows:
+            std, clocked = row.get("standard_hours"), row.get("clocked_hours")
+            if std is None and clocked is None:
+                continue
+            wanted[pks[row.get("external_id")]] = (
+                row.people["technician"],
+                std or Decimal("0"),
+                clocked or Decimal("0"),
+                row.get("external_id"),
+            )
+        if not wanted:
+            return set()
+        stored: dict[int, list] = {}
+        for batch in batched(list(wanted)):
+            for line in LabourLine.objects.filter(work_order_id__in=batch).values_list(
+                "work_order_id", "technician_id", "standard_hours", "clocked_hours"
+            ):
+                stored.setdefault(line[0], []).append(line[1:])
+        replace, changed = [], set()
+        for order_id, (tech, std, clocked, key) in wanted.items():
+            lines = stored.get(order_id, [])
+            if (
+                len(lines) == 1
+                and lines[0][0] == tech
+                and same(lines[0][1], std)
+                and same(lines[0][2], clocked)
+            ):
+                continue
+            replace.append(order_id)
+            changed.add(key)
+        for batch in batched(replace):
+            LabourLine.objects.filter(work_order_id__in=batch).delete()
+        LabourLine.objects.bulk_create(
+            [
+                LabourLine(
+                    work_order_id=o,
+                    technician_id=wanted[o][0],
+                    standard_hours=wanted[o][1],
+                    clocked_hours=wanted[o][2],
+                )
+                for o in replace
+            ],
+            batch_size=WRITE_BATCH,
+        )
+        return changed
+
+    def _events(self, rows, pks, changed, created, context) -> None:
+        """One 'import' event per written work order: where its state came from."""
+        actor_id = context.user.pk if context.user is not None else None
+        events = []
+        for row in rows:
+            key = row.get("external_id")
+            if key not in changed:
+                continue
+            events.append(
+                WorkOrderEvent(
+                    work_order_id=pks[key],
+                    action="import",
+                    from_state="",
+                    to_state=row.state,
+                    actor_id=actor_id,
+                    at=context.now,
+                    note=_("%(verb)s from %(file)s, row %(row)d")
+                    % {
+                        "verb": _("created") if key in created else _("updated"),
+                        "file": context.source_label or "import",
+                        "row": row.number,
+                    },
+                )
+            )
+        WorkOrderEvent.objects.bulk_create(events, batch_size=WRITE_BATCH)
+
+    def finish(self, context: Context) -> int:
+        """Settle comebacks whose original came later in the file."""
+        if not self.pending_rework:
+            return 0
+        targets = context.work_order_ids(target for _n, _k, target in self.pending_rework)
+        sources = context.work_order_ids(key for _n, key, _t in self.pending_rework)
+        fixes, moved = [], 0
+        for number, key, target in self.pending_rework:
+            if target not in targets:
+                context.error(number, "rework_of", _("unknown work order %(id)s") % {"id": target})
+                continue
+            fixes.append(WorkOrder(pk=sources[key], rework_of_id=targets[target], modified=context.now))
+            if key in self.unchanged_keys:
+                moved += 1
+        WorkOrder.objects.bulk_update(fixes, ["rework_of_id", "modified"], batch_size=WRITE_BATCH)
+        return moved
+
+    def export(self, org_unit=None):
+        orders = WorkOrder.objects.all()
+        if org_unit is not None:
+            orders = orders.filter(service_center__path__startswith=org_unit.path)
+        orders = orders.order_by("pk").values_list(
+            "pk",
+            "external_id",
+            "service_center__code",
+            "type",
+            "priority",
+            "channel",
+            "customer__external_id",
+            "customer__name",
+            "customer__phone",
+            "asset__external_id",
+            "asset__model",
+            *TIMESTAMPS,
+            "technician__employee_no",
+            "advisor__employee_no",
+            "dispatcher__employee_no",
+            "difficulty",
+            "labor_amount",
+            "parts_cost",
+            "travel_cost",
+            "resolution",
+            "visits",
+            "rework_of__external_id",
+        )
+        # Hours are written only for a work order with exactly one labour line, the lead
+        # technician's: that is what a work_orders row can express (see import-formats.md).
+        buffer = []
+        for record in orders.iterator(chunk_size=5000):
+            buffer.append(record)
+            if len(buffer) >= 5000:
+                yield from self._export_rows(buffer)
+                buffer = []
+        yield from self._export_rows(buffer)
+
+    def _export_rows(self, records):
+        lines: dict[int, list] = {}
+        for batch in batched([r[0] for r in records]):
+            for order_id, tech, std, clocked in LabourLine.objects.filter(
+                work_order_id__in=batch
+            ).values_list("work_order_id", "technician__employee_no", "standard_hours", "clocked_hours"):
+                lines.setdefault(order_id, []).append((tech, std, clocked))
+        n = len(TIMESTAMPS)
+        for r in records:
+            (pk, external_id, centre, type_, priority, channel, c_ext, c_name, c_phone, a_ext, a_model) = r[
+                :11
+            ]
+            stamps = r[11 : 11 + n]
+            tech, advisor, dispatcher, difficulty, labor, parts, travel, resolution, visits, rework = r[
+                11 + n :
+            ]
+            own = lines.get(pk, [])
+            std = clocked = ""
+            if len(own) == 1 and own[0][0] == tech:
+                std, clocked = format_decimal(own[0][1]), format_decimal(own[0][2])
+            yield [
+                external_id,
+                centre,
+                type_,
+                priority,
+                channel,
+                c_ext or "",
+                c_name or "",
+                c_phone or "",
+                a_ext or "",
+                a_model or "",
+                *[format_timestamp(s) for s in stamps],
+                tech or "",
+                advisor or "",
+                dispatcher or "",
+                format_decimal(difficulty),
+                std,
+                clocked,
+                format_decimal(labor),
+                format_decimal(parts),
+                format_decimal(travel),
+                resolution,
+                str(visits),
+                rework or "",
+            ]
+
+
+class LabourLines(Kind):
+    name = "labour_lines"
+    key_label = "work order and technician"
+    key_column = "technician"
+    columns = [
+        Column("work_order_external_id", required=True),
+        Column("technician", required=True),
+        Column("standard_hours", _hours, required=True, numeric=True),
+        Column("clocked_hours", _hours, required=True, numeric=True),
+    ]
+
+    def row_key(self, row):
+        if row.get("work_order_external_id") is None or row.get("technician") is None:
+            return None
+        return (row.get("work_order_external_id"), row.get("technician"))
+
+    def key_text(self, key):
+        return f"{key[1]} @ {key[0]}"
+
+    def prepare(self, context):
+        self.reset: set[int] = set()
+
+    def check(self, rows, context):
+        orders = context.work_order_ids(
+            r.get("work_order_external_id") for r in rows if r.get("work_order_external_id")
+        )
+        for row in rows:
+            key = row.get("work_order_external_id")
+            row.order_id = orders.get(key) if key else None
+            if key and row.order_id is None:
+                context.error(
+                    row.number, "work_order_external_id", _("unknown work order %(id)s") % {"id": key}
+                )
+                row.bad = True
+            row.tech_id = context.employee_id(row, "technician")
+
+    def write(self, rows, context):
+        order_ids = sorted({row.order_id for row in rows})
+        stored = {}
+        for batch in batched(order_ids):
+            for line in LabourLine.objects.filter(work_order_id__in=batch).values_list(
+                "pk", "work_order_id", "technician_id", "standard_hours", "clocked_hours"
+            ):
+                stored[(line[1], line[2])] = line
+        created = updated = unchanged = 0
+        keep = set()
+        new, dirty = [], []
+        for row in rows:
+            key = (row.order_id, row.tech_id)
+            std, clocked = row.get("standard_hours"), row.get("clocked_hours")
+            old = stored.get(key)
+            if old is None:
+                new.append(
+                    LabourLine(
+                        work_order_id=row.order_id,
+                        technician_id=row.tech_id,
+                        standard_hours=std,
+                        clocked_hours=clocked,
+                    )
+                )
+                created += 1
+            else:
+                keep.add(old[0])
+                if same(old[3], std) and same(old[4], clocked):
+                    unchanged += 1
+                else:
+                    dirty.append(LabourLine(pk=old[0], standard_hours=std, clocked_hours=clocked))
+                    updated += 1
+        # Lines of a work order not in the file are replaced by the file's lines; an
+        # order seen in an earlier chunk has already been cleared.
+        fresh = [o for o in order_ids if o not in self.reset]
+        stale = [
+            line[0] for (order, _tech), line in stored.items() if order in set(fresh) and line[0] not in keep
+        ]
+        for batch in batched(stale):
+            LabourLine.objects.filter(pk__in=batch).delete()
+        self.reset.update(fresh)
+        LabourLine.objects.bulk_update(dirty, ["standard_hours", "clocked_hours"], batch_size=WRITE_BATCH)
+        LabourLine.objects.bulk_create(new, batch_size=WRITE_BATCH)
+        return created, updated, unchanged
+
+    def export(self, org_unit=None):
+        lines = LabourLine.objects.all()
+        if org_unit is not None:
+            lines = lines.filter(work_order__service_center__path__startswith=org_unit.path)
+        for order, tech, std, clocked in (
+            lines.order_by("work_order_id", "pk")
+            .values_list(
+                "work_order__external_id", "technician__employee_no", "standard_hours", "clocked_hours"
+            )
+            .iterator(chunk_size=5000)
+        ):
+            yield [order, tech, format_decimal(std), format_decimal(clocked)]

@@ -1,0 +1,195 @@
+"""Reading and writing the exchange files: CSV (UTF-8, BOM accepted) and XLSX (first sheet).
+
+`open_table` yields the header and then the data rows as lists of stripped strings, with
+their row numbers as a spreadsheet shows them (row 1 is the header). Rows are streamed so a
+million-row file never sits in memory whole. openpyxl reads and writes the workbooks.
+"""
+
+import codecs
+import csv
+import datetime
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+FORMATS = ("csv", "xlsx")
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be read (wrong encoding, not a workbook, empty)."""
+
+    def __init__(self, message: str, row: int = 1):
+        super().__init__(message)
+        self.row = row
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    notices: list[str] = field(default_factory=list)
+
+
+def detect_format(name: str, head: bytes) -> str:
+    """'xlsx' for a workbook (by content, whatever the name says), else 'csv'."""
+    if head.startswith(XLSX_MAGIC) or name.lower().endswith(".xlsx"):
+        return "xlsx"
+    return "csv"
+
+
+def open_table(source: Path | io.BufferedIOBase, name: str = "") -> Table:
+    """Open a CSV or XLSX file (a path or a binary file object) for streaming."""
+    stream = open(source, "rb") if isinstance(source, (str, Path)) else source  # noqa: SIM115
+    name = name or str(source)
+    head = stream.read(4)
+    stream.seek(0)
+    if detect_format(name, head) == "xlsx":
+        return _open_xlsx(stream)
+    return _open_csv(stream)
+
+
+def _open_csv(stream) -> Table:
+    def decoded_lines() -> Iterator[str]:
+        # Decoding line by line tells exactly which line holds a byte that is not UTF-8.
+        for number, raw in enumerate(stream, start=1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise TableError(_not_utf8_message(stream, error), number) from None
+
+    reader = csv.reader(decoded_lines())
+
+    def records() -> Iterator[list[str]]:
+        try:
+            yield from reader
+        except csv.Error as error:
+            raise TableError(
+                _("the CSV file cannot be read: %(error)s") % {"error": error}, reader.line_num
+            ) from None
+
+    lines = records()
+    header = next(lines, None)
+    if header is None:
+        raise TableError(_("the file is empty; the first row must hold the column names"))
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for number, row in enumerate(lines, start=2):
+            yield number, [cell.strip() for cell in row]
+
+    return Table([cell.strip() for cell in header], rows())
+
+
+def _not_utf8_message(stream, error: UnicodeDecodeError) -> str:
+    message = _("the file is not UTF-8 text (byte 0x%(byte)02X cannot be read)") % {
+        "byte": error.object[error.start]
+    }
+    try:
+        stream.seek(0)
+        sample = stream.read(1_000_000)
+        codecs.decode(sample, "gb18030")
+        message += _("; it looks like GBK/GB18030, Excel's default on Chinese Windows")
+    except (UnicodeDecodeError, OSError, ValueError):
+        pass
+    return message + _('. Save it as "CSV UTF-8" and import it again.')
+
+
+def _open_xlsx(stream) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises several unrelated types for a bad file
+        raise TableError(
+            _("the file is not a readable XLSX workbook (%(error)s)")
+            % {
+                "error": error.__class__.__name__,
+            }
+        ) from None
+    notices = []
+    sheets = workbook.worksheets
+    if not sheets:
+        raise TableError(_("the workbook has no sheets"))
+    sheet = sheets[0]
+    if len(sheets) > 1:
+        notices.append(
+            _('The workbook has %(count)d sheets; only the first, "%(name)s", was read.')
+            % {
+                "count": len(sheets),
+                "name": sheet.title,
+            }
+        )
+    lines = sheet.iter_rows(values_only=True)
+    header = next(lines, None)
+    if header is None:
+        raise TableError(_("the file is empty; the first row must hold the column names"))
+    header = [_cell_text(value) for value in header]
+    # Trailing empty header cells are formatting leftovers, not columns.
+    while header and header[-1] == "":
+        header.pop()
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, row in enumerate(lines, start=2):
+                yield number, [_cell_text(value) for value in row[: len(header)]]
+        finally:
+            workbook.close()
+
+    return Table(header, rows(), notices)
+
+
+def _cell_text(value) -> str:
+    """An XLSX cell as the text a CSV would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(timespec="seconds" if not value.microsecond else "microseconds")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, datetime.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def write_csv(out, header: list[str], rows: Iterable[list[str]]) -> None:
+    """CSV in UTF-8 (no BOM: scripts read it; Excel users pick the XLSX format)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+def write_xlsx(
+    path_or_stream, header: list[str], rows: Iterable[list[str]], numeric: set[str], title: str
+) -> None:
+    """A one-sheet workbook; numeric columns as numbers, everything else as text."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(header)
+    numeric_at = [i for i, name in enumerate(header) if name in numeric]
+    for row in rows:
+        cells: list = list(row)
+        for i in numeric_at:
+            if cells[i] != "":
+                number = Decimal(cells[i])
+                cells[i] = int(number) if number == number.to_integral_value() else float(number)
+            else:
+                cells[i] = None
+        sheet.append([None if cell == "" else cell for cell in cells])
+    workbook.save(path_or_stream)
