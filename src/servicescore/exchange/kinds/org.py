@@ -137,7 +137,7 @@ class OrgUnits(Kind):
             OrgUnit, "code", wanted, ["name", "kind", "parent_id"], now=context.now
         )
         all_pks = dict(OrgUnit.objects.values_list("code", "pk"))
-        changed_codes = {u.code for u in created} | {u.code for u in updated}
+        changed_codes = set(created) | set(updated)
         relink = []
         for row in rows:
             code, parent = row.get("code"), row.get("parent_code")
@@ -147,7 +147,7 @@ class OrgUnits(Kind):
                 if code not in changed_codes:
                     unchanged -= 1
                     changed_codes.add(code)
-                    updated.append(None)
+                    updated.append(code)
         OrgUnit.objects.bulk_update(relink, ["parent_id", "modified"], batch_size=1000)
         rebuild_paths()
         context.forget()
@@ -231,8 +231,7 @@ class Employees(Kind):
         stored_managers = dict(
             Employee.objects.filter(employee_no__in=list(wanted)).values_list("employee_no", "manager_id")
         )
-        created_nos = {e.employee_no for e in created}
-        changed = created_nos | {e.employee_no for e in updated}
+        changed = set(created) | set(updated)
         relink = []
         for row in rows:
             number, manager = row.get("employee_no"), row.get("manager_employee_no")
@@ -242,9 +241,9 @@ class Employees(Kind):
                 if number not in changed:
                     unchanged -= 1
                     changed.add(number)
-                    updated.append(None)
+                    updated.append(number)
         Employee.objects.bulk_update(relink, ["manager_id", "modified"], batch_size=1000)
-        self._sync_roles([e.employee_no for e in updated if e is not None])
+        self._sync_roles(updated)
         context.forget()
         return len(created), len(updated), unchanged
 

@@ -26,7 +26,7 @@ from servicescore.workorders.services import (
 
 from .. import cells
 from ..cells import format_decimal, format_timestamp
-from .base import WRITE_BATCH, Column, Context, Kind, Row, batched, same, upsert
+from .base import WRITE_BATCH, Column, Context, Kind, Row, batched, fast_insert, same, upsert
 
 TIMESTAMPS = [
     "created_at",
@@ -211,7 +211,7 @@ class WorkOrders(Kind):
         created, updated, unchanged, pks = upsert(
             WorkOrder, "external_id", wanted, self.FIELDS, now=context.now
         )
-        changed = {o.external_id for o in created} | {o.external_id for o in updated}
+        changed = set(created) | set(updated)
         changed |= self._labour(rows, pks, context)
         # A row whose customer or vehicle record changed is an update too.
         for row in rows:
@@ -221,7 +221,7 @@ class WorkOrders(Kind):
         updated_count = len(changed) - len(created)
         unchanged_count = len(rows) - len(changed)
         self.unchanged_keys |= {row.get("external_id") for row in rows} - changed
-        self._events(rows, pks, changed, {o.external_id for o in created}, context)
+        self._events(rows, pks, changed, set(created), context)
         return len(created), updated_count, unchanged_count
 
     def _customers(self, rows: list[Row], context: Context) -> tuple[dict[int, int], set[int]]:
@@ -345,45 +345,46 @@ class WorkOrders(Kind):
             changed.add(key)
         for batch in batched(replace):
             LabourLine.objects.filter(work_order_id__in=batch).delete()
-        LabourLine.objects.bulk_create(
+        fast_insert(
+            LabourLine,
             [
-                LabourLine(
-                    work_order_id=o,
-                    technician_id=wanted[o][0],
-                    standard_hours=wanted[o][1],
-                    clocked_hours=wanted[o][2],
-                )
+                {
+                    "work_order_id": o,
+                    "technician_id": wanted[o][0],
+                    "standard_hours": wanted[o][1],
+                    "clocked_hours": wanted[o][2],
+                }
                 for o in replace
             ],
-            batch_size=WRITE_BATCH,
         )
         return changed
 
     def _events(self, rows, pks, changed, created, context) -> None:
         """One 'import' event per written work order: where its state came from."""
         actor_id = context.user.pk if context.user is not None else None
+        created_word, updated_word = _("created"), _("updated")
         events = []
         for row in rows:
             key = row.get("external_id")
             if key not in changed:
                 continue
+            note = _("%(verb)s from %(file)s, row %(row)d") % {
+                "verb": created_word if key in created else updated_word,
+                "file": context.source_label or "import",
+                "row": row.number,
+            }
             events.append(
-                WorkOrderEvent(
-                    work_order_id=pks[key],
-                    action="import",
-                    from_state="",
-                    to_state=row.state,
-                    actor_id=actor_id,
-                    at=context.now,
-                    note=_("%(verb)s from %(file)s, row %(row)d")
-                    % {
-                        "verb": _("created") if key in created else _("updated"),
-                        "file": context.source_label or "import",
-                        "row": row.number,
-                    },
-                )
+                {
+                    "work_order_id": pks[key],
+                    "action": "import",
+                    "from_state": "",
+                    "to_state": str(row.state),
+                    "actor_id": actor_id,
+                    "at": context.now,
+                    "note": note,
+                }
             )
-        WorkOrderEvent.objects.bulk_create(events, batch_size=WRITE_BATCH)
+        fast_insert(WorkOrderEvent, events)
 
     def finish(self, context: Context) -> int:
         """Settle comebacks whose original came later in the file."""
