@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from servicescore.workorders import services
 from servicescore.workorders.models import WorkOrderEvent
@@ -19,6 +20,7 @@ def test_concurrent_dispatch_lets_exactly_one_through(network):
     outcomes = []
 
     def dispatch_to(technician):
+        translation.activate("en")  # the active language is per thread
         try:
             barrier.wait()
             services.dispatch(order, technician=technician, by=network.dispatcher.user)

@@ -1,0 +1,199 @@
+"""Admin for work orders and their lines. The state and the lifecycle timestamps are
+read-only here: they change only through workorders/services.py (see the actions)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from servicescore.core.admin import ReadOnlyTabularInline, ScopedModelAdmin, ScopedTabularInline
+from servicescore.core.scope import can_see_full_phone
+
+from . import services
+from .models import EventPhoto, LabourLine, PartsLine, SLAPolicy, WorkOrder, WorkOrderEvent
+
+# Set by the state transitions in services.py, never typed in.
+TRANSITION_FIELDS = [
+    "state",
+    "first_response_at",
+    "dispatched_at",
+    "accepted_at",
+    "started_at",
+    "completed_at",
+    "closed_at",
+    "cancelled_at",
+    "cancel_reason",
+    "resolution",
+]
+
+
+class ServiceWrittenAdmin(ScopedModelAdmin):
+    """Rows that only services write (events, photos): viewable by role, never edited."""
+
+    company_admin_actions = frozenset({"view"})
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(ScopedModelAdmin):
+    list_display = ["type", "priority", "response_minutes", "resolution_hours"]
+    list_filter = ["type", "priority"]
+
+
+class LabourLineInline(ReadOnlyTabularInline):
+    model = LabourLine
+    fields = ["technician", "standard_hours", "clocked_hours"]
+    readonly_fields = fields
+
+
+class PartsLineInline(ScopedTabularInline):
+    model = PartsLine
+    fields = ["part_no", "name", "quantity", "unit_price"]
+
+
+class EventInline(ReadOnlyTabularInline):
+    model = WorkOrderEvent
+    fields = ["at", "action", "from_state", "to_state", "actor", "note"]
+    readonly_fields = fields
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(ScopedModelAdmin):
+    scope_rules = (("work_order", ""),)
+    list_display = [
+        "external_id",
+        "type",
+        "priority",
+        "state",
+        "service_center",
+        "technician",
+        "customer",
+        "created_at",
+        "due_at",
+    ]
+    list_filter = [
+        "state",
+        "type",
+        "priority",
+        "channel",
+        ("service_center", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = [
+        "external_id",
+        "customer__name",
+        "asset__external_id",
+        "asset__plate",
+        "technician__name",
+        "technician__employee_no",
+    ]
+    list_select_related = ["service_center", "technician", "customer"]
+    raw_id_fields = ["customer", "asset", "technician", "advisor", "dispatcher", "rework_of"]
+    autocomplete_fields = ["service_center"]
+    readonly_fields = TRANSITION_FIELDS
+    date_hierarchy = "created_at"
+    inlines = [LabourLineInline, PartsLineInline, EventInline]
+    actions = ["accept_selected", "close_selected"]
+
+    def get_search_fields(self, request):
+        fields = list(super().get_search_fields(request))
+        if can_see_full_phone(request.user):
+            fields.append("customer__phone")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new order goes through the service: SLA deadlines and the "create" event.
+        fields = {name: value for name, value in form.cleaned_data.items() if name not in TRANSITION_FIELDS}
+        created = services.create_work_order(by=request.user, **fields)
+        obj.pk, obj._state = created.pk, created._state
+
+    def _apply(self, request, queryset, transition, done_message):
+        done = 0
+        for order in queryset:
+            try:
+                transition(order, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{order}: {'; '.join(error.messages)}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, done_message(done) % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Accept the selected work orders"), permissions=["change"])
+    def accept_selected(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            services.accept,
+            lambda n: ngettext("%(count)d work order accepted.", "%(count)d work orders accepted.", n),
+        )
+
+    @admin.action(description=_("Close the selected completed work orders"), permissions=["change"])
+    def close_selected(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            services.close,
+            lambda n: ngettext("%(count)d work order closed.", "%(count)d work orders closed.", n),
+        )
+
+
+@admin.register(WorkOrderEvent)
+class WorkOrderEventAdmin(ServiceWrittenAdmin):
+    scope_rules = (("work_order", "work_order"),)
+    list_display = ["work_order", "action", "from_state", "to_state", "actor", "at"]
+    list_filter = ["action", "to_state"]
+    search_fields = ["work_order__external_id", "note"]
+    list_select_related = ["work_order", "actor"]
+    date_hierarchy = "at"
+
+
+@admin.register(EventPhoto)
+class EventPhotoAdmin(ServiceWrittenAdmin):
+    scope_rules = (("work_order", "event__work_order"),)
+    list_display = ["event", "image"]
+    list_select_related = ["event"]
+    search_fields = ["event__work_order__external_id"]
+
+
+@admin.register(LabourLine)
+class LabourLineAdmin(ScopedModelAdmin):
+    """Lines are saved through services.record_labour, which also writes an event."""
+
+    scope_rules = (("work_order", "work_order"), ("employee", "technician__"))
+    list_display = ["work_order", "technician", "standard_hours", "clocked_hours"]
+    search_fields = ["work_order__external_id", "technician__employee_no", "technician__name"]
+    list_select_related = ["work_order", "technician"]
+    raw_id_fields = ["work_order", "technician"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # record_labour keys a line by (work order, technician); those are fixed once saved.
+        return ["work_order", "technician"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        line = services.record_labour(
+            obj.work_order,
+            technician=obj.technician,
+            standard_hours=obj.standard_hours,
+            clocked_hours=obj.clocked_hours,
+            by=request.user,
+        )
+        obj.pk, obj._state = line.pk, line._state
+
+
+@admin.register(PartsLine)
+class PartsLineAdmin(ScopedModelAdmin):
+    scope_rules = (("work_order", "work_order"),)
+    list_display = ["work_order", "part_no", "name", "quantity", "unit_price"]
+    search_fields = ["work_order__external_id", "part_no", "name"]
+    list_select_related = ["work_order"]
+    raw_id_fields = ["work_order"]
