@@ -24,7 +24,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--reimport", action="store_true", help="import the same file a second time")
     parser.add_argument("--keep", action="store_true", help="reuse an existing CSV of the same size")
@@ -52,7 +54,9 @@ def main():
     if not (args.keep and orders.exists()):
         started = time.monotonic()
         write_work_orders(orders, args.rows)
-        print(f"wrote {orders.name}: {orders.stat().st_size / 1e6:.0f} MB in {time.monotonic() - started:.0f} s")
+        print(
+            f"wrote {orders.name}: {orders.stat().st_size / 1e6:.0f} MB in {time.monotonic() - started:.0f} s"
+        )
 
     from django.db import connection
 
@@ -110,10 +114,32 @@ def write_work_orders(path: Path, rows: int) -> None:
     rng = random.Random(7)
     types = ["maintenance"] * 5 + ["repair"] * 3 + ["diagnosis", "warranty", "inspection"]
     header = [
-        "external_id", "service_center", "type", "priority", "channel", "customer_external_id", "customer_name",
-        "customer_phone", "asset_external_id", "asset_model", "created_at", "first_response_at", "dispatched_at",
-        "accepted_at", "started_at", "completed_at", "closed_at", "technician", "advisor", "difficulty",
-        "standard_hours", "clocked_hours", "labor_amount", "resolution", "visits", "rework_of",
+        "external_id",
+        "service_center",
+        "type",
+        "priority",
+        "channel",
+        "customer_external_id",
+        "customer_name",
+        "customer_phone",
+        "asset_external_id",
+        "asset_model",
+        "created_at",
+        "first_response_at",
+        "dispatched_at",
+        "accepted_at",
+        "started_at",
+        "completed_at",
+        "closed_at",
+        "technician",
+        "advisor",
+        "difficulty",
+        "standard_hours",
+        "clocked_hours",
+        "labor_amount",
+        "resolution",
+        "visits",
+        "rework_of",
     ]
     base = 1_790_000_000  # 2026-09-21 local-ish; the exact moment does not matter here
     with path.open("w", encoding="utf-8", newline="") as out:
@@ -124,18 +150,43 @@ def write_work_orders(path: Path, rows: int) -> None:
             tech = f"T{centre:03d}{rng.randrange(TECHS_PER_CENTRE):02d}"
             created = base + n * 2
             stage = rng.random()
-            stamps = [created + 300, created + 600, created + 900, created + 1800, created + 14_400, created + 86_400]
+            stamps = [
+                created + 300,
+                created + 600,
+                created + 900,
+                created + 1800,
+                created + 14_400,
+                created + 86_400,
+            ]
             reached = 6 if stage < 0.7 else 5 if stage < 0.85 else rng.randrange(0, 5)
             cells = [iso(s) if i < reached else "" for i, s in enumerate(stamps)]
             completed = reached >= 5
             customer = rng.randrange(rows // 3 + 1)
-            writer.writerow([
-                f"BW{n:08d}", f"SC{centre:03d}", rng.choice(types), "normal", "phone", f"C{customer:08d}",
-                "客户", f"139{customer:08d}", f"LBENCH{customer:011d}", "比亚迪 汉 EV", iso(created), *cells,
-                tech if reached >= 2 else "", f"A{centre:03d}{rng.randrange(3)}", "1.2",
-                "2.5" if completed else "", "3.0" if completed else "", "320.00" if completed else "",
-                "fixed" if completed else "", "1", f"BW{n - 1000:08d}" if n > 1000 and n % 50 == 0 else "",
-            ])
+            writer.writerow(
+                [
+                    f"BW{n:08d}",
+                    f"SC{centre:03d}",
+                    rng.choice(types),
+                    "normal",
+                    "phone",
+                    f"C{customer:08d}",
+                    "客户",
+                    f"139{customer:08d}",
+                    f"LBENCH{customer:011d}",
+                    "比亚迪 汉 EV",
+                    iso(created),
+                    *cells,
+                    tech if reached >= 2 else "",
+                    f"A{centre:03d}{rng.randrange(3)}",
+                    "1.2",
+                    "2.5" if completed else "",
+                    "3.0" if completed else "",
+                    "320.00" if completed else "",
+                    "fixed" if completed else "",
+                    "1",
+                    f"BW{n - 1000:08d}" if n > 1000 and n % 50 == 0 else "",
+                ]
+            )
 
 
 def iso(epoch: int) -> str:

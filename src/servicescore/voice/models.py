@@ -23,7 +23,9 @@ class SurveyResponse(TimeStampedModel):
 
     external_id = models.CharField(_("external id"), max_length=100, unique=True)
     work_order = models.ForeignKey(
-        "workorders.WorkOrder", verbose_name=_("work order"), on_delete=models.CASCADE,
+        "workorders.WorkOrder",
+        verbose_name=_("work order"),
+        on_delete=models.CASCADE,
         related_name="survey_responses",
     )
     submitted_at = models.DateTimeField(_("submitted at"), db_index=True)
@@ -42,7 +44,9 @@ class SurveyResponse(TimeStampedModel):
         verbose_name_plural = _("survey responses")
         ordering = ["-submitted_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(overall__gte=1, overall__lte=5), name="survey_overall_1_5"),
+            models.CheckConstraint(
+                condition=models.Q(overall__gte=1, overall__lte=5), name="survey_overall_1_5"
+            ),
             models.CheckConstraint(
                 condition=models.Q(nps__isnull=True) | models.Q(nps__lte=10), name="survey_nps_0_10"
             ),
@@ -55,7 +59,9 @@ class SurveyResponse(TimeStampedModel):
 class FollowUp(TimeStampedModel):
     external_id = models.CharField(_("external id"), max_length=100, unique=True)
     work_order = models.ForeignKey(
-        "workorders.WorkOrder", verbose_name=_("work order"), on_delete=models.CASCADE,
+        "workorders.WorkOrder",
+        verbose_name=_("work order"),
+        on_delete=models.CASCADE,
         related_name="followups",
     )
     agent = models.ForeignKey(
@@ -84,17 +90,29 @@ class Complaint(TimeStampedModel):
     external_id = models.CharField(_("external id"), max_length=100, unique=True)
     received_at = models.DateTimeField(_("received at"), db_index=True)
     work_order = models.ForeignKey(
-        "workorders.WorkOrder", verbose_name=_("work order"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="complaints",
+        "workorders.WorkOrder",
+        verbose_name=_("work order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
     )
     # When set, the complaint counts for this employee only (kpi-library.md, Attribution).
     employee = models.ForeignKey(
-        "org.Employee", verbose_name=_("about employee"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="complaints",
+        "org.Employee",
+        verbose_name=_("about employee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
     )
     handler = models.ForeignKey(
-        "org.Employee", verbose_name=_("handler"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="handled_complaints",
+        "org.Employee",
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_complaints",
     )
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
     valid = models.BooleanField(_("valid"), default=True)
@@ -121,8 +139,12 @@ class Praise(TimeStampedModel):
         "org.Employee", verbose_name=_("employee"), on_delete=models.CASCADE, related_name="praises"
     )
     work_order = models.ForeignKey(
-        "workorders.WorkOrder", verbose_name=_("work order"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="praises",
+        "workorders.WorkOrder",
+        verbose_name=_("work order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="praises",
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PRAISE)
     received_at = models.DateTimeField(_("received at"), db_index=True)
