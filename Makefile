@@ -40,11 +40,13 @@ setup: $(VENV)/.installed src/servicescore/static/vendor/.copied
 
 demo: setup
 	$(BIN)/servicescore migrate --no-input -v0
+	$(BIN)/servicescore collectstatic --no-input -v0
 	$(BIN)/servicescore demo --scale $(SCALE) --seed $(SEED)
 	$(BIN)/servicescore serve $(ADDR)
 
 serve: setup
 	$(BIN)/servicescore migrate --no-input -v0
+	$(BIN)/servicescore collectstatic --no-input -v0
 	$(BIN)/servicescore serve $(ADDR)
 
 test: setup
