@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "servicescore.voice",
     "servicescore.kpi",
     "servicescore.exchange",
+    "servicescore.demo",
 ]
 
 MIDDLEWARE = [
