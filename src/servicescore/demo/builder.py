@@ -96,6 +96,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 42, anchor: datetime.da
 
         net = build_network(ctx)
         writer = bulk.writer_for(scale.bulk)
+        writer.before_transaction()
         with transaction.atomic():
             mark = time.perf_counter()
             create_users(ctx, net)
@@ -111,6 +112,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 42, anchor: datetime.da
             writer.finish()
             bulk.reset_sequences()
             timings["indexes"] = time.perf_counter() - mark
+        writer.after_transaction()
     finally:
         if checks_off:
             connection.enable_constraint_checking()

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from django.apps import apps
 from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import OperationalError, connection, models
 
 from .config import DAY, UTC, StampFormat
 
@@ -319,10 +319,16 @@ class Writer:
     def _write(self, label, rows):
         raise NotImplementedError
 
+    def before_transaction(self):
+        pass
+
     def begin(self):
         pass
 
     def finish(self):
+        pass
+
+    def after_transaction(self):
         pass
 
 
@@ -373,7 +379,34 @@ class _RawWriter(Writer):
 
 
 class SqliteWriter(_RawWriter):
-    """executemany of tuples; secondary indexes are rebuilt once at the end."""
+    """executemany of tuples; secondary indexes are rebuilt once at the end.
+
+    A transaction of millions of rows is slow in WAL mode (every page goes to the log, then
+    again into the database), so the load runs with a rollback journal when no other
+    connection holds the database, and WAL comes back afterwards.
+    """
+
+    journal_mode = None
+
+    def before_transaction(self):
+        if connection.in_atomic_block:  # inside a caller's transaction (tests): leave it be
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            mode = cursor.fetchone()[0]
+            try:
+                cursor.execute("PRAGMA journal_mode = DELETE")
+            except OperationalError:  # another connection has the database open: stay in WAL
+                return
+            self.journal_mode = mode
+            cursor.execute("PRAGMA synchronous = OFF")
+
+    def after_transaction(self):
+        if self.journal_mode is None:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA journal_mode = {self.journal_mode}")
+            cursor.execute("PRAGMA synchronous = NORMAL")
 
     def begin(self):
         self.dropped = []
