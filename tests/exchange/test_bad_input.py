@@ -252,3 +252,20 @@ def test_import_queries_do_not_grow_with_the_number_of_rows(base):
     # Bulk statements carry many rows each (SQLite caps a statement at 999 parameters,
     # so about 25 work orders): 290 more rows cost a handful of statements, not 290.
     assert queries(300, 0) - queries(10, 1000) < 30
+
+
+@pytest.mark.parametrize("args", [
+    ["work_orders", "--org", "NO-SUCH"],
+    ["work_orders", "--format", "xlsx"],
+    ["work_orders", "--out", "/no/such/dir/x.csv"],
+])
+def test_export_usage_errors_exit_with_status_2_and_write_nothing(base, args):
+    with pytest.raises(CommandError) as problem:
+        call_command("export", *args, stdout=io.StringIO())
+    assert problem.value.returncode == 2
+
+
+def test_export_of_an_unknown_kind_exits_with_status_2(base):
+    with pytest.raises(SystemExit) as unknown_kind:
+        main(["export", "work_order"])
+    assert unknown_kind.value.code == 2

@@ -105,3 +105,20 @@ def test_a_manager_export_holds_only_his_subtree(client, network):
     login(client, network.hr)
     body = client.get(reverse("exchange:export", args=["work_orders", "csv"])).content.decode()
     assert "IN-1" in body and "OUT-1" in body
+
+
+def test_unknown_kinds_and_formats_in_download_urls_are_404(client, network):
+    login(client, network.hr)
+    assert client.get(reverse("exchange:export", args=["nope", "csv"])).status_code == 404
+    assert client.get(reverse("exchange:export", args=["work_orders", "pdf"])).status_code == 404
+    assert client.get(reverse("exchange:template", args=["nope"])).status_code == 404
+    assert client.get(reverse("exchange:template", args=["work_orders"])).content.decode().lstrip("\ufeff").startswith(
+        "external_id,service_center,type"
+    )
+
+
+def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(client, network):
+    login(client, network.hr)
+    response = post_file(client, "work_orders", WO, name="orders.pdf")
+    assert "file" in response.context["form"].errors
+    assert response.context["report"] is None

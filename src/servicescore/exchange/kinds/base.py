@@ -1,5 +1,6 @@
 """What every KIND shares: columns, rows, the lookup context and the bulk upsert."""
 
+import abc
 import datetime
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -130,7 +131,7 @@ def same(stored, wanted) -> bool:
     return stored == wanted
 
 
-class Kind:
+class Kind(abc.ABC):
     """One exchange format. Subclasses list the columns and implement check/write/export."""
 
     name = ""
@@ -162,25 +163,25 @@ class Kind:
     def key_text(self, key) -> str:
         return str(key)
 
-    def prepare(self, context: Context) -> None:
+    def prepare(self, context: Context) -> None:  # noqa: B027 - optional hook, most kinds need nothing
         """Called once before the first chunk."""
 
+    @abc.abstractmethod
     def check(self, rows: list[Row], context: Context) -> None:
         """Resolve references and check rules across columns; mark bad rows."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def write(self, rows: list[Row], context: Context) -> tuple[int, int, int]:
         """Write one chunk of good rows; returns (created, updated, unchanged)."""
-        raise NotImplementedError
 
     def finish(self, context: Context) -> int:
         """Settle forward references after the last chunk; returns the number of rows
         counted unchanged that turned out to be updated."""
         return 0
 
+    @abc.abstractmethod
     def export(self, org_unit=None) -> Iterator[list[str]]:
         """The stored records as rows of text, in the columns of the format."""
-        raise NotImplementedError
 
 
 def upsert(
@@ -219,6 +220,40 @@ def upsert(
     for batch in batched(created):
         pks.update(model.objects.filter(**{f"{key_field}__in": batch}).values_list(key_field, "pk"))
     return created, [getattr(obj, key_field) for obj in to_update], unchanged, pks
+
+
+def link_within_file(
+    model: type[Model],
+    key_field: str,
+    link_field: str,
+    links: dict,
+    created: list,
+    updated: list,
+    unchanged: int,
+    now,
+) -> tuple[list, int]:
+    """Set a self-reference (parent unit, manager) once every record of the file exists.
+
+    `links` maps each row's key to the key it refers to (or None). A row counted unchanged
+    whose link moves becomes updated. Returns (updated keys, unchanged count).
+    """
+    pks = dict(model.objects.values_list(key_field, "pk"))
+    stored = {}
+    for batch in batched(list(links)):
+        stored.update(model.objects.filter(**{f"{key_field}__in": batch}).values_list(key_field, link_field))
+    changed = set(created) | set(updated)
+    updated = list(updated)
+    relink = []
+    for key, target in links.items():
+        target_id = pks[target] if target else None
+        if target_id != stored.get(key):
+            relink.append(model(pk=pks[key], **{link_field: target_id}, modified=now))
+            if key not in changed:
+                unchanged -= 1
+                changed.add(key)
+                updated.append(key)
+    model.objects.bulk_update(relink, [link_field, "modified"], batch_size=1000)
+    return updated, unchanged
 
 
 def fast_insert(model: type[Model], rows: list[dict]) -> None:

@@ -8,7 +8,7 @@ from servicescore.org.models import CODE_VALIDATOR, Employee, OrgUnit, Position
 from servicescore.org.services import check_parent, rebuild_paths
 
 from .. import cells
-from .base import Column, Context, Kind, Row, upsert
+from .base import Column, Context, Kind, Row, link_within_file, upsert
 
 
 def _code(value: str) -> str:
@@ -122,33 +122,13 @@ class OrgUnits(Kind):
                         break
 
     def write(self, rows: list[Row], context: Context) -> tuple[int, int, int]:
-        # First the units themselves (parents left as stored), then the parent links,
-        # which may point anywhere in the file.
-        stored_parents = dict(OrgUnit.objects.values_list("code", "parent_id"))
-        wanted = {}
-        for row in rows:
-            code = row.get("code")
-            wanted[code] = {
-                "name": row.get("name"),
-                "kind": row.get("kind"),
-                "parent_id": stored_parents.get(code),
-            }
-        created, updated, unchanged, pks = upsert(
-            OrgUnit, "code", wanted, ["name", "kind", "parent_id"], now=context.now
+        wanted = {row.get("code"): {"name": row.get("name"), "kind": row.get("kind")} for row in rows}
+        created, updated, unchanged, _pks = upsert(OrgUnit, "code", wanted, ["name", "kind"], now=context.now)
+        # Parents may point anywhere in the file, so they are set once all units exist.
+        links = {row.get("code"): row.get("parent_code") for row in rows}
+        updated, unchanged = link_within_file(
+            OrgUnit, "code", "parent_id", links, created, updated, unchanged, context.now
         )
-        all_pks = dict(OrgUnit.objects.values_list("code", "pk"))
-        changed_codes = set(created) | set(updated)
-        relink = []
-        for row in rows:
-            code, parent = row.get("code"), row.get("parent_code")
-            parent_id = all_pks[parent] if parent else None
-            if parent_id != stored_parents.get(code):
-                relink.append(OrgUnit(pk=all_pks[code], parent_id=parent_id, modified=context.now))
-                if code not in changed_codes:
-                    unchanged -= 1
-                    changed_codes.add(code)
-                    updated.append(code)
-        OrgUnit.objects.bulk_update(relink, ["parent_id", "modified"], batch_size=1000)
         rebuild_paths()
         context.forget()
         return len(created), len(updated), unchanged
@@ -227,22 +207,10 @@ class Employees(Kind):
             Employee, "employee_no", wanted, self.FIELDS, now=context.now
         )
         # Manager links may point anywhere in the file, so they are set once all exist.
-        all_pks = dict(Employee.objects.values_list("employee_no", "pk"))
-        stored_managers = dict(
-            Employee.objects.filter(employee_no__in=list(wanted)).values_list("employee_no", "manager_id")
+        links = {row.get("employee_no"): row.get("manager_employee_no") for row in rows}
+        updated, unchanged = link_within_file(
+            Employee, "employee_no", "manager_id", links, created, updated, unchanged, context.now
         )
-        changed = set(created) | set(updated)
-        relink = []
-        for row in rows:
-            number, manager = row.get("employee_no"), row.get("manager_employee_no")
-            manager_id = all_pks[manager] if manager else None
-            if manager_id != stored_managers.get(number):
-                relink.append(Employee(pk=all_pks[number], manager_id=manager_id, modified=context.now))
-                if number not in changed:
-                    unchanged -= 1
-                    changed.add(number)
-                    updated.append(number)
-        Employee.objects.bulk_update(relink, ["manager_id", "modified"], batch_size=1000)
         self._sync_roles(updated)
         context.forget()
         return len(created), len(updated), unchanged
