@@ -128,6 +128,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Customer-voice settings used by the KPI engine.
 COMEBACK_WINDOW_DAYS = env.int("COMEBACK_WINDOW_DAYS", default=30)
+# Work-order photos (check-in, notes): larger uploads are refused with a message.
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -12,6 +12,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("servicescore.exchange.urls")),
+    path("work-orders/", include("servicescore.workorders.urls")),
+    path("people/", include("servicescore.org.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

@@ -70,3 +70,15 @@ def month_of(moment: datetime.datetime) -> str:
     """The month code (company zone) an aware timestamp falls in."""
     local = moment.astimezone(company_zone())
     return f"{local.year:04d}-{local.month:02d}"
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Local midnight (company zone) at the start of `day`, as an aware datetime."""
+    return datetime.datetime(day.year, day.month, day.day, tzinfo=company_zone())
+
+
+def local_today(now: datetime.datetime | None = None) -> datetime.date:
+    """Today's date in the company zone."""
+    from django.utils import timezone
+
+    return (now or timezone.now()).astimezone(company_zone()).date()

@@ -181,6 +181,10 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
     def dispatch(self):
         pass
 
+    @transition(field=state, source=[State.DISPATCHED, State.ACCEPTED], target=State.DISPATCHED)
+    def reassign(self):
+        pass
+
     @transition(field=state, source=State.DISPATCHED, target=State.ACCEPTED)
     def accept(self):
         pass
@@ -208,6 +212,11 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the row is saved; forms send it back to detect lost updates."""
+        return self.modified.isoformat() if self.modified else ""
 
 
 class WorkOrderEvent(models.Model):

@@ -103,7 +103,13 @@ def _event(order, action, from_state, to_state, by, at, *, note="", latitude=Non
 
 
 ACTION_LABELS = {
+    "create": gettext_lazy("create"),
+    "edit": gettext_lazy("edit"),
     "dispatch": gettext_lazy("dispatch"),
+    "reassign": gettext_lazy("reassign"),
+    "labour": gettext_lazy("record labour on"),
+    "parts": gettext_lazy("record parts on"),
+    "note": gettext_lazy("add a note to"),
     "accept": gettext_lazy("accept"),
     "start": gettext_lazy("start"),
     "complete": gettext_lazy("complete"),
@@ -136,7 +142,7 @@ def _transition(order: WorkOrder, action: str, by, at, stamp_field: str | None):
 
 def _finish(locked, action, from_state, by, at, fields, **event):
     locked.save(update_fields=["state", "modified", *fields])
-    _event(locked, action, from_state, locked.state, by, at, **event)
+    locked.last_event = _event(locked, action, from_state, locked.state, by, at, **event)
     return locked
 
 
@@ -228,3 +234,343 @@ def record_labour(order: WorkOrder, *, technician, standard_hours: Decimal, cloc
     _event(order, "labour", order.state, order.state, by, timezone.now(),
            note=f"{technician.employee_no}: {standard_hours}/{clocked_hours}")
     return line
+
+
+# --- assignment, check-in, lines and edits (the pages and the API) -------------------
+
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
+MAX_PHOTOS_PER_EVENT = 10
+EDITABLE_FIELDS = (
+    "type", "priority", "channel", "description", "customer", "asset", "advisor", "difficulty",
+    "due_at", "response_due_at", "labor_amount", "parts_cost", "travel_cost", "visits", "rework_of",
+)
+
+
+class WorkOrderConflict(ValidationError):
+    """Someone else changed the work order after the user loaded it; nothing was written."""
+
+
+def _check_version(locked: WorkOrder, version: str | None) -> None:
+    if version and version != locked.version:
+        raise WorkOrderConflict(_changed_message(locked))
+
+
+def _changed_message(locked: WorkOrder) -> str:
+    last = locked.events.select_related("actor").order_by("-at", "-id").first()
+    who = (last.actor.get_full_name() or last.actor.username) if last and last.actor else _("someone else")
+    when = timezone.localtime(last.at).strftime("%H:%M") if last else ""
+    technician = locked.technician.name if locked.technician_id else _("nobody")
+    return _(
+        "Work order %(id)s was changed by %(who)s at %(when)s while you were looking: it is now "
+        "%(state)s and assigned to %(technician)s. Nothing was saved; look again and retry."
+    ) % {"id": locked.external_id, "who": who, "when": when, "state": locked.get_state_display(),
+         "technician": technician}
+
+
+def check_staff_at_centre(centre, employee, field: str, *, assignable: bool = False) -> None:
+    """An employee named on a work order must be active and work at its service centre."""
+    from servicescore.org.models import Employee
+
+    if employee.status != Employee.Status.ACTIVE:
+        raise ValidationError({field: _("%(name)s (%(no)s) has left the company.") % {
+            "name": employee.name, "no": employee.employee_no}})
+    if assignable and employee.position not in ("technician", "foreman"):
+        raise ValidationError({field: _("%(name)s (%(no)s) is a %(position)s, not a technician.") % {
+            "name": employee.name, "no": employee.employee_no, "position": employee.get_position_display()}})
+    if centre is not None and not employee.org_unit.path.startswith(centre.path):
+        raise ValidationError({field: _(
+            "%(name)s (%(no)s) works at %(unit)s, not at %(centre)s; choose someone from this service centre."
+        ) % {"name": employee.name, "no": employee.employee_no, "unit": employee.org_unit.name,
+             "centre": centre.name}})
+
+
+def _acting_employee(by):
+    employee = getattr(by, "employee", None) if getattr(by, "is_authenticated", False) else None
+    return employee
+
+
+@transaction.atomic
+def assign(order: WorkOrder, *, technician, by=None, at=None, note="", version: str | None = None,
+           action: str = "dispatch") -> WorkOrder:
+    """Give a work order to a technician of its service centre.
+
+    `action` "dispatch" takes a new order; "reassign" moves a dispatched or accepted one
+    to someone else. If another user got there first (the order is no longer new, or
+    `version` is stale) nothing is written and the message says who changed what.
+    """
+    if technician is None:
+        raise ValidationError({"technician": _("Choose a technician to dispatch to.")})
+    locked = _locked(order)
+    _check_version(locked, version)
+    if action == "dispatch" and locked.state != State.NEW:
+        raise WorkOrderConflict(_changed_message(locked))
+    check_staff_at_centre(locked.service_center, technician, "technician", assignable=True)
+    if action == "dispatch":
+        dispatched = dispatch(locked, technician=technician, by=by, at=at, note=note)
+        employee = _acting_employee(by)
+        if employee is not None and dispatched.dispatcher_id is None:
+            dispatched.dispatcher = employee
+            dispatched.save(update_fields=["dispatcher", "modified"])
+        return dispatched
+    if locked.technician_id == technician.pk:
+        raise ValidationError({"technician": _("%(id)s is already assigned to %(name)s.") % {
+            "id": locked.external_id, "name": technician.name}})
+    previous = locked.technician.name if locked.technician_id else "—"
+    locked, from_state, at = _transition(locked, "reassign", by, at, None)
+    locked.technician = technician
+    locked.dispatched_at = max(at, locked.created_at)
+    locked.accepted_at = None
+    return _finish(locked, "reassign", from_state, by, at, ["technician", "dispatched_at", "accepted_at"],
+                   note=note or _("from %(previous)s to %(name)s") % {"previous": previous, "name": technician.name})
+
+
+def clean_location(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
+    """Both or neither; latitude in [-90, 90], longitude in [-180, 180]; six decimals."""
+    if latitude in (None, "") and longitude in (None, ""):
+        return None, None
+    if latitude in (None, "") or longitude in (None, ""):
+        raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
+    values = {}
+    for field, value, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        try:
+            number = Decimal(str(value))
+        except (ArithmeticError, ValueError):
+            raise ValidationError({field: _("%(field)s must be a number.") % {"field": field}}) from None
+        if not number.is_finite() or not -limit <= number <= limit:
+            raise ValidationError({field: _("%(field)s must be between -%(limit)d and %(limit)d; got %(value)s.")
+                                   % {"field": field, "limit": limit, "value": value}})
+        values[field] = number.quantize(Decimal("0.000001"))
+    return values["latitude"], values["longitude"]
+
+
+def clean_photos(files) -> list:
+    """Every upload must be a real image (JPEG, PNG, WebP, GIF) within PHOTO_MAX_BYTES."""
+    from django.conf import settings
+    from PIL import Image, UnidentifiedImageError
+
+    files = list(files or [])
+    if len(files) > MAX_PHOTOS_PER_EVENT:
+        raise ValidationError({"photos": _("At most %(max)d photos at a time.") % {"max": MAX_PHOTOS_PER_EVENT}})
+    limit = settings.PHOTO_MAX_BYTES
+    for upload in files:
+        name = getattr(upload, "name", "photo")
+        if upload.size > limit:
+            raise ValidationError({"photos": _("%(name)s is %(size).1f MB; a photo may be at most %(max).1f MB.") % {
+                "name": name, "size": upload.size / 1048576, "max": limit / 1048576}})
+        try:
+            with Image.open(upload) as image:
+                image.verify()
+                kind = image.format
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            kind = None
+        if kind not in PHOTO_FORMATS:
+            raise ValidationError({"photos": _("%(name)s is not a photo (JPEG, PNG, WebP or GIF).") % {"name": name}})
+        upload.seek(0)
+    return files
+
+
+def _attach_photos(event: WorkOrderEvent, files) -> None:
+    from .models import EventPhoto
+
+    for upload in files:
+        EventPhoto.objects.create(event=event, image=upload)
+
+
+@transaction.atomic
+def check_in(order: WorkOrder, *, by=None, at=None, photos=(), latitude=None, longitude=None,
+             note="") -> WorkOrder:
+    """The technician arrives and starts: accepted → in progress, with photos and the
+    browser's location (when granted) stored on the event."""
+    latitude, longitude = clean_location(latitude, longitude)
+    photos = clean_photos(photos)
+    started = start(order, by=by, at=at, latitude=latitude, longitude=longitude, note=note)
+    _attach_photos(started.last_event, photos)
+    return started
+
+
+def _require_state(order: WorkOrder, action: str) -> None:
+    from .policy import ACTION_SOURCES
+
+    if order.state not in ACTION_SOURCES[action]:
+        raise ValidationError(_("Cannot %(action)s work order %(id)s: it is %(state)s.") % {
+            "action": ACTION_LABELS[action], "id": order.external_id, "state": order.get_state_display()})
+
+
+@transaction.atomic
+def add_note(order: WorkOrder, *, note: str, by=None, photos=(), latitude=None, longitude=None) -> WorkOrderEvent:
+    """A note (and photos) on the timeline without changing the state."""
+    latitude, longitude = clean_location(latitude, longitude)
+    photos = clean_photos(photos)
+    if not (note or "").strip() and not photos:
+        raise ValidationError({"note": _("Write a note or add a photo.")})
+    locked = _locked(order)
+    _require_state(locked, "note")
+    event = _event(locked, "note", locked.state, locked.state, by, timezone.now(), note=note.strip(),
+                   latitude=latitude, longitude=longitude)
+    _attach_photos(event, photos)
+    return event
+
+
+@transaction.atomic
+def record_work_labour(order: WorkOrder, *, technician, standard_hours, clocked_hours, by=None):
+    """Labour from the pages and the API: the order must be under way or completed and
+    the technician must work at its service centre."""
+    locked = _locked(order)
+    _require_state(locked, "labour")
+    check_staff_at_centre(locked.service_center, technician, "technician")
+    return record_labour(locked, technician=technician, standard_hours=standard_hours,
+                         clocked_hours=clocked_hours, by=by)
+
+
+@transaction.atomic
+def remove_labour(order: WorkOrder, *, line_id: int, by=None) -> None:
+    """Delete one labour line of a work order that is still under way or completed."""
+    from .models import LabourLine
+
+    locked = _locked(order)
+    _require_state(locked, "labour")
+    line = LabourLine.objects.select_related("technician").filter(work_order=locked, pk=line_id).first()
+    if line is None:
+        raise ValidationError({"line": _("No such labour line on this work order.")})
+    line.delete()
+    _event(locked, "labour", locked.state, locked.state, by, timezone.now(),
+           note=_("removed %(no)s") % {"no": line.technician.employee_no})
+
+
+@transaction.atomic
+def record_part(order: WorkOrder, *, part_no: str, name: str, quantity, unit_price, by=None):
+    """Add a parts line (part no., name, quantity > 0, unit price ≥ 0)."""
+    from .models import PartsLine
+
+    locked = _locked(order)
+    _require_state(locked, "parts")
+    errors = {}
+    if not (part_no or "").strip():
+        errors["part_no"] = _("Give the part number.")
+    if not (name or "").strip():
+        errors["name"] = _("Give the part name.")
+    if quantity is None or Decimal(quantity) <= 0:
+        errors["quantity"] = _("Quantity must be more than 0.")
+    if unit_price is None or Decimal(unit_price) < 0:
+        errors["unit_price"] = _("Unit price cannot be negative.")
+    if errors:
+        raise ValidationError(errors)
+    line = PartsLine(work_order=locked, part_no=part_no.strip(), name=name.strip(),
+                     quantity=quantity, unit_price=unit_price)
+    line.full_clean()
+    line.save()
+    _event(locked, "parts", locked.state, locked.state, by, timezone.now(),
+           note=f"{line.part_no} {line.name} × {line.quantity}")
+    return line
+
+
+@transaction.atomic
+def remove_part(order: WorkOrder, *, line_id: int, by=None) -> None:
+    """Delete one parts line."""
+    from .models import PartsLine
+
+    locked = _locked(order)
+    _require_state(locked, "parts")
+    line = PartsLine.objects.filter(work_order=locked, pk=line_id).first()
+    if line is None:
+        raise ValidationError({"line": _("No such parts line on this work order.")})
+    line.delete()
+    _event(locked, "parts", locked.state, locked.state, by, timezone.now(),
+           note=_("removed %(part)s") % {"part": line.part_no})
+
+
+def new_external_id() -> str:
+    """SS-20261123-4F9A2C: the date in the company zone and six random hex digits."""
+    import secrets
+
+    from servicescore.core.periods import local_today
+
+    while True:
+        candidate = f"SS-{local_today():%Y%m%d}-{secrets.token_hex(3).upper()}"
+        if not WorkOrder.objects.filter(external_id=candidate).exists():
+            return candidate
+
+
+@transaction.atomic
+def open_work_order(*, by=None, **fields) -> WorkOrder:
+    """Create from the pages and the API: checks the centre and the people named on it,
+    generates an external id when none is given, and lets the SLA policy set the deadlines."""
+    centre = fields.get("service_center")
+    if centre is None or centre.kind != "service_center":
+        raise ValidationError({"service_center": _("Choose a service centre.")})
+    if fields.get("advisor") is not None:
+        check_staff_at_centre(centre, fields["advisor"], "advisor")
+    if not fields.get("external_id"):
+        fields["external_id"] = new_external_id()
+    elif WorkOrder.objects.filter(external_id=fields["external_id"]).exists():
+        raise ValidationError({"external_id": _("A work order with external id %(id)s already exists.") % {
+            "id": fields["external_id"]}})
+    technician = fields.pop("technician", None)
+    order = create_work_order(by=by, **fields)
+    if technician is not None:
+        order = assign(order, technician=technician, by=by)
+    return order
+
+
+@transaction.atomic
+def update_work_order(order: WorkOrder, *, by=None, version: str | None = None, **changes) -> WorkOrder:
+    """Edit the descriptive fields of an open or completed order; a change of type or
+    priority recomputes the SLA deadlines unless new ones are given. The event lists
+    every field changed, old → new."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    locked = _locked(order)
+    _check_version(locked, version)
+    _require_state(locked, "edit")
+    if changes.get("advisor") is not None:
+        check_staff_at_centre(locked.service_center, changes["advisor"], "advisor")
+    before = {name: getattr(locked, name) for name in EDITABLE_FIELDS}
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    sla_changed = locked.type != before["type"] or locked.priority != before["priority"]
+    if sla_changed and "due_at" not in changes and "response_due_at" not in changes:
+        locked.response_due_at, locked.due_at = sla_deadlines(locked.type, locked.priority, locked.created_at)
+    if locked.rework_of_id == locked.pk:
+        raise ValidationError({"rework_of": _("A work order cannot be a comeback of itself.")})
+    changed = [name for name in EDITABLE_FIELDS if getattr(locked, name) != before[name]]
+    if not changed:
+        return locked
+    locked.full_clean()
+    locked.save(update_fields=[*changed, "modified"])
+    note = "; ".join(f"{name}: {_show(before[name])} → {_show(getattr(locked, name))}" for name in changed)
+    locked.last_event = _event(locked, "edit", locked.state, locked.state, by, timezone.now(), note=note)
+    return locked
+
+
+def _show(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def perform(order: WorkOrder, action: str, *, by, **params) -> WorkOrder:
+    """One named action from the pages or the API, after the role check (policy.py)."""
+    from . import policy
+
+    policy.require(by, action, order)
+    note = params.get("note") or ""
+    if action in ("dispatch", "reassign"):
+        return assign(order, technician=params.get("technician"), by=by, note=note,
+                      version=params.get("version"), action=action)
+    if action == "accept":
+        return accept(order, by=by)
+    if action == "start":
+        return check_in(order, by=by, photos=params.get("photos") or (), latitude=params.get("latitude"),
+                        longitude=params.get("longitude"), note=note)
+    if action == "complete":
+        return complete(order, resolution=params.get("resolution") or "", by=by, note=note)
+    if action == "close":
+        return close(order, by=by, note=note)
+    if action == "reopen":
+        return reopen(order, reason=params.get("reason") or note, by=by)
+    if action == "cancel":
+        return cancel(order, reason=params.get("reason") or note, by=by)
+    raise ValidationError({"action": _("Unknown action %(action)s.") % {"action": action}})

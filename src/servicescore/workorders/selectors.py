@@ -1,0 +1,327 @@
+"""Reads of work orders for the pages and the API; each takes the requesting user and
+starts from core.scope.visible_work_orders, so nothing out of scope can leak."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from servicescore.core.periods import day_start, local_today
+from servicescore.core.scope import can_see_full_phone, scope_for, visible_org_units, visible_work_orders
+from servicescore.customers.models import mask_phone
+from servicescore.org.models import Employee, OrgUnit, Position
+
+from .models import OPEN_STATES, Priority, State, WorkOrder, WorkOrderEvent
+
+LIST_RELATED = ("service_center", "technician", "advisor", "customer", "asset")
+ASSET_HISTORY_LIMIT = 20
+DUE_SOON = datetime.timedelta(hours=2)
+PRIORITY_RANK = Case(
+    When(priority=Priority.URGENT, then=Value(0)),
+    When(priority=Priority.HIGH, then=Value(1)),
+    When(priority=Priority.NORMAL, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+# sort key of the list and the API → ORDER BY; the id breaks ties so paging is stable.
+SORTS = {
+    "created": ("created_at", "id"),
+    "due": ("due_at", "id"),
+    "completed": ("completed_at", "id"),
+    "priority": ("priority_rank", "id"),
+    "state": ("state", "id"),
+    "id": ("external_id", "id"),
+}
+DEFAULT_SORT = "-created"
+# Positions that can lead a work order (and so appear on the dispatch board).
+ASSIGNABLE_POSITIONS = (Position.TECHNICIAN, Position.FOREMAN)
+
+
+@dataclass
+class WorkOrderFilters:
+    """The filters of the list page and the API, already validated (see forms.py)."""
+
+    states: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    priorities: list[str] = field(default_factory=list)
+    service_center: OrgUnit | None = None
+    technician: Employee | None = None
+    advisor: Employee | None = None
+    created_from: datetime.date | None = None
+    created_to: datetime.date | None = None
+    completed_from: datetime.date | None = None
+    completed_to: datetime.date | None = None
+    overdue: bool | None = None
+    comeback: bool | None = None
+    q: str = ""
+
+
+def late_q(now: datetime.datetime) -> Q:
+    """Not finished by its due time: still open past due, or completed after it."""
+    return Q(state__in=OPEN_STATES, due_at__lt=now) | Q(completed_at__gt=F("due_at"))
+
+
+def _date_range(qs: QuerySet, field_name: str, start: datetime.date | None, end: datetime.date | None):
+    """Whole local days, both ends included."""
+    if start:
+        qs = qs.filter(**{f"{field_name}__gte": day_start(start)})
+    if end:
+        qs = qs.filter(**{f"{field_name}__lt": day_start(end + datetime.timedelta(days=1))})
+    return qs
+
+
+def filter_work_orders(qs: QuerySet, filters: WorkOrderFilters, *, now: datetime.datetime) -> QuerySet:
+    """Apply the list filters to a queryset (already scoped by the caller)."""
+    if filters.states:
+        qs = qs.filter(state__in=filters.states)
+    if filters.types:
+        qs = qs.filter(type__in=filters.types)
+    if filters.priorities:
+        qs = qs.filter(priority__in=filters.priorities)
+    if filters.service_center is not None:
+        qs = qs.filter(service_center__path__startswith=filters.service_center.path)
+    if filters.technician is not None:
+        qs = qs.filter(technician=filters.technician)
+    if filters.advisor is not None:
+        qs = qs.filter(advisor=filters.advisor)
+    qs = _date_range(qs, "created_at", filters.created_from, filters.created_to)
+    qs = _date_range(qs, "completed_at", filters.completed_from, filters.completed_to)
+    if filters.overdue is True:
+        qs = qs.filter(late_q(now))
+    elif filters.overdue is False:
+        qs = qs.exclude(late_q(now))
+    if filters.comeback is True:
+        qs = qs.filter(rework_of__isnull=False)
+    elif filters.comeback is False:
+        qs = qs.filter(rework_of__isnull=True)
+    if filters.q:
+        term = filters.q.strip()
+        qs = qs.filter(
+            Q(external_id__icontains=term) | Q(asset__external_id__iexact=term) | Q(asset__plate__iexact=term)
+        )
+    return qs
+
+
+def sorted_work_orders(qs: QuerySet, sort: str) -> QuerySet:
+    """Order by one of SORTS, '-' for descending; unknown keys fall back to newest first."""
+    descending = sort.startswith("-")
+    fields = SORTS.get(sort.lstrip("-"))
+    if fields is None:
+        return sorted_work_orders(qs, DEFAULT_SORT)
+    if fields[0] == "priority_rank":
+        qs = qs.annotate(priority_rank=PRIORITY_RANK)
+    return qs.order_by(*[f"-{f}" if descending else f for f in fields])
+
+
+def work_order_list(user, filters: WorkOrderFilters, *, sort: str = DEFAULT_SORT,
+                    now: datetime.datetime | None = None) -> QuerySet:
+    """The user's visible work orders, filtered and sorted, with what a list row shows."""
+    now = now or timezone.now()
+    qs = filter_work_orders(visible_work_orders(user), filters, now=now)
+    return sorted_work_orders(qs.select_related(*LIST_RELATED), sort)
+
+
+def decorate(orders, user, *, now: datetime.datetime):
+    """Give each order `display_phone` (masked for roles that need no phone) and `sla`."""
+    full_phone = can_see_full_phone(user)
+    for order in orders:
+        phone = order.customer.phone if order.customer_id else ""
+        order.display_phone = phone if full_phone else mask_phone(phone)
+        order.sla = sla_status(order, now)
+    return orders
+
+
+def visible_work_order(user, pk) -> WorkOrder:
+    """One work order the user may see, or 404 (never 403: ids cannot be probed)."""
+    try:
+        return visible_work_orders(user).select_related(*LIST_RELATED, "dispatcher", "rework_of").get(pk=pk)
+    except (WorkOrder.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@dataclass
+class SLAStatus:
+    """Where a work order stands against its due time."""
+
+    code: str  # none | on_time | due_soon | overdue | met | late
+    due_at: datetime.datetime | None
+    delta: datetime.timedelta | None = None  # how late, or how long is left
+
+    @property
+    def is_late(self) -> bool:
+        return self.code in ("overdue", "late")
+
+
+def sla_status(order: WorkOrder, now: datetime.datetime) -> SLAStatus:
+    due = order.due_at
+    if due is None or order.state == State.CANCELLED:
+        return SLAStatus("none", due)
+    finished = order.completed_at
+    if finished is not None:
+        return SLAStatus("late", due, finished - due) if finished > due else SLAStatus("met", due)
+    if now > due:
+        return SLAStatus("overdue", due, now - due)
+    left = due - now
+    return SLAStatus("due_soon" if left <= DUE_SOON else "on_time", due, left)
+
+
+def work_order_detail(user, pk, *, now: datetime.datetime | None = None) -> dict:
+    """Everything the detail page shows, in a fixed number of queries."""
+    from .policy import allowed_actions, can
+
+    now = now or timezone.now()
+    order = visible_work_order(user, pk)
+    visible = visible_work_orders(user)
+    events = list(
+        order.events.select_related("actor__employee").prefetch_related("photos").order_by("at", "id")
+    )
+    labour = list(order.labour_lines.select_related("technician").order_by("id"))
+    parts = list(order.parts_lines.order_by("id"))
+    comebacks = list(visible.filter(rework_of=order).order_by("created_at").only("id", "external_id", "state", "created_at"))
+    original = order.rework_of if order.rework_of_id and visible.filter(pk=order.rework_of_id).exists() else None
+    history = []
+    if order.asset_id:
+        history = list(
+            visible.filter(asset_id=order.asset_id).exclude(pk=order.pk)
+            .select_related("technician", "service_center").order_by("-created_at")[:ASSET_HISTORY_LIMIT]
+        )
+    decorate([order], user, now=now)
+    return {
+        "order": order,
+        "events": events,
+        "labour_lines": labour,
+        "parts_lines": parts,
+        "labour_totals": {
+            "standard": sum((line.standard_hours for line in labour), start=0),
+            "clocked": sum((line.clocked_hours for line in labour), start=0),
+        },
+        "parts_total": sum((line.quantity * line.unit_price for line in parts), start=0),
+        "comebacks": comebacks,
+        "original": original,
+        "asset_history": history,
+        "actions": allowed_actions(user, order),
+        "can_edit": can(user, "edit", order),
+        "can_labour": can(user, "labour", order),
+        "can_parts": can(user, "parts", order),
+        "can_note": can(user, "note", order),
+        "now": now,
+    }
+
+
+def event_photo(user, photo_id):
+    """A photo of an event on a work order the user may see, or 404."""
+    from .models import EventPhoto
+
+    try:
+        return EventPhoto.objects.select_related("event").get(
+            pk=photo_id, event__work_order__in=visible_work_orders(user).values("pk")
+        )
+    except (EventPhoto.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+# --- dispatch board ------------------------------------------------------------------
+
+BOARD_LIMIT = 200
+
+
+def dispatch_centres(user) -> QuerySet:
+    """Service centres whose board the user may open."""
+    return visible_org_units(user).filter(kind=OrgUnit.Kind.SERVICE_CENTER).order_by("code")
+
+
+def default_centre(user):
+    """The service centre of the user's own employee record, else the first visible one."""
+    employee = getattr(user, "employee", None)
+    unit = employee.org_unit if employee is not None else None
+    while unit is not None and unit.kind != OrgUnit.Kind.SERVICE_CENTER:
+        unit = unit.parent
+    centres = dispatch_centres(user)
+    if unit is not None and centres.filter(pk=unit.pk).exists():
+        return unit
+    return centres.first()
+
+
+def dispatch_board(user, centre: OrgUnit, *, now: datetime.datetime | None = None) -> dict:
+    """Orders waiting for a technician (unassigned and overdue first) and the centre's
+    technicians with their current load and skills; four queries whatever the size."""
+    now = now or timezone.now()
+    if not dispatch_centres(user).filter(pk=centre.pk).exists():
+        raise Http404
+    in_centre = visible_work_orders(user).filter(service_center__path__startswith=centre.path)
+    waiting = list(
+        in_centre.filter(state__in=[State.NEW, State.DISPATCHED, State.ACCEPTED])
+        .select_related("technician", "customer", "asset")
+        .annotate(
+            unassigned=Case(When(state=State.NEW, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            late=Case(When(due_at__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            priority_rank=PRIORITY_RANK,
+        )
+        .order_by("unassigned", "late", "priority_rank", "due_at", "id")[:BOARD_LIMIT]
+    )
+    decorate(waiting, user, now=now)
+    technicians = list(
+        Employee.objects.filter(
+            scope_for(user).employees_q(), org_unit__path__startswith=centre.path,
+            position__in=ASSIGNABLE_POSITIONS, status=Employee.Status.ACTIVE,
+        )
+        .select_related("org_unit")
+        .annotate(
+            load=Count("led_work_orders", filter=Q(led_work_orders__state__in=[
+                State.DISPATCHED, State.ACCEPTED, State.IN_PROGRESS,
+            ])),
+            in_progress=Count("led_work_orders", filter=Q(led_work_orders__state=State.IN_PROGRESS)),
+        )
+        .prefetch_related(Prefetch("skills", queryset=_skills()))
+        .order_by("load", "employee_no")
+    )
+    return {
+        "centre": centre,
+        "waiting": waiting,
+        "unassigned_count": sum(1 for o in waiting if o.state == State.NEW),
+        "overdue_count": sum(1 for o in waiting if o.sla.code == "overdue"),
+        "technicians": technicians,
+        "now": now,
+    }
+
+
+def _skills():
+    from servicescore.org.models import EmployeeSkill
+
+    return EmployeeSkill.objects.select_related("skill").order_by("-level", "skill__name")
+
+
+# --- my work orders (technician on a phone) ------------------------------------------
+
+
+def my_work_orders(user, *, now: datetime.datetime | None = None) -> dict:
+    """The technician's day: open orders led by them (overdue and in progress first) and
+    those they completed today; two queries."""
+    now = now or timezone.now()
+    employee = getattr(user, "employee", None)
+    if employee is None:
+        return {"open": [], "done_today": [], "now": now}
+    mine = visible_work_orders(user).filter(technician=employee).select_related("customer", "asset", "service_center")
+    open_orders = list(
+        mine.filter(state__in=[State.DISPATCHED, State.ACCEPTED, State.IN_PROGRESS])
+        .annotate(
+            stage=Case(
+                When(state=State.IN_PROGRESS, then=Value(0)),
+                When(state=State.ACCEPTED, then=Value(1)),
+                default=Value(2), output_field=IntegerField(),
+            ),
+            priority_rank=PRIORITY_RANK,
+        )
+        .order_by("stage", "due_at", "priority_rank", "id")
+    )
+    today = day_start(local_today(now))
+    done = list(mine.filter(completed_at__gte=today, state__in=[State.COMPLETED, State.CLOSED]).order_by("-completed_at"))
+    decorate(open_orders, user, now=now)
+    decorate(done, user, now=now)
+    return {"open": open_orders, "done_today": done, "now": now}
+
+
+def recent_events(order: WorkOrder, limit: int = 5) -> list[WorkOrderEvent]:
+    return list(order.events.select_related("actor").order_by("-at", "-id")[:limit])
