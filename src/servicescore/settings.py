@@ -30,6 +30,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("PG_JIT", default=False):
+    # PostgreSQL's JIT compiles plans it believes expensive; for a page's queries the
+    # compiling (~100 ms) costs more than it saves. KPI batch jobs may turn it on (PG_JIT=true).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -49,6 +54,7 @@ INSTALLED_APPS = [
     "servicescore.voice",
     "servicescore.kpi",
     "servicescore.exchange",
+    "servicescore.api",
     "servicescore.demo",
 ]
 
@@ -63,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "servicescore.api.middleware.ApiRequestLogMiddleware",
 ]
 
 ROOT_URLCONF = "servicescore.urls"
@@ -128,6 +135,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Customer-voice settings used by the KPI engine.
 COMEBACK_WINDOW_DAYS = env.int("COMEBACK_WINDOW_DAYS", default=30)
+# The API's per-token rate limit is counted in the cache: set CACHE_URL (e.g.
+# redis://127.0.0.1:6379/1) when several server processes share the limit.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+
 # Work-order photos (check-in, notes): larger uploads are refused with a message.
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from servicescore.api.main import api
 from servicescore.core import views as core_views
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("import/", include("servicescore.exchange.urls")),
     path("work-orders/", include("servicescore.workorders.urls")),
     path("people/", include("servicescore.org.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

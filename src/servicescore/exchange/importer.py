@@ -7,8 +7,7 @@ lists every bad row; at the end the transaction is rolled back if anything was w
 the run was a dry run. Rows may refer to records stored earlier or anywhere in the same
 file: forward references are settled when the whole file has been read.
 
-The command line, the upload page and (later) the API call `run_import`; there is no
-other way in.
+The command line, the upload page and the API call `run_import`; there is no other way in.
 """
 
 import time
@@ -87,7 +86,7 @@ def run_import(
         Path(name).name if name else (Path(source).name if isinstance(source, (str, Path)) else "")
     )
     try:
-        table = open_table(source, name)
+        table = source if isinstance(source, Table) else open_table(source, name)
     except TableError as error:
         report.errors.append(RowError(error.row, "", str(error)))
         return report

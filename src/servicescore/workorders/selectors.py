@@ -232,12 +232,28 @@ def dispatch_centres(user) -> QuerySet:
     return visible_org_units(user).filter(kind=OrgUnit.Kind.SERVICE_CENTER).order_by("code")
 
 
-def default_centre(user):
-    """The service centre of the user's own employee record, else the first visible one."""
-    employee = getattr(user, "employee", None)
+def centres_for_new_orders(user) -> QuerySet:
+    """Where the user may open work orders: the service centres in their scope, and the
+    centre of their own employee record (an advisor sees only himself, yet opens orders
+    at his centre)."""
+    own = _own_centre(user)
+    q = Q(pk__in=dispatch_centres(user).values("pk"))
+    if own is not None:
+        q |= Q(pk=own.pk)
+    return OrgUnit.objects.filter(q, kind=OrgUnit.Kind.SERVICE_CENTER).order_by("code")
+
+
+def _own_centre(user):
+    employee = getattr(user, "employee", None) if user.is_authenticated else None
     unit = employee.org_unit if employee is not None else None
     while unit is not None and unit.kind != OrgUnit.Kind.SERVICE_CENTER:
         unit = unit.parent
+    return unit
+
+
+def default_centre(user):
+    """The service centre of the user's own employee record, else the first visible one."""
+    unit = _own_centre(user)
     centres = dispatch_centres(user)
     if unit is not None and centres.filter(pk=unit.pk).exists():
         return unit

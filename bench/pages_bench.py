@@ -1,0 +1,185 @@
+"""Page and API latency on the large demo, through a real HTTP server (gunicorn).
+
+    scripts/services-up.sh postgresql
+    .venv/bin/python bench/pages_bench.py                      # PostgreSQL, large demo (built once, ~7 min)
+    .venv/bin/python bench/pages_bench.py --requests 500
+    DATABASE_URL=sqlite:///var/bench/pages.sqlite3 .venv/bin/python bench/pages_bench.py --scale small
+
+The database named by DATABASE_URL (default postgres://postgres@127.0.0.1:5432/servicescore_bench)
+is created and migrated if missing. The demo is built unless that scale is already there.
+Then gunicorn (2 workers, DEBUG off) serves it on a free loopback port, and every target is
+requested sequentially: 5 warm-up requests, then --requests timed ones (default 200).
+Prints p50, p95 and max in milliseconds. Any answer other than 200 is an error. Target:
+p95 under 300 ms (product.md).
+"""
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/servicescore_bench"
+MIN_EMPLOYEES = {"large": 10_000, "small": 50}
+
+
+def ensure_database(url: str) -> None:
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited; see its output above")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+def session_cookie(user) -> str:
+    """A real session for `user` in the database (what logging in through the form makes)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def timed(base: str, path: str, headers: dict, count: int) -> list[float]:
+    times = []
+    for n in range(count + 5):
+        request = urllib.request.Request(base + (path() if callable(path) else path), headers=headers)
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            status = response.status
+        elapsed = (time.perf_counter() - started) * 1000
+        if status != 200:
+            raise SystemExit(f"{path}: HTTP {status}")
+        if n >= 5:
+            times.append(elapsed)
+    return times
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default="large", choices=["small", "large"])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicescore.settings")
+    ensure_database(url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from servicescore.api.models import ApiToken
+    from servicescore.core.models import User
+    from servicescore.core.scope import visible_work_orders
+    from servicescore.org.models import Employee
+    from servicescore.workorders.models import WorkOrder
+
+    call_command("migrate", verbosity=0)
+    if Employee.objects.count() < MIN_EMPLOYEES[args.scale] or not User.objects.filter(username="manager").exists():
+        from servicescore.demo.builder import build_demo
+
+        print(f"building the {args.scale} demo (seed {args.seed}) …", flush=True)
+        report = build_demo(args.scale, args.seed)
+        print(f"  built in {report.seconds:.0f} s", flush=True)
+    total_orders = WorkOrder.objects.count()
+
+    users = {name: User.objects.get(username=name) for name in ("manager", "dispatcher", "hr", "tech")}
+    cookies = {name: session_cookie(user) for name, user in users.items()}
+    token = ApiToken.objects.filter(name="pages-bench", revoked_at__isnull=True).first()
+    raw = None
+    if token is not None:
+        token.delete()
+    token, raw = ApiToken.issue(user=users["manager"], name="pages-bench", scopes=["read"],
+                                rate_limit_per_minute=1_000_000)
+    manager_orders = list(visible_work_orders(users["manager"]).order_by("-created_at").values_list("pk", flat=True)[:5000])
+    centre_code = users["manager"].employee.org_unit.code
+    rng = random.Random(args.seed)
+
+    def session(name):
+        return {"Cookie": f"sessionid={cookies[name]}", "Accept-Language": "zh-hans"}
+
+    targets = [
+        ("list, manager (default)", "/work-orders/", session("manager")),
+        ("list, manager (filtered)", "/work-orders/?state=in_progress&state=accepted&type=repair&overdue=yes"
+                                     "&sort=-due", session("manager")),
+        ("list, HR whole company (default)", "/work-orders/", session("hr")),
+        ("list, HR (filtered by centre)", f"/work-orders/?service_center={users['manager'].employee.org_unit_id}"
+                                          f"&q=&state=completed", session("hr")),
+        ("detail, manager", lambda: f"/work-orders/{rng.choice(manager_orders)}/", session("manager")),
+        ("dispatch board, dispatcher", "/work-orders/board/", session("dispatcher")),
+        ("my work orders, technician", "/work-orders/mine/", session("tech")),
+        ("API list, manager token", "/api/work-orders?limit=50", {"Authorization": f"Bearer {raw}"}),
+        ("API list filtered", f"/api/work-orders?limit=50&state=completed&service_center={centre_code}",
+         {"Authorization": f"Bearer {raw}"}),
+    ]
+
+    port = free_port()
+    env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost", "AXES_ENABLED": "false"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "servicescore.wsgi:application", "-w", str(args.workers),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        env=env, cwd=ROOT,
+    )
+    try:
+        wait_for(port, server)
+        base = f"http://127.0.0.1:{port}"
+        print(f"\n{connection.vendor}, {total_orders:,} work orders, gunicorn {args.workers} workers, "
+              f"{args.requests} requests per target\n")
+        print(f"| {'target':<36} | p50 ms | p95 ms | max ms |")
+        print(f"|{'-' * 38}|-------:|-------:|-------:|")
+        failed = False
+        for label, path, headers in targets:
+            times = timed(base, path, headers, args.requests)
+            p95 = percentile(times, 0.95)
+            failed |= p95 >= 300
+            print(f"| {label:<36} | {statistics.median(times):6.0f} | {p95:6.0f} | {max(times):6.0f} |", flush=True)
+        print("\nall p95 under 300 ms" if not failed else "\nSOME p95 AT OR OVER 300 ms")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        ApiToken.objects.filter(name="pages-bench").delete()
+
+
+if __name__ == "__main__":
+    main()
