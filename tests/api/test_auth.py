@@ -101,3 +101,25 @@ def test_integration_token_sees_its_org_unit_only(network, token_for):
     wide = token_for(system)
     assert [o["external_id"] for o in narrow.get("/api/work-orders").json()["items"]] == ["IN-SC1"]
     assert sorted(o["external_id"] for o in wide.get("/api/work-orders").json()["items"]) == ["IN-SC1", "IN-SC2"]
+
+
+def test_token_command_creates_lists_and_revokes(network):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from .conftest import ApiClient
+
+    out = io.StringIO()
+    call_command("token", "create", "--user", "m1", "--name", "DMS", "--scopes", "read,write", stdout=out)
+    raw = out.getvalue().strip()
+    assert ApiClient(raw).get("/api/work-orders").status_code == 200
+    listing = io.StringIO()
+    call_command("token", "list", stdout=listing)
+    assert "DMS" in listing.getvalue() and raw.split("_")[2] not in listing.getvalue()
+    call_command("token", "revoke", raw.split("_")[1], stdout=io.StringIO())
+    assert ApiClient(raw).get("/api/work-orders").status_code == 401
+    for bad in (["--user", "nobody"], ["--user", "m1", "--scopes", "root"], ["--user", "m1", "--org", "NOPE"]):
+        with pytest.raises(CommandError):
+            call_command("token", "create", "--name", "x", *bad, stdout=io.StringIO())
