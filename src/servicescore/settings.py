@@ -30,7 +30,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("PG_JIT", default=False):
+elif DATABASES["default"]["ENGINE"].endswith("postgresql") and not env.bool("PG_JIT", default=False):
     # PostgreSQL's JIT compiles plans it believes expensive; for a page's queries the
     # compiling (~100 ms) costs more than it saves. KPI batch jobs may turn it on (PG_JIT=true).
     DATABASES["default"].setdefault("OPTIONS", {})

@@ -88,8 +88,11 @@ def test_session_works_for_the_browser_and_needs_csrf_to_write(client, network):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(network.manager.user)
     assert browser.get("/api/work-orders").status_code == 200
-    response = browser.post(f"/api/work-orders/{order.pk}/transitions/dispatch", {"technician": "T1"},
-                            content_type="application/json")
+    response = browser.post(
+        f"/api/work-orders/{order.pk}/transitions/dispatch",
+        {"technician": "T1"},
+        content_type="application/json",
+    )
     assert response.status_code == 403
 
 
@@ -100,7 +103,10 @@ def test_integration_token_sees_its_org_unit_only(network, token_for):
     narrow = token_for(system, org_unit=network.sc1)
     wide = token_for(system)
     assert [o["external_id"] for o in narrow.get("/api/work-orders").json()["items"]] == ["IN-SC1"]
-    assert sorted(o["external_id"] for o in wide.get("/api/work-orders").json()["items"]) == ["IN-SC1", "IN-SC2"]
+    assert sorted(o["external_id"] for o in wide.get("/api/work-orders").json()["items"]) == [
+        "IN-SC1",
+        "IN-SC2",
+    ]
 
 
 def test_token_command_creates_lists_and_revokes(network):
@@ -120,6 +126,10 @@ def test_token_command_creates_lists_and_revokes(network):
     assert "DMS" in listing.getvalue() and raw.split("_")[2] not in listing.getvalue()
     call_command("token", "revoke", raw.split("_")[1], stdout=io.StringIO())
     assert ApiClient(raw).get("/api/work-orders").status_code == 401
-    for bad in (["--user", "nobody"], ["--user", "m1", "--scopes", "root"], ["--user", "m1", "--org", "NOPE"]):
+    for bad in (
+        ["--user", "nobody"],
+        ["--user", "m1", "--scopes", "root"],
+        ["--user", "m1", "--org", "NOPE"],
+    ):
         with pytest.raises(CommandError):
             call_command("token", "create", "--name", "x", *bad, stdout=io.StringIO())

@@ -13,10 +13,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(network):
-    mine = services.dispatch(WorkOrderFactory(service_center=network.sc1, external_id="MINE"),
-                             technician=network.tech, by=None)
-    colleagues = services.dispatch(WorkOrderFactory(service_center=network.sc1, external_id="COLLEAGUES"),
-                                   technician=network.tech_colleague, by=None)
+    mine = services.dispatch(
+        WorkOrderFactory(service_center=network.sc1, external_id="MINE"), technician=network.tech, by=None
+    )
+    colleagues = services.dispatch(
+        WorkOrderFactory(service_center=network.sc1, external_id="COLLEAGUES"),
+        technician=network.tech_colleague,
+        by=None,
+    )
     elsewhere = WorkOrderFactory(service_center=network.sc2, external_id="ELSEWHERE")
     return {"mine": mine, "outside": [colleagues, elsewhere]}
 
@@ -42,8 +46,16 @@ CALLS = {
     ("get", "/api/employees/{employee_no}"): {},
     ("get", "/api/org-units"): {},
     ("get", "/api/org-units/{code}"): {},
-    ("post", "/api/import/{kind}"): {"rows": [{"external_id": "X", "service_center": "SC2", "type": "repair",
-                                               "created_at": "2026-10-01T09:00:00"}]},
+    ("post", "/api/import/{kind}"): {
+        "rows": [
+            {
+                "external_id": "X",
+                "service_center": "SC2",
+                "type": "repair",
+                "created_at": "2026-10-01T09:00:00",
+            }
+        ]
+    },
     ("post", "/api/import/{kind}/file"): None,
 }
 
@@ -56,7 +68,9 @@ def call(api, method, path, body):
     if path.endswith("/file"):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        upload = SimpleUploadedFile("x.csv", b"external_id,service_center,type,created_at\nX,SC2,repair,2026-10-01T09:00:00\n")
+        upload = SimpleUploadedFile(
+            "x.csv", b"external_id,service_center,type,created_at\nX,SC2,repair,2026-10-01T09:00:00\n"
+        )
         return api.upload(path, {"file": upload})
     return api.post(path, body or {})
 
@@ -84,8 +98,15 @@ def test_every_endpoint_returns_only_in_scope_data(client, network, world, token
                 assert call(api, method, fill(path, code=code), body).status_code == 404
 
         # 2. the in-scope call answers only what the technician may see
-        url = fill(path, work_order_id=mine.pk, external_id="MINE", action="accept",
-                   employee_no="T1", code="SC1-T1", kind="work_orders")
+        url = fill(
+            path,
+            work_order_id=mine.pk,
+            external_id="MINE",
+            action="accept",
+            employee_no="T1",
+            code="SC1-T1",
+            kind="work_orders",
+        )
         response = call(api, method, url, body)
         assert response.status_code in (200, 201, 403, 404, 422), (method, url, response.status_code)
         data = response.json()

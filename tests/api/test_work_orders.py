@@ -23,8 +23,12 @@ def test_list_filters_like_the_list_page(network, token_for):
     api = token_for(network.manager)
     now = timezone.now()
     WorkOrderFactory(external_id="A", service_center=network.sc1, type="repair", priority="urgent")
-    WorkOrderFactory(external_id="B", service_center=network.sc1, type="maintenance",
-                     due_at=now - datetime.timedelta(hours=1))
+    WorkOrderFactory(
+        external_id="B",
+        service_center=network.sc1,
+        type="maintenance",
+        due_at=now - datetime.timedelta(hours=1),
+    )
     late = WorkOrderFactory(external_id="C", service_center=network.sc1, type="repair")
     services.dispatch(late, technician=network.tech, by=None)
     WorkOrderFactory(external_id="D", service_center=network.sc1, type="inspection", rework_of=late)
@@ -34,15 +38,21 @@ def test_list_filters_like_the_list_page(network, token_for):
     assert ids(api.get("/api/work-orders", {"technician": "T1"})) == ["C"]
     assert ids(api.get("/api/work-orders", {"overdue": "true"})) == ["B"]
     assert ids(api.get("/api/work-orders", {"comeback": "true"})) == ["D"]
-    assert sorted(ids(api.get("/api/work-orders", {"state": ["new", "dispatched"], "type": "repair"}))) == ["A", "C"]
+    assert sorted(ids(api.get("/api/work-orders", {"state": ["new", "dispatched"], "type": "repair"}))) == [
+        "A",
+        "C",
+    ]
 
 
 def test_cursor_pages_through_everything_once(network, token_for):
     api = token_for(network.manager)
     base = timezone.now() - datetime.timedelta(days=1)
     for n in range(7):  # two share a timestamp: the id breaks the tie
-        WorkOrderFactory(external_id=f"P{n}", service_center=network.sc1,
-                         created_at=base + datetime.timedelta(minutes=min(n, 5)))
+        WorkOrderFactory(
+            external_id=f"P{n}",
+            service_center=network.sc1,
+            created_at=base + datetime.timedelta(minutes=min(n, 5)),
+        )
     seen, cursor = [], None
     while True:
         params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
@@ -55,15 +65,18 @@ def test_cursor_pages_through_everything_once(network, token_for):
     assert seen[0] in ("P5", "P6")  # newest first
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"cursor": "!!notbase64"}, "cursor"),
-    ({"limit": 0}, "limit"),
-    ({"limit": 501}, "limit"),
-    ({"type": "spaceship"}, "type.0"),
-    ({"technician": "NOBODY"}, "technician"),
-    ({"service_center": "SC2"}, "service_center"),  # outside the manager's scope: unknown
-    ({"created_from": "2026-13-01"}, "created_from"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"cursor": "!!notbase64"}, "cursor"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 501}, "limit"),
+        ({"type": "spaceship"}, "type.0"),
+        ({"technician": "NOBODY"}, "technician"),
+        ({"service_center": "SC2"}, "service_center"),  # outside the manager's scope: unknown
+        ({"created_from": "2026-13-01"}, "created_from"),
+    ],
+)
 def test_list_bad_input_names_the_field(network, token_for, params, field):
     response = token_for(network.manager).get("/api/work-orders", params)
     assert response.status_code == 422
@@ -92,10 +105,17 @@ def test_phone_is_masked_for_a_technician_and_whole_for_an_advisor(network, toke
 
 
 def test_advisor_opens_an_order_at_his_centre_with_customer_and_vehicle(network, token_for):
-    response = token_for(network.advisor).post("/api/work-orders", {
-        "service_center": "SC1", "type": "maintenance", "customer_name": "王五", "customer_phone": "13900002222",
-        "asset_external_id": "LVIN0000000000002", "advisor": "A1",
-    })
+    response = token_for(network.advisor).post(
+        "/api/work-orders",
+        {
+            "service_center": "SC1",
+            "type": "maintenance",
+            "customer_name": "王五",
+            "customer_phone": "13900002222",
+            "asset_external_id": "LVIN0000000000002",
+            "advisor": "A1",
+        },
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["state"] == "new" and body["advisor"] == "A1" and body["external_id"].startswith("SS-")
@@ -107,13 +127,26 @@ def test_advisor_opens_an_order_at_his_centre_with_customer_and_vehicle(network,
 def test_create_with_sla_customer_vehicle_and_immediate_dispatch(network, token_for):
     from servicescore.workorders.models import SLAPolicy
 
-    SLAPolicy.objects.update_or_create(type="repair", priority="high", defaults={"response_minutes": 30, "resolution_hours": 8})
+    SLAPolicy.objects.update_or_create(
+        type="repair", priority="high", defaults={"response_minutes": 30, "resolution_hours": 8}
+    )
     api = token_for(network.dispatcher)
-    response = api.post("/api/work-orders", {
-        "external_id": "DMS-1", "service_center": "SC1", "type": "repair", "priority": "high",
-        "customer_name": "张三", "customer_phone": "13900001111", "asset_external_id": "LVIN0000000000001",
-        "asset_model": "Model Y", "advisor": "A1", "technician": "T1", "description": "异响",
-    })
+    response = api.post(
+        "/api/work-orders",
+        {
+            "external_id": "DMS-1",
+            "service_center": "SC1",
+            "type": "repair",
+            "priority": "high",
+            "customer_name": "张三",
+            "customer_phone": "13900001111",
+            "asset_external_id": "LVIN0000000000001",
+            "asset_model": "Model Y",
+            "advisor": "A1",
+            "technician": "T1",
+            "description": "异响",
+        },
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["state"] == "dispatched" and body["technician"] == "T1"
@@ -122,16 +155,23 @@ def test_create_with_sla_customer_vehicle_and_immediate_dispatch(network, token_
     assert body["customer"]["name"] == "张三" and body["asset"]["external_id"] == "LVIN0000000000001"
 
 
-@pytest.mark.parametrize("payload, field, status", [
-    ({"type": "repair"}, "service_center", 422),  # missing required field
-    ({"service_center": "SC1", "type": "repair", "difficulty": "hard"}, "difficulty", 422),  # wrong type
-    ({"service_center": "SC1", "type": "teleport"}, "type", 422),
-    ({"service_center": "SC1", "type": "repair", "advisor": "E404"}, "advisor", 422),  # unknown employee
-    ({"service_center": "SC1", "type": "repair", "technician": "T4"}, "technician", 422),  # T4 not visible
-    ({"service_center": "SC2", "type": "repair"}, "service_center", 422),  # outside scope
-    ({"service_center": "SC1", "type": "repair", "rework_of": "NOPE"}, "rework_of", 422),
-    ({"service_center": "SC1-T1", "type": "repair"}, "service_center", 422),  # a team, not a centre
-])
+@pytest.mark.parametrize(
+    "payload, field, status",
+    [
+        ({"type": "repair"}, "service_center", 422),  # missing required field
+        ({"service_center": "SC1", "type": "repair", "difficulty": "hard"}, "difficulty", 422),  # wrong type
+        ({"service_center": "SC1", "type": "teleport"}, "type", 422),
+        ({"service_center": "SC1", "type": "repair", "advisor": "E404"}, "advisor", 422),  # unknown employee
+        (
+            {"service_center": "SC1", "type": "repair", "technician": "T4"},
+            "technician",
+            422,
+        ),  # T4 not visible
+        ({"service_center": "SC2", "type": "repair"}, "service_center", 422),  # outside scope
+        ({"service_center": "SC1", "type": "repair", "rework_of": "NOPE"}, "rework_of", 422),
+        ({"service_center": "SC1-T1", "type": "repair"}, "service_center", 422),  # a team, not a centre
+    ],
+)
 def test_create_bad_input_names_the_field_and_writes_nothing(network, token_for, payload, field, status):
     response = token_for(network.manager).post("/api/work-orders", payload)
     assert response.status_code == status, response.content
@@ -146,15 +186,18 @@ def test_create_needs_a_desk_role(network, token_for):
 
 def test_duplicate_external_id_is_refused(network, token_for):
     WorkOrderFactory(service_center=network.sc1, external_id="DUP")
-    response = token_for(network.manager).post("/api/work-orders",
-                                               {"external_id": "DUP", "service_center": "SC1", "type": "repair"})
+    response = token_for(network.manager).post(
+        "/api/work-orders", {"external_id": "DUP", "service_center": "SC1", "type": "repair"}
+    )
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "external_id"
 
 
 def test_update_changes_fields_recomputes_sla_and_refuses_a_stale_version(network, token_for):
     from servicescore.workorders.models import SLAPolicy
 
-    SLAPolicy.objects.update_or_create(type="repair", priority="urgent", defaults={"response_minutes": 15, "resolution_hours": 4})
+    SLAPolicy.objects.update_or_create(
+        type="repair", priority="urgent", defaults={"response_minutes": 15, "resolution_hours": 4}
+    )
     order = WorkOrderFactory(service_center=network.sc1)
     api = token_for(network.manager)
     version = api.get(f"/api/work-orders/{order.pk}").json()["version"]
@@ -178,7 +221,9 @@ def test_transitions_walk_the_lifecycle_and_refuse_wrong_ones(network, token_for
     assert tech.post(f"{url}/accept").json()["state"] == "accepted"
     bad_place = tech.post(f"{url}/start", {"latitude": 95, "longitude": 121})
     assert bad_place.status_code == 422 and bad_place.json()["errors"][0]["field"] == "latitude"
-    assert tech.post(f"{url}/start", {"latitude": 31.23, "longitude": 121.47}).json()["state"] == "in_progress"
+    assert (
+        tech.post(f"{url}/start", {"latitude": 31.23, "longitude": 121.47}).json()["state"] == "in_progress"
+    )
     missing = tech.post(f"{url}/complete", {})
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "resolution"
     assert tech.post(f"{url}/complete", {"resolution": "fixed"}).json()["state"] == "completed"
@@ -207,7 +252,10 @@ def test_second_dispatch_of_the_same_order_is_a_409_naming_the_winner(network, t
 def test_assigning_a_technician_of_another_centre_is_refused(network, token_for):
     order = WorkOrderFactory(service_center=network.sc1)
     system = token_for(network.hr)  # HR sees everyone but cannot dispatch
-    assert system.post(f"/api/work-orders/{order.pk}/transitions/dispatch", {"technician": "T4"}).status_code == 403
+    assert (
+        system.post(f"/api/work-orders/{order.pk}/transitions/dispatch", {"technician": "T4"}).status_code
+        == 403
+    )
     from servicescore.core.roles import Role
 
     from ..factories import UserFactory
@@ -223,7 +271,18 @@ def test_asset_history_and_customer_are_reused_not_duplicated(network, token_for
     customer = CustomerFactory(external_id="C1", name="李四", phone="13700000000")
     AssetFactory(external_id="VIN1", customer=customer)
     api = token_for(network.advisor)
-    for n in range(2):
-        assert api.post("/api/work-orders", {"service_center": "SC1", "type": "maintenance", "customer_external_id": "C1",
-                                             "asset_external_id": "VIN1", "advisor": "A1"}).status_code == 201
+    for _attempt in range(2):
+        assert (
+            api.post(
+                "/api/work-orders",
+                {
+                    "service_center": "SC1",
+                    "type": "maintenance",
+                    "customer_external_id": "C1",
+                    "asset_external_id": "VIN1",
+                    "advisor": "A1",
+                },
+            ).status_code
+            == 201
+        )
     assert Customer.objects.count() == 1 and Asset.objects.count() == 1

@@ -23,7 +23,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
         class TokenForm(form):
             scopes = forms.MultipleChoiceField(
-                label=_("scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple,
+                label=_("scopes"),
+                choices=Scope.choices,
+                widget=forms.CheckboxSelectMultiple,
             )
 
         return TokenForm
@@ -40,13 +42,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         token, raw = ApiToken.issue(
-            user=obj.user, name=obj.name, scopes=form.cleaned_data["scopes"], created_by=request.user,
-            org_unit=obj.org_unit, rate_limit_per_minute=obj.rate_limit_per_minute, expires_at=obj.expires_at,
+            user=obj.user,
+            name=obj.name,
+            scopes=form.cleaned_data["scopes"],
+            created_by=request.user,
+            org_unit=obj.org_unit,
+            rate_limit_per_minute=obj.rate_limit_per_minute,
+            expires_at=obj.expires_at,
         )
         obj.pk = token.pk
         obj.__dict__.update(ApiToken.objects.get(pk=token.pk).__dict__)
-        messages.warning(request, _(
-            "Copy the token now; it will not be shown again: %(token)s") % {"token": raw})
+        messages.warning(
+            request, _("Copy the token now; it will not be shown again: %(token)s") % {"token": raw}
+        )
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):

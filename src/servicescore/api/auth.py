@@ -44,11 +44,17 @@ class TokenAuth(HttpBearer):
         if found is None or not found.matches(token):
             raise ApiRejected(401, _("The API token is not valid."))
         if found.is_revoked:
-            raise ApiRejected(401, _("The API token was revoked on %(date)s.") % {
-                "date": timezone.localtime(found.revoked_at).strftime("%Y-%m-%d")})
+            raise ApiRejected(
+                401,
+                _("The API token was revoked on %(date)s.")
+                % {"date": timezone.localtime(found.revoked_at).strftime("%Y-%m-%d")},
+            )
         if found.is_expired():
-            raise ApiRejected(401, _("The API token expired on %(date)s.") % {
-                "date": timezone.localtime(found.expires_at).strftime("%Y-%m-%d")})
+            raise ApiRejected(
+                401,
+                _("The API token expired on %(date)s.")
+                % {"date": timezone.localtime(found.expires_at).strftime("%Y-%m-%d")},
+            )
         if not found.user.is_active:
             raise ApiRejected(401, _("The user of this API token is inactive."))
         request.api_token = found
@@ -77,8 +83,12 @@ def _throttle(token: ApiToken) -> None:
             count = 1
     if count > limit:
         retry = 60 - int(time.time()) % 60
-        raise ApiRejected(429, _("Rate limit of %(limit)d requests a minute reached; retry in %(seconds)d s.") % {
-            "limit": limit, "seconds": retry}, {"Retry-After": str(retry)})
+        raise ApiRejected(
+            429,
+            _("Rate limit of %(limit)d requests a minute reached; retry in %(seconds)d s.")
+            % {"limit": limit, "seconds": retry},
+            {"Retry-After": str(retry)},
+        )
 
 
 class BrowserSession(SessionAuth):

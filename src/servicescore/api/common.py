@@ -62,8 +62,9 @@ class Cursor:
                     raise ValueError
             return value, pk
         except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
-            raise bad_input("cursor", _("The cursor is not valid; use the next_cursor of the previous page.")) \
-                from None
+            raise bad_input(
+                "cursor", _("The cursor is not valid; use the next_cursor of the previous page.")
+            ) from None
 
 
 def keyset_page(qs, *, field: str, descending: bool, cursor: str | None, limit: int):

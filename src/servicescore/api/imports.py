@@ -41,8 +41,12 @@ def _require_import(user, kind: str) -> None:
     if kind not in KINDS:
         from django.core.exceptions import ValidationError
 
-        raise ValidationError({"kind": _("unknown kind %(kind)s; the kinds are %(kinds)s") % {
-            "kind": kind, "kinds": ", ".join(KINDS)}})
+        raise ValidationError(
+            {
+                "kind": _("unknown kind %(kind)s; the kinds are %(kinds)s")
+                % {"kind": kind, "kinds": ", ".join(KINDS)}
+            }
+        )
 
 
 def _cell(value) -> str:
@@ -71,8 +75,9 @@ def rows_table(rows: list[dict]) -> tuple[Table, list[dict]]:
             try:
                 line.append(_cell(row.get(key)))
             except TypeError:
-                errors.append({"row": number, "column": key,
-                               "message": _("must be text, a number, true/false or null")})
+                errors.append(
+                    {"row": number, "column": key, "message": _("must be text, a number, true/false or null")}
+                )
                 line.append("")
         lines.append((number, line))
     return Table(header=header, rows=iter(lines)), errors
@@ -93,22 +98,37 @@ def import_rows(request, kind: str, payload: RowsIn, dry_run: bool = False):
     row as in the command line (row 2 is the first object)."""
     _require_import(request.user, kind)
     if not payload.rows:
-        return Status(422, {"kind": kind, "created": 0, "updated": 0, "unchanged": 0, "dry_run": dry_run,
-                            "errors": [{"row": 1, "column": "", "message": _("no rows were sent")}]})
+        return Status(
+            422,
+            {
+                "kind": kind,
+                "created": 0,
+                "updated": 0,
+                "unchanged": 0,
+                "dry_run": dry_run,
+                "errors": [{"row": 1, "column": "", "message": _("no rows were sent")}],
+            },
+        )
     table, errors = rows_table(payload.rows)
     if errors:
-        return Status(422, {"kind": kind, "created": 0, "updated": 0, "unchanged": 0, "dry_run": dry_run,
-                            "errors": errors})
+        return Status(
+            422,
+            {"kind": kind, "created": 0, "updated": 0, "unchanged": 0, "dry_run": dry_run, "errors": errors},
+        )
     report = run_import(kind, table, dry_run=dry_run, user=request.user, source_label=f"API {kind}")
     return _answer(report)
 
 
-@router.post("/{kind}/file", response=RESPONSES, auth=auth.IMPORT,
-             summary="Bulk upsert a CSV or XLSX file of one import KIND")
-def import_file(request, kind: str, file: UploadedFile = File(...), dry_run: bool = False):
+@router.post(
+    "/{kind}/file",
+    response=RESPONSES,
+    auth=auth.IMPORT,
+    summary="Bulk upsert a CSV or XLSX file of one import KIND",
+)
+def import_file(request, kind: str, file: UploadedFile = File(...), dry_run: bool = False):  # noqa: B008
     """The same file the command line takes, as multipart field `file`."""
     _require_import(request.user, kind)
-    report = run_import(kind, file, name=file.name, dry_run=dry_run, user=request.user,
-                        source_label=f"API {file.name}")
+    report = run_import(
+        kind, file, name=file.name, dry_run=dry_run, user=request.user, source_label=f"API {file.name}"
+    )
     return _answer(report)
-

@@ -66,14 +66,18 @@ def _conflict(request, exc):
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
     errors = field_errors(exc)
-    return _answer(request, 422, errors[0]["message"] if len(errors) == 1 else _("The input is not valid."), errors)
+    return _answer(
+        request, 422, errors[0]["message"] if len(errors) == 1 else _("The input is not valid."), errors
+    )
 
 
 @api.exception_handler(NinjaValidationError)
 def _schema_invalid(request, exc):
     errors = []
     for item in exc.errors:
-        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        location = [
+            str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload")
+        ]
         errors.append({"field": ".".join(location), "message": item.get("msg", "")})
     return _answer(request, 422, _("The input is not valid."), errors)
 

@@ -22,9 +22,13 @@ class ApiRequestLogMiddleware:
         token = getattr(request, "api_token", None)
         user = getattr(request, "user", None)
         ApiRequestLog.objects.create(
-            at=timezone.now(), token=token,
+            at=timezone.now(),
+            token=token,
             user=user if user is not None and user.is_authenticated else None,
-            method=request.method, path=request.get_full_path()[:500], status=response.status_code,
-            duration_ms=int((time.monotonic() - started) * 1000), ip=request.META.get("REMOTE_ADDR") or None,
+            method=request.method,
+            path=request.get_full_path()[:500],
+            status=response.status_code,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            ip=request.META.get("REMOTE_ADDR") or None,
         )
         return response

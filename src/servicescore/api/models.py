@@ -31,26 +31,39 @@ class ApiToken(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("acts as user"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acts as user"),
+        on_delete=models.CASCADE,
         related_name="api_tokens",
     )
     key = models.CharField(_("key"), max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
     scopes = models.JSONField(_("scopes"), default=list)
     org_unit = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("limited to org unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "org.OrgUnit",
+        verbose_name=_("limited to org unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("For an integration user: the subtree the token may see (empty: the whole company)."),
     )
     rate_limit_per_minute = models.PositiveIntegerField(
-        _("requests per minute"), null=True, blank=True,
+        _("requests per minute"),
+        null=True,
+        blank=True,
         help_text=_("Empty: the site default (API_RATE_LIMIT_PER_MINUTE)."),
     )
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", editable=False,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
@@ -70,8 +83,13 @@ class ApiToken(models.Model):
         secret = secrets.token_urlsafe(32)
         raw = f"{TOKEN_PREFIX}_{key}_{secret}"
         token = cls.objects.create(
-            user=user, name=name, key=key, secret_hash=hash_secret(raw), scopes=sorted(set(scopes)),
-            created_by=created_by, **fields,
+            user=user,
+            name=name,
+            key=key,
+            secret_hash=hash_secret(raw),
+            scopes=sorted(set(scopes)),
+            created_by=created_by,
+            **fields,
         )
         return token, raw
 
@@ -96,12 +114,20 @@ class ApiRequestLog(models.Model):
 
     at = models.DateTimeField(_("at"), db_index=True)
     token = models.ForeignKey(
-        ApiToken, verbose_name=_("token"), null=True, blank=True, on_delete=models.SET_NULL,
+        ApiToken,
+        verbose_name=_("token"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="requests",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     method = models.CharField(_("method"), max_length=10)
     path = models.CharField(_("path"), max_length=500)

@@ -32,9 +32,13 @@ class EmployeePage(Schema):
 
 def employee_out(employee) -> dict:
     return {
-        "employee_no": employee.employee_no, "name": employee.name, "position": employee.position,
-        "org_unit": employee.org_unit.code, "manager": employee.manager.employee_no if employee.manager_id else None,
-        "hire_date": employee.hire_date, "status": employee.status,
+        "employee_no": employee.employee_no,
+        "name": employee.name,
+        "position": employee.position,
+        "org_unit": employee.org_unit.code,
+        "manager": employee.manager.employee_no if employee.manager_id else None,
+        "hire_date": employee.hire_date,
+        "status": employee.status,
     }
 
 
@@ -65,11 +69,19 @@ def list_employees(request, query: Query[EmployeeQuery]):
     return {"items": [employee_out(e) for e in rows], "next_cursor": next_cursor}
 
 
-@router.get("/employees/{employee_no}", response={200: EmployeeOut, **ERRORS}, auth=auth.READ,
-            summary="Retrieve an employee")
+@router.get(
+    "/employees/{employee_no}",
+    response={200: EmployeeOut, **ERRORS},
+    auth=auth.READ,
+    summary="Retrieve an employee",
+)
 def get_employee(request, employee_no: str):
-    employee = visible_employees(request.user).select_related("org_unit", "manager").filter(
-        employee_no=employee_no).first()
+    employee = (
+        visible_employees(request.user)
+        .select_related("org_unit", "manager")
+        .filter(employee_no=employee_no)
+        .first()
+    )
     if employee is None:
         raise Http404
     return employee_out(employee)
@@ -83,11 +95,17 @@ class OrgUnitOut(Schema):
 
 
 def org_unit_out(unit) -> dict:
-    return {"code": unit.code, "name": unit.name, "kind": unit.kind,
-            "parent": unit.parent.code if unit.parent_id else None}
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "parent": unit.parent.code if unit.parent_id else None,
+    }
 
 
-@router.get("/org-units", response={200: list[OrgUnitOut], **ERRORS}, auth=auth.READ, summary="List org units")
+@router.get(
+    "/org-units", response={200: list[OrgUnitOut], **ERRORS}, auth=auth.READ, summary="List org units"
+)
 def list_org_units(request, kind: Literal["company", "region", "service_center", "team"] | None = None):
     """Every org unit in the caller's scope, in tree order (a few hundred at most)."""
     qs = visible_org_units(request.user).select_related("parent").order_by("path")
@@ -96,8 +114,9 @@ def list_org_units(request, kind: Literal["company", "region", "service_center",
     return [org_unit_out(unit) for unit in qs]
 
 
-@router.get("/org-units/{code}", response={200: OrgUnitOut, **ERRORS}, auth=auth.READ,
-            summary="Retrieve an org unit")
+@router.get(
+    "/org-units/{code}", response={200: OrgUnitOut, **ERRORS}, auth=auth.READ, summary="Retrieve an org unit"
+)
 def get_org_unit(request, code: str):
     unit = visible_org_units(request.user).select_related("parent").filter(code=code).first()
     if unit is None:

@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from servicescore.core.scope import can_see_full_phone, visible_employees, visible_org_units, visible_work_orders
+from servicescore.core.scope import (
+    can_see_full_phone,
+    visible_employees,
+    visible_org_units,
+    visible_work_orders,
+)
 from servicescore.customers.models import mask_phone
 from servicescore.workorders import policy, selectors, services
 from servicescore.workorders.models import WorkOrder
@@ -22,7 +27,9 @@ from .common import DEFAULT_LIMIT, ErrorOut, bad_input, code_of, keyset_page
 
 router = Router(tags=["work orders"])
 
-TypeCode = Literal["maintenance", "repair", "diagnosis", "inspection", "consultation", "warranty", "installation"]
+TypeCode = Literal[
+    "maintenance", "repair", "diagnosis", "inspection", "consultation", "warranty", "installation"
+]
 PriorityCode = Literal["low", "normal", "high", "urgent"]
 ChannelCode = Literal["", "phone", "app", "walk_in", "online", "wecom"]
 StateCode = Literal["new", "dispatched", "accepted", "in_progress", "completed", "closed", "cancelled"]
@@ -76,7 +83,9 @@ class WorkOrderOut(Schema):
     resolution: str
     visits: int
     rework_of: str | None
-    version: str = Field(description="Send back as `version` to refuse the write if someone changed the order.")
+    version: str = Field(
+        description="Send back as `version` to refuse the write if someone changed the order."
+    )
 
 
 class WorkOrderPage(Schema):
@@ -96,15 +105,38 @@ def work_order_out(order: WorkOrder, *, full_phone: bool, now: datetime.datetime
         "channel": order.channel,
         "state": order.state,
         "description": order.description,
-        "customer": None if customer is None else {
-            "external_id": customer.external_id, "name": customer.name,
+        "customer": None
+        if customer is None
+        else {
+            "external_id": customer.external_id,
+            "name": customer.name,
             "phone": customer.phone if full_phone else mask_phone(customer.phone),
         },
-        "asset": None if asset is None else {"external_id": asset.external_id, "model": asset.model, "plate": asset.plate},
-        **{name: getattr(order, name) for name in (
-            "created_at", "first_response_at", "dispatched_at", "accepted_at", "started_at", "completed_at",
-            "closed_at", "cancelled_at", "cancel_reason", "response_due_at", "due_at", "difficulty",
-            "labor_amount", "parts_cost", "travel_cost", "resolution", "visits")},
+        "asset": None
+        if asset is None
+        else {"external_id": asset.external_id, "model": asset.model, "plate": asset.plate},
+        **{
+            name: getattr(order, name)
+            for name in (
+                "created_at",
+                "first_response_at",
+                "dispatched_at",
+                "accepted_at",
+                "started_at",
+                "completed_at",
+                "closed_at",
+                "cancelled_at",
+                "cancel_reason",
+                "response_due_at",
+                "due_at",
+                "difficulty",
+                "labor_amount",
+                "parts_cost",
+                "travel_cost",
+                "resolution",
+                "visits",
+            )
+        },
         "overdue": selectors.sla_status(order, now).is_late,
         "technician": code_of(order.technician, "employee_no"),
         "advisor": code_of(order.advisor, "employee_no"),
@@ -131,7 +163,9 @@ class WorkOrderQuery(Schema):
     overdue: bool | None = None
     comeback: bool | None = None
     q: str = Field(default="", description="External id (substring), VIN or plate.")
-    modified_since: datetime.datetime | None = Field(default=None, description="Changed at or after (for syncing).")
+    modified_since: datetime.datetime | None = Field(
+        default=None, description="Changed at or after (for syncing)."
+    )
     sort: Literal["created", "-created", "modified", "-modified"] = "-created"
     cursor: str | None = None
     limit: int = DEFAULT_LIMIT
@@ -157,11 +191,19 @@ def _centre(user, code: str | None, field: str = "service_center"):
 
 def _filters(user, query: WorkOrderQuery) -> WorkOrderFilters:
     return WorkOrderFilters(
-        states=list(query.state), types=list(query.type), priorities=list(query.priority),
-        service_center=_centre(user, query.service_center), technician=_employee(user, query.technician, "technician"),
-        advisor=_employee(user, query.advisor, "advisor"), created_from=query.created_from,
-        created_to=query.created_to, completed_from=query.completed_from, completed_to=query.completed_to,
-        overdue=query.overdue, comeback=query.comeback, q=query.q,
+        states=list(query.state),
+        types=list(query.type),
+        priorities=list(query.priority),
+        service_center=_centre(user, query.service_center),
+        technician=_employee(user, query.technician, "technician"),
+        advisor=_employee(user, query.advisor, "advisor"),
+        created_from=query.created_from,
+        created_to=query.created_to,
+        completed_from=query.completed_from,
+        completed_to=query.completed_to,
+        overdue=query.overdue,
+        comeback=query.comeback,
+        q=query.q,
     )
 
 
@@ -169,16 +211,24 @@ def _filters(user, query: WorkOrderQuery) -> WorkOrderFilters:
 def list_work_orders(request, query: Query[WorkOrderQuery]):
     """Work orders in the caller's scope, newest first by default; follow `next_cursor`."""
     now = timezone.now()
-    qs = selectors.filter_work_orders(visible_work_orders(request.user), _filters(request.user, query), now=now)
+    qs = selectors.filter_work_orders(
+        visible_work_orders(request.user), _filters(request.user, query), now=now
+    )
     if query.modified_since:
         qs = qs.filter(modified__gte=query.modified_since)
     field = "created_at" if query.sort.lstrip("-") == "created" else "modified"
     rows, next_cursor = keyset_page(
-        qs.select_related(*RELATED), field=field, descending=query.sort.startswith("-"),
-        cursor=query.cursor, limit=query.limit,
+        qs.select_related(*RELATED),
+        field=field,
+        descending=query.sort.startswith("-"),
+        cursor=query.cursor,
+        limit=query.limit,
     )
     full_phone = can_see_full_phone(request.user)
-    return {"items": [work_order_out(o, full_phone=full_phone, now=now) for o in rows], "next_cursor": next_cursor}
+    return {
+        "items": [work_order_out(o, full_phone=full_phone, now=now) for o in rows],
+        "next_cursor": next_cursor,
+    }
 
 
 def _visible(request, work_order_id: int) -> WorkOrder:
@@ -190,8 +240,12 @@ def _out(request, order: WorkOrder) -> dict:
     return work_order_out(order, full_phone=can_see_full_phone(request.user), now=timezone.now())
 
 
-@router.get("/by-external-id/{external_id}", response={200: WorkOrderOut, **ERRORS}, auth=auth.READ,
-            summary="Retrieve a work order by its external id")
+@router.get(
+    "/by-external-id/{external_id}",
+    response={200: WorkOrderOut, **ERRORS},
+    auth=auth.READ,
+    summary="Retrieve a work order by its external id",
+)
 def get_work_order_by_external_id(request, external_id: str):
     order = visible_work_orders(request.user).filter(external_id=external_id).first()
     if order is None:
@@ -201,8 +255,12 @@ def get_work_order_by_external_id(request, external_id: str):
     return _out(request, order)
 
 
-@router.get("/{work_order_id}", response={200: WorkOrderOut, **ERRORS}, auth=auth.READ,
-            summary="Retrieve a work order")
+@router.get(
+    "/{work_order_id}",
+    response={200: WorkOrderOut, **ERRORS},
+    auth=auth.READ,
+    summary="Retrieve a work order",
+)
 def get_work_order(request, work_order_id: int):
     return _out(request, _visible(request, work_order_id))
 
@@ -244,12 +302,16 @@ def _customer_and_asset(payload) -> dict:
     customer = None
     if payload.customer_external_id or payload.customer_name or payload.customer_phone:
         customer = find_or_create_customer(
-            external_id=payload.customer_external_id, name=payload.customer_name, phone=payload.customer_phone)
+            external_id=payload.customer_external_id, name=payload.customer_name, phone=payload.customer_phone
+        )
         fields["customer"] = customer
     if payload.asset_external_id:
         fields["asset"] = find_or_create_asset(
-            external_id=payload.asset_external_id, model=payload.asset_model, plate=payload.asset_plate,
-            customer=customer)
+            external_id=payload.asset_external_id,
+            model=payload.asset_model,
+            plate=payload.asset_plate,
+            customer=customer,
+        )
     return fields
 
 
@@ -263,14 +325,21 @@ def create_work_order(request, payload: WorkOrderIn):
     with transaction.atomic():
         centre = selectors.centres_for_new_orders(user).filter(code=payload.service_center).first()
         if centre is None:
-            raise bad_input("service_center", _("unknown service centre code %(code)s") % {
-                "code": payload.service_center})
+            raise bad_input(
+                "service_center", _("unknown service centre code %(code)s") % {"code": payload.service_center}
+            )
         fields = {
-            "external_id": payload.external_id, "service_center": centre,
-            "type": payload.type, "priority": payload.priority, "channel": payload.channel,
-            "description": payload.description, "advisor": _employee(user, payload.advisor, "advisor"),
-            "technician": _employee(user, payload.technician, "technician"), "difficulty": payload.difficulty,
-            "due_at": payload.due_at, "rework_of": _rework_of(user, payload.rework_of),
+            "external_id": payload.external_id,
+            "service_center": centre,
+            "type": payload.type,
+            "priority": payload.priority,
+            "channel": payload.channel,
+            "description": payload.description,
+            "advisor": _employee(user, payload.advisor, "advisor"),
+            "technician": _employee(user, payload.technician, "technician"),
+            "difficulty": payload.difficulty,
+            "due_at": payload.due_at,
+            "rework_of": _rework_of(user, payload.rework_of),
         }
         if payload.created_at:
             fields["created_at"] = payload.created_at
@@ -295,8 +364,9 @@ class WorkOrderPatch(Schema):
     rework_of: str | None = None
 
 
-@router.patch("/{work_order_id}", response={200: WorkOrderOut, **ERRORS}, auth=auth.WRITE,
-              summary="Update a work order")
+@router.patch(
+    "/{work_order_id}", response={200: WorkOrderOut, **ERRORS}, auth=auth.WRITE, summary="Update a work order"
+)
 def update_work_order(request, work_order_id: int, payload: WorkOrderPatch):
     """Changes only the fields sent; type or priority changes recompute the SLA deadlines."""
     order = _visible(request, work_order_id)
@@ -324,8 +394,12 @@ class TransitionIn(Schema):
     version: str | None = None
 
 
-@router.post("/{work_order_id}/transitions/{action}", response={200: WorkOrderOut, **ERRORS}, auth=auth.WRITE,
-             summary="Move a work order (dispatch, reassign, accept, start, complete, close, reopen, cancel)")
+@router.post(
+    "/{work_order_id}/transitions/{action}",
+    response={200: WorkOrderOut, **ERRORS},
+    auth=auth.WRITE,
+    summary="Move a work order (dispatch, reassign, accept, start, complete, close, reopen, cancel)",
+)
 def transition(request, work_order_id: int, action: ActionCode, payload: TransitionIn):
     order = _visible(request, work_order_id)
     params = payload.dict()
@@ -348,8 +422,12 @@ class EventOut(Schema):
     photos: list[str] = Field(description="URLs, readable with the same credentials.")
 
 
-@router.get("/{work_order_id}/events", response={200: list[EventOut], **ERRORS}, auth=auth.READ,
-            summary="The event log of a work order")
+@router.get(
+    "/{work_order_id}/events",
+    response={200: list[EventOut], **ERRORS},
+    auth=auth.READ,
+    summary="The event log of a work order",
+)
 def list_events(request, work_order_id: int):
     order = _visible(request, work_order_id)
     events = order.events.select_related("actor__employee").prefetch_related("photos").order_by("at", "id")
@@ -357,11 +435,19 @@ def list_events(request, work_order_id: int):
     for event in events:
         actor = event.actor
         employee = getattr(actor, "employee", None) if actor is not None else None
-        out.append({
-            "id": event.pk, "action": event.action, "from_state": event.from_state, "to_state": event.to_state,
-            "at": event.at, "actor": actor.username if actor else None,
-            "actor_employee_no": employee.employee_no if employee else None,
-            "latitude": event.latitude, "longitude": event.longitude, "note": event.note,
-            "photos": [reverse("workorders:photo", args=[photo.pk]) for photo in event.photos.all()],
-        })
+        out.append(
+            {
+                "id": event.pk,
+                "action": event.action,
+                "from_state": event.from_state,
+                "to_state": event.to_state,
+                "at": event.at,
+                "actor": actor.username if actor else None,
+                "actor_employee_no": employee.employee_no if employee else None,
+                "latitude": event.latitude,
+                "longitude": event.longitude,
+                "note": event.note,
+                "photos": [reverse("workorders:photo", args=[photo.pk]) for photo in event.photos.all()],
+            }
+        )
     return out

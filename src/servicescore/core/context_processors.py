@@ -3,10 +3,23 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .roles import IMPORT_ROLES, Role
+from .roles import IMPORT_ROLES, SELF_ONLY_ROLES, Role
 
 # URL namespaces / names → the navigation key they highlight.
-_ACTIVE_KEY = {"home": "home", "exchange": "import", "admin": "admin"}
+_ACTIVE_KEY = {
+    "home": "home",
+    "exchange": "import",
+    "admin": "admin",
+    "org": "people",
+    "workorders": "work_orders",
+    "board": "board",
+    "board_assign": "board",
+    "mine": "mine",
+    "mine_detail": "mine",
+}
+# Roles that work at the workshop's dispatch board / on their own orders by phone.
+BOARD_ROLES = {Role.DISPATCHER, Role.FOREMAN, Role.SERVICE_MANAGER, Role.ADMIN}
+MINE_ROLES = {Role.TECHNICIAN, Role.FOREMAN}
 
 
 def navigation(request):
@@ -16,6 +29,16 @@ def navigation(request):
         return {"nav_items": [], "nav_active": ""}
     role = user.effective_role
     items = [{"url": reverse("home"), "label": _("Home"), "key": "home"}]
+    if role in MINE_ROLES:
+        items.append({"url": reverse("workorders:mine"), "label": _("My work orders"), "key": "mine"})
+    if role != Role.INTEGRATION:
+        items.append({"url": reverse("workorders:list"), "label": _("Work orders"), "key": "work_orders"})
+    if role in BOARD_ROLES:
+        items.append({"url": reverse("workorders:board"), "label": _("Dispatch board"), "key": "board"})
+    if role not in SELF_ONLY_ROLES and role != Role.INTEGRATION:
+        items.append({"url": reverse("org:list"), "label": _("People"), "key": "people"})
+    else:
+        items.append({"url": reverse("org:me"), "label": _("My profile"), "key": "people"})
     if role in IMPORT_ROLES:
         items.append({"url": reverse("exchange:upload"), "label": _("Import"), "key": "import"})
     if user.is_staff:
@@ -23,5 +46,5 @@ def navigation(request):
     match = getattr(request, "resolver_match", None)
     active = ""
     if match is not None:
-        active = _ACTIVE_KEY.get(match.namespace) or _ACTIVE_KEY.get(match.url_name or "", "")
+        active = _ACTIVE_KEY.get(match.url_name or "") or _ACTIVE_KEY.get(match.namespace, "")
     return {"nav_items": items, "nav_active": active, "user_role_label": Role(role).label}

@@ -144,7 +144,6 @@ def visible_work_orders(user) -> QuerySet:
     - an org subtree: `service_center_id IN (its units)` OR `id IN (the few orders its
       people worked at other centres)`, the latter looked up once, here.
     """
-    from servicescore.org.models import Employee, OrgUnit
     from servicescore.workorders.models import WorkOrder
 
     scope = scope_for(user)
@@ -154,6 +153,18 @@ def visible_work_orders(user) -> QuerySet:
         return WorkOrder.objects.none()
     if not scope.unit_paths:
         return WorkOrder.objects.filter(pk__in=_orders_of_people([scope.employee_id]))
+    units, ids = _subtree_work_orders(user, scope)
+    return WorkOrder.objects.filter(Q(service_center_id__in=units) | Q(pk__in=ids))
+
+
+def _subtree_work_orders(user, scope):
+    """(the subtree's unit ids, the orders its people worked elsewhere), looked up once per
+    request: cached on the user object, like the scope itself."""
+    from servicescore.org.models import Employee, OrgUnit
+
+    cached = getattr(user, "_servicescore_subtree_orders", None)
+    if cached is not None:
+        return cached
     units = list(OrgUnit.objects.filter(scope.org_units_q()).values_list("pk", flat=True))
     people = set(Employee.objects.filter(scope.employees_q()).values_list("pk", flat=True))
     if scope.employee_id is not None:
@@ -162,7 +173,9 @@ def visible_work_orders(user) -> QuerySet:
     ids = list(elsewhere.values_list("pk", flat=True)[: OUTSIDE_LITERAL_LIMIT + 1])
     if len(ids) > OUTSIDE_LITERAL_LIMIT:
         ids = elsewhere
-    return WorkOrder.objects.filter(Q(service_center_id__in=units) | Q(pk__in=ids))
+    if getattr(user, "is_authenticated", False):
+        user._servicescore_subtree_orders = (units, ids)
+    return units, ids
 
 
 def _orders_of_people(people, *, outside_units=None) -> QuerySet:
@@ -175,8 +188,11 @@ def _orders_of_people(people, *, outside_units=None) -> QuerySet:
     if outside_units is not None:
         orders = orders.exclude(service_center_id__in=outside_units)
         # NOT IN (the units' order ids) is hashed once; a join would fetch each order.
-        labour = labour.exclude(work_order_id__in=orders.model.objects.order_by().filter(
-            service_center_id__in=outside_units).values("pk"))
+        labour = labour.exclude(
+            work_order_id__in=orders.model.objects.order_by()
+            .filter(service_center_id__in=outside_units)
+            .values("pk")
+        )
     branches = [
         orders.filter(technician_id__in=people).values("pk"),
         orders.filter(advisor_id__in=people).values("pk"),

@@ -14,8 +14,13 @@ from .models import OPEN_STATES, State
 
 # Roles that open and edit work orders (the front desk and those above it).
 DESK_ROLES = {
-    Role.SERVICE_ADVISOR, Role.WARRANTY_CLERK, Role.DISPATCHER, Role.FOREMAN,
-    Role.SERVICE_MANAGER, Role.ADMIN, Role.INTEGRATION,
+    Role.SERVICE_ADVISOR,
+    Role.WARRANTY_CLERK,
+    Role.DISPATCHER,
+    Role.FOREMAN,
+    Role.SERVICE_MANAGER,
+    Role.ADMIN,
+    Role.INTEGRATION,
 }
 # Roles that assign work orders to technicians.
 DISPATCH_ROLES = {Role.DISPATCHER, Role.FOREMAN, Role.SERVICE_MANAGER, Role.ADMIN, Role.INTEGRATION}

@@ -115,8 +115,9 @@ def sorted_work_orders(qs: QuerySet, sort: str) -> QuerySet:
     return qs.order_by(*[f"-{f}" if descending else f for f in fields])
 
 
-def work_order_list(user, filters: WorkOrderFilters, *, sort: str = DEFAULT_SORT,
-                    now: datetime.datetime | None = None) -> QuerySet:
+def work_order_list(
+    user, filters: WorkOrderFilters, *, sort: str = DEFAULT_SORT, now: datetime.datetime | None = None
+) -> QuerySet:
     """The user's visible work orders, filtered and sorted, with what a list row shows."""
     now = now or timezone.now()
     qs = filter_work_orders(visible_work_orders(user), filters, now=now)
@@ -179,13 +180,21 @@ def work_order_detail(user, pk, *, now: datetime.datetime | None = None) -> dict
     )
     labour = list(order.labour_lines.select_related("technician").order_by("id"))
     parts = list(order.parts_lines.order_by("id"))
-    comebacks = list(visible.filter(rework_of=order).order_by("created_at").only("id", "external_id", "state", "created_at"))
-    original = order.rework_of if order.rework_of_id and visible.filter(pk=order.rework_of_id).exists() else None
+    comebacks = list(
+        visible.filter(rework_of=order)
+        .order_by("created_at")
+        .only("id", "external_id", "state", "created_at")
+    )
+    original = (
+        order.rework_of if order.rework_of_id and visible.filter(pk=order.rework_of_id).exists() else None
+    )
     history = []
     if order.asset_id:
         history = list(
-            visible.filter(asset_id=order.asset_id).exclude(pk=order.pk)
-            .select_related("technician", "service_center").order_by("-created_at")[:ASSET_HISTORY_LIMIT]
+            visible.filter(asset_id=order.asset_id)
+            .exclude(pk=order.pk)
+            .select_related("technician", "service_center")
+            .order_by("-created_at")[:ASSET_HISTORY_LIMIT]
         )
     decorate([order], user, now=now)
     return {
@@ -271,7 +280,9 @@ def dispatch_board(user, centre: OrgUnit, *, now: datetime.datetime | None = Non
         in_centre.filter(state__in=[State.NEW, State.DISPATCHED, State.ACCEPTED])
         .select_related("technician", "customer", "asset")
         .annotate(
-            unassigned=Case(When(state=State.NEW, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            unassigned=Case(
+                When(state=State.NEW, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
             late=Case(When(due_at__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField()),
             priority_rank=PRIORITY_RANK,
         )
@@ -280,14 +291,23 @@ def dispatch_board(user, centre: OrgUnit, *, now: datetime.datetime | None = Non
     decorate(waiting, user, now=now)
     technicians = list(
         Employee.objects.filter(
-            scope_for(user).employees_q(), org_unit__path__startswith=centre.path,
-            position__in=ASSIGNABLE_POSITIONS, status=Employee.Status.ACTIVE,
+            scope_for(user).employees_q(),
+            org_unit__path__startswith=centre.path,
+            position__in=ASSIGNABLE_POSITIONS,
+            status=Employee.Status.ACTIVE,
         )
         .select_related("org_unit")
         .annotate(
-            load=Count("led_work_orders", filter=Q(led_work_orders__state__in=[
-                State.DISPATCHED, State.ACCEPTED, State.IN_PROGRESS,
-            ])),
+            load=Count(
+                "led_work_orders",
+                filter=Q(
+                    led_work_orders__state__in=[
+                        State.DISPATCHED,
+                        State.ACCEPTED,
+                        State.IN_PROGRESS,
+                    ]
+                ),
+            ),
             in_progress=Count("led_work_orders", filter=Q(led_work_orders__state=State.IN_PROGRESS)),
         )
         .prefetch_related(Prefetch("skills", queryset=_skills()))
@@ -319,21 +339,30 @@ def my_work_orders(user, *, now: datetime.datetime | None = None) -> dict:
     employee = getattr(user, "employee", None)
     if employee is None:
         return {"open": [], "done_today": [], "now": now}
-    mine = visible_work_orders(user).filter(technician=employee).select_related("customer", "asset", "service_center")
+    mine = (
+        visible_work_orders(user)
+        .filter(technician=employee)
+        .select_related("customer", "asset", "service_center")
+    )
     open_orders = list(
         mine.filter(state__in=[State.DISPATCHED, State.ACCEPTED, State.IN_PROGRESS])
         .annotate(
             stage=Case(
                 When(state=State.IN_PROGRESS, then=Value(0)),
                 When(state=State.ACCEPTED, then=Value(1)),
-                default=Value(2), output_field=IntegerField(),
+                default=Value(2),
+                output_field=IntegerField(),
             ),
             priority_rank=PRIORITY_RANK,
         )
         .order_by("stage", "due_at", "priority_rank", "id")
     )
     today = day_start(local_today(now))
-    done = list(mine.filter(completed_at__gte=today, state__in=[State.COMPLETED, State.CLOSED]).order_by("-completed_at"))
+    done = list(
+        mine.filter(completed_at__gte=today, state__in=[State.COMPLETED, State.CLOSED]).order_by(
+            "-completed_at"
+        )
+    )
     decorate(open_orders, user, now=now)
     decorate(done, user, now=now)
     return {"open": open_orders, "done_today": done, "now": now}

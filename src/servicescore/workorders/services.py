@@ -30,9 +30,16 @@ def lifecycle_errors(values: dict) -> list[tuple[str, str]]:
         if moment is None:
             continue
         if previous is not None and moment < previous:
-            errors.append((field, _("%(field)s is earlier than %(previous)s") % {
-                "field": field, "previous": previous_field,
-            }))
+            errors.append(
+                (
+                    field,
+                    _("%(field)s is earlier than %(previous)s")
+                    % {
+                        "field": field,
+                        "previous": previous_field,
+                    },
+                )
+            )
         else:
             previous_field, previous = field, moment
     created = values.get("created_at")
@@ -96,9 +103,15 @@ def _locked(order: WorkOrder) -> WorkOrder:
 
 def _event(order, action, from_state, to_state, by, at, *, note="", latitude=None, longitude=None):
     return WorkOrderEvent.objects.create(
-        work_order=order, action=action, from_state=from_state, to_state=to_state,
-        actor=by if getattr(by, "is_authenticated", False) else None, at=at, note=note,
-        latitude=latitude, longitude=longitude,
+        work_order=order,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        actor=by if getattr(by, "is_authenticated", False) else None,
+        at=at,
+        note=note,
+        latitude=latitude,
+        longitude=longitude,
     )
 
 
@@ -124,8 +137,10 @@ def _transition(order: WorkOrder, action: str, by, at, stamp_field: str | None):
     method = getattr(locked, action)
     if not can_proceed(method):
         raise ValidationError(
-            _("Cannot %(action)s work order %(id)s: it is %(state)s.") % {
-                "action": ACTION_LABELS[action], "id": locked.external_id,
+            _("Cannot %(action)s work order %(id)s: it is %(state)s.")
+            % {
+                "action": ACTION_LABELS[action],
+                "id": locked.external_id,
                 "state": locked.get_state_display(),
             }
         )
@@ -155,8 +170,15 @@ def dispatch(order: WorkOrder, *, technician, by=None, at=None, note="") -> Work
     locked.technician = technician
     if locked.first_response_at is None:
         locked.first_response_at = at
-    return _finish(locked, "dispatch", from_state, by, at,
-                   ["technician", "dispatched_at", "first_response_at"], note=note)
+    return _finish(
+        locked,
+        "dispatch",
+        from_state,
+        by,
+        at,
+        ["technician", "dispatched_at", "first_response_at"],
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -170,8 +192,9 @@ def accept(order: WorkOrder, *, by=None, at=None) -> WorkOrder:
 def start(order: WorkOrder, *, by=None, at=None, latitude=None, longitude=None, note="") -> WorkOrder:
     """Check in and start work; accepted → in progress."""
     locked, from_state, at = _transition(order, "start", by, at, "started_at")
-    return _finish(locked, "start", from_state, by, at, ["started_at"],
-                   note=note, latitude=latitude, longitude=longitude)
+    return _finish(
+        locked, "start", from_state, by, at, ["started_at"], note=note, latitude=latitude, longitude=longitude
+    )
 
 
 @transaction.atomic
@@ -179,9 +202,7 @@ def complete(order: WorkOrder, *, resolution: str, by=None, at=None, note="") ->
     """Finish the work with a resolution; in progress → completed. Needs a technician."""
     locked, from_state, at = _transition(order, "complete", by, at, "completed_at")
     if locked.technician_id is None:
-        raise ValidationError(
-            {"technician": _("A work order cannot be completed without a technician.")}
-        )
+        raise ValidationError({"technician": _("A work order cannot be completed without a technician.")})
     if not resolution:
         raise ValidationError({"resolution": _("Give the resolution (fixed, not fixed, no fault found).")})
     locked.resolution = resolution
@@ -219,8 +240,7 @@ def cancel(order: WorkOrder, *, reason: str, by=None, at=None) -> WorkOrder:
 
 
 @transaction.atomic
-def record_labour(order: WorkOrder, *, technician, standard_hours: Decimal, clocked_hours: Decimal,
-                  by=None):
+def record_labour(order: WorkOrder, *, technician, standard_hours: Decimal, clocked_hours: Decimal, by=None):
     """Create or replace one technician's labour line on a work order."""
     from .models import LabourLine
 
@@ -228,11 +248,19 @@ def record_labour(order: WorkOrder, *, technician, standard_hours: Decimal, cloc
         if value is None or Decimal(value) < 0:
             raise ValidationError({field: _("Hours cannot be negative.")})
     line, _created = LabourLine.objects.update_or_create(
-        work_order=order, technician=technician,
+        work_order=order,
+        technician=technician,
         defaults={"standard_hours": standard_hours, "clocked_hours": clocked_hours},
     )
-    _event(order, "labour", order.state, order.state, by, timezone.now(),
-           note=f"{technician.employee_no}: {standard_hours}/{clocked_hours}")
+    _event(
+        order,
+        "labour",
+        order.state,
+        order.state,
+        by,
+        timezone.now(),
+        note=f"{technician.employee_no}: {standard_hours}/{clocked_hours}",
+    )
     return line
 
 
@@ -241,8 +269,21 @@ def record_labour(order: WorkOrder, *, technician, standard_hours: Decimal, cloc
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 MAX_PHOTOS_PER_EVENT = 10
 EDITABLE_FIELDS = (
-    "type", "priority", "channel", "description", "customer", "asset", "advisor", "difficulty",
-    "due_at", "response_due_at", "labor_amount", "parts_cost", "travel_cost", "visits", "rework_of",
+    "type",
+    "priority",
+    "channel",
+    "description",
+    "customer",
+    "asset",
+    "advisor",
+    "difficulty",
+    "due_at",
+    "response_due_at",
+    "labor_amount",
+    "parts_cost",
+    "travel_cost",
+    "visits",
+    "rework_of",
 )
 
 
@@ -263,8 +304,13 @@ def _changed_message(locked: WorkOrder) -> str:
     return _(
         "Work order %(id)s was changed by %(who)s at %(when)s while you were looking: it is now "
         "%(state)s and assigned to %(technician)s. Nothing was saved; look again and retry."
-    ) % {"id": locked.external_id, "who": who, "when": when, "state": locked.get_state_display(),
-         "technician": technician}
+    ) % {
+        "id": locked.external_id,
+        "who": who,
+        "when": when,
+        "state": locked.get_state_display(),
+        "technician": technician,
+    }
 
 
 def check_staff_at_centre(centre, employee, field: str, *, assignable: bool = False) -> None:
@@ -272,16 +318,38 @@ def check_staff_at_centre(centre, employee, field: str, *, assignable: bool = Fa
     from servicescore.org.models import Employee
 
     if employee.status != Employee.Status.ACTIVE:
-        raise ValidationError({field: _("%(name)s (%(no)s) has left the company.") % {
-            "name": employee.name, "no": employee.employee_no}})
+        raise ValidationError(
+            {
+                field: _("%(name)s (%(no)s) has left the company.")
+                % {"name": employee.name, "no": employee.employee_no}
+            }
+        )
     if assignable and employee.position not in ("technician", "foreman"):
-        raise ValidationError({field: _("%(name)s (%(no)s) is a %(position)s, not a technician.") % {
-            "name": employee.name, "no": employee.employee_no, "position": employee.get_position_display()}})
+        raise ValidationError(
+            {
+                field: _("%(name)s (%(no)s) is a %(position)s, not a technician.")
+                % {
+                    "name": employee.name,
+                    "no": employee.employee_no,
+                    "position": employee.get_position_display(),
+                }
+            }
+        )
     if centre is not None and not employee.org_unit.path.startswith(centre.path):
-        raise ValidationError({field: _(
-            "%(name)s (%(no)s) works at %(unit)s, not at %(centre)s; choose someone from this service centre."
-        ) % {"name": employee.name, "no": employee.employee_no, "unit": employee.org_unit.name,
-             "centre": centre.name}})
+        raise ValidationError(
+            {
+                field: _(
+                    "%(name)s (%(no)s) works at %(unit)s, not at %(centre)s; "
+                    "choose someone from this service centre."
+                )
+                % {
+                    "name": employee.name,
+                    "no": employee.employee_no,
+                    "unit": employee.org_unit.name,
+                    "centre": centre.name,
+                }
+            }
+        )
 
 
 def _acting_employee(by):
@@ -290,8 +358,16 @@ def _acting_employee(by):
 
 
 @transaction.atomic
-def assign(order: WorkOrder, *, technician, by=None, at=None, note="", version: str | None = None,
-           action: str = "dispatch") -> WorkOrder:
+def assign(
+    order: WorkOrder,
+    *,
+    technician,
+    by=None,
+    at=None,
+    note="",
+    version: str | None = None,
+    action: str = "dispatch",
+) -> WorkOrder:
     """Give a work order to a technician of its service centre.
 
     `action` "dispatch" takes a new order; "reassign" moves a dispatched or accepted one
@@ -313,15 +389,26 @@ def assign(order: WorkOrder, *, technician, by=None, at=None, note="", version: 
             dispatched.save(update_fields=["dispatcher", "modified"])
         return dispatched
     if locked.technician_id == technician.pk:
-        raise ValidationError({"technician": _("%(id)s is already assigned to %(name)s.") % {
-            "id": locked.external_id, "name": technician.name}})
+        raise ValidationError(
+            {
+                "technician": _("%(id)s is already assigned to %(name)s.")
+                % {"id": locked.external_id, "name": technician.name}
+            }
+        )
     previous = locked.technician.name if locked.technician_id else "—"
     locked, from_state, at = _transition(locked, "reassign", by, at, None)
     locked.technician = technician
     locked.dispatched_at = max(at, locked.created_at)
     locked.accepted_at = None
-    return _finish(locked, "reassign", from_state, by, at, ["technician", "dispatched_at", "accepted_at"],
-                   note=note or _("from %(previous)s to %(name)s") % {"previous": previous, "name": technician.name})
+    return _finish(
+        locked,
+        "reassign",
+        from_state,
+        by,
+        at,
+        ["technician", "dispatched_at", "accepted_at"],
+        note=note or _("from %(previous)s to %(name)s") % {"previous": previous, "name": technician.name},
+    )
 
 
 def clean_location(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
@@ -331,14 +418,21 @@ def clean_location(latitude, longitude) -> tuple[Decimal | None, Decimal | None]
     if latitude in (None, "") or longitude in (None, ""):
         raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
     values = {}
-    for field, value, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+    for field, label, value, limit in (
+        ("latitude", _("latitude"), latitude, 90),
+        ("longitude", _("longitude"), longitude, 180),
+    ):
         try:
             number = Decimal(str(value))
         except (ArithmeticError, ValueError):
-            raise ValidationError({field: _("%(field)s must be a number.") % {"field": field}}) from None
+            raise ValidationError({field: _("%(field)s must be a number.") % {"field": label}}) from None
         if not number.is_finite() or not -limit <= number <= limit:
-            raise ValidationError({field: _("%(field)s must be between -%(limit)d and %(limit)d; got %(value)s.")
-                                   % {"field": field, "limit": limit, "value": value}})
+            raise ValidationError(
+                {
+                    field: _("%(field)s must be between -%(limit)d and %(limit)d; got %(value)s.")
+                    % {"field": label, "limit": limit, "value": value}
+                }
+            )
         values[field] = number.quantize(Decimal("0.000001"))
     return values["latitude"], values["longitude"]
 
@@ -350,13 +444,19 @@ def clean_photos(files) -> list:
 
     files = list(files or [])
     if len(files) > MAX_PHOTOS_PER_EVENT:
-        raise ValidationError({"photos": _("At most %(max)d photos at a time.") % {"max": MAX_PHOTOS_PER_EVENT}})
+        raise ValidationError(
+            {"photos": _("At most %(max)d photos at a time.") % {"max": MAX_PHOTOS_PER_EVENT}}
+        )
     limit = settings.PHOTO_MAX_BYTES
     for upload in files:
         name = getattr(upload, "name", "photo")
         if upload.size > limit:
-            raise ValidationError({"photos": _("%(name)s is %(size).1f MB; a photo may be at most %(max).1f MB.") % {
-                "name": name, "size": upload.size / 1048576, "max": limit / 1048576}})
+            raise ValidationError(
+                {
+                    "photos": _("%(name)s is %(size).1f MB; a photo may be at most %(max).1f MB.")
+                    % {"name": name, "size": upload.size / 1048576, "max": limit / 1048576}
+                }
+            )
         try:
             with Image.open(upload) as image:
                 image.verify()
@@ -364,7 +464,9 @@ def clean_photos(files) -> list:
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             kind = None
         if kind not in PHOTO_FORMATS:
-            raise ValidationError({"photos": _("%(name)s is not a photo (JPEG, PNG, WebP or GIF).") % {"name": name}})
+            raise ValidationError(
+                {"photos": _("%(name)s is not a photo (JPEG, PNG, WebP or GIF).") % {"name": name}}
+            )
         upload.seek(0)
     return files
 
@@ -377,8 +479,9 @@ def _attach_photos(event: WorkOrderEvent, files) -> None:
 
 
 @transaction.atomic
-def check_in(order: WorkOrder, *, by=None, at=None, photos=(), latitude=None, longitude=None,
-             note="") -> WorkOrder:
+def check_in(
+    order: WorkOrder, *, by=None, at=None, photos=(), latitude=None, longitude=None, note=""
+) -> WorkOrder:
     """The technician arrives and starts: accepted → in progress, with photos and the
     browser's location (when granted) stored on the event."""
     latitude, longitude = clean_location(latitude, longitude)
@@ -392,12 +495,16 @@ def _require_state(order: WorkOrder, action: str) -> None:
     from .policy import ACTION_SOURCES
 
     if order.state not in ACTION_SOURCES[action]:
-        raise ValidationError(_("Cannot %(action)s work order %(id)s: it is %(state)s.") % {
-            "action": ACTION_LABELS[action], "id": order.external_id, "state": order.get_state_display()})
+        raise ValidationError(
+            _("Cannot %(action)s work order %(id)s: it is %(state)s.")
+            % {"action": ACTION_LABELS[action], "id": order.external_id, "state": order.get_state_display()}
+        )
 
 
 @transaction.atomic
-def add_note(order: WorkOrder, *, note: str, by=None, photos=(), latitude=None, longitude=None) -> WorkOrderEvent:
+def add_note(
+    order: WorkOrder, *, note: str, by=None, photos=(), latitude=None, longitude=None
+) -> WorkOrderEvent:
     """A note (and photos) on the timeline without changing the state."""
     latitude, longitude = clean_location(latitude, longitude)
     photos = clean_photos(photos)
@@ -405,8 +512,17 @@ def add_note(order: WorkOrder, *, note: str, by=None, photos=(), latitude=None, 
         raise ValidationError({"note": _("Write a note or add a photo.")})
     locked = _locked(order)
     _require_state(locked, "note")
-    event = _event(locked, "note", locked.state, locked.state, by, timezone.now(), note=note.strip(),
-                   latitude=latitude, longitude=longitude)
+    event = _event(
+        locked,
+        "note",
+        locked.state,
+        locked.state,
+        by,
+        timezone.now(),
+        note=note.strip(),
+        latitude=latitude,
+        longitude=longitude,
+    )
     _attach_photos(event, photos)
     return event
 
@@ -418,8 +534,9 @@ def record_work_labour(order: WorkOrder, *, technician, standard_hours, clocked_
     locked = _locked(order)
     _require_state(locked, "labour")
     check_staff_at_centre(locked.service_center, technician, "technician")
-    return record_labour(locked, technician=technician, standard_hours=standard_hours,
-                         clocked_hours=clocked_hours, by=by)
+    return record_labour(
+        locked, technician=technician, standard_hours=standard_hours, clocked_hours=clocked_hours, by=by
+    )
 
 
 @transaction.atomic
@@ -433,8 +550,15 @@ def remove_labour(order: WorkOrder, *, line_id: int, by=None) -> None:
     if line is None:
         raise ValidationError({"line": _("No such labour line on this work order.")})
     line.delete()
-    _event(locked, "labour", locked.state, locked.state, by, timezone.now(),
-           note=_("removed %(no)s") % {"no": line.technician.employee_no})
+    _event(
+        locked,
+        "labour",
+        locked.state,
+        locked.state,
+        by,
+        timezone.now(),
+        note=_("removed %(no)s") % {"no": line.technician.employee_no},
+    )
 
 
 @transaction.atomic
@@ -455,12 +579,24 @@ def record_part(order: WorkOrder, *, part_no: str, name: str, quantity, unit_pri
         errors["unit_price"] = _("Unit price cannot be negative.")
     if errors:
         raise ValidationError(errors)
-    line = PartsLine(work_order=locked, part_no=part_no.strip(), name=name.strip(),
-                     quantity=quantity, unit_price=unit_price)
+    line = PartsLine(
+        work_order=locked,
+        part_no=part_no.strip(),
+        name=name.strip(),
+        quantity=quantity,
+        unit_price=unit_price,
+    )
     line.full_clean()
     line.save()
-    _event(locked, "parts", locked.state, locked.state, by, timezone.now(),
-           note=f"{line.part_no} {line.name} × {line.quantity}")
+    _event(
+        locked,
+        "parts",
+        locked.state,
+        locked.state,
+        by,
+        timezone.now(),
+        note=f"{line.part_no} {line.name} × {line.quantity}",
+    )
     return line
 
 
@@ -475,8 +611,15 @@ def remove_part(order: WorkOrder, *, line_id: int, by=None) -> None:
     if line is None:
         raise ValidationError({"line": _("No such parts line on this work order.")})
     line.delete()
-    _event(locked, "parts", locked.state, locked.state, by, timezone.now(),
-           note=_("removed %(part)s") % {"part": line.part_no})
+    _event(
+        locked,
+        "parts",
+        locked.state,
+        locked.state,
+        by,
+        timezone.now(),
+        note=_("removed %(part)s") % {"part": line.part_no},
+    )
 
 
 def new_external_id() -> str:
@@ -503,8 +646,12 @@ def open_work_order(*, by=None, **fields) -> WorkOrder:
     if not fields.get("external_id"):
         fields["external_id"] = new_external_id()
     elif WorkOrder.objects.filter(external_id=fields["external_id"]).exists():
-        raise ValidationError({"external_id": _("A work order with external id %(id)s already exists.") % {
-            "id": fields["external_id"]}})
+        raise ValidationError(
+            {
+                "external_id": _("A work order with external id %(id)s already exists.")
+                % {"id": fields["external_id"]}
+            }
+        )
     technician = fields.pop("technician", None)
     order = create_work_order(by=by, **fields)
     if technician is not None:
@@ -558,13 +705,25 @@ def perform(order: WorkOrder, action: str, *, by, **params) -> WorkOrder:
     policy.require(by, action, order)
     note = params.get("note") or ""
     if action in ("dispatch", "reassign"):
-        return assign(order, technician=params.get("technician"), by=by, note=note,
-                      version=params.get("version"), action=action)
+        return assign(
+            order,
+            technician=params.get("technician"),
+            by=by,
+            note=note,
+            version=params.get("version"),
+            action=action,
+        )
     if action == "accept":
         return accept(order, by=by)
     if action == "start":
-        return check_in(order, by=by, photos=params.get("photos") or (), latitude=params.get("latitude"),
-                        longitude=params.get("longitude"), note=note)
+        return check_in(
+            order,
+            by=by,
+            photos=params.get("photos") or (),
+            latitude=params.get("latitude"),
+            longitude=params.get("longitude"),
+            note=note,
+        )
     if action == "complete":
         return complete(order, resolution=params.get("resolution") or "", by=by, note=note)
     if action == "close":

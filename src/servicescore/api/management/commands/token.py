@@ -39,23 +39,34 @@ class Command(BaseCommand):
         wanted = [s.strip() for s in scopes.split(",") if s.strip()]
         unknown = sorted(set(wanted) - set(Scope.values))
         if unknown or not wanted:
-            raise CommandError(_("unknown scope %(scope)s; the scopes are %(scopes)s") % {
-                "scope": ", ".join(unknown) or "''", "scopes": ", ".join(Scope.values)}, returncode=2)
+            raise CommandError(
+                _("unknown scope %(scope)s; the scopes are %(scopes)s")
+                % {"scope": ", ".join(unknown) or "''", "scopes": ", ".join(Scope.values)},
+                returncode=2,
+            )
         unit = None
         if org:
             unit = OrgUnit.objects.filter(code=org).first()
             if unit is None:
                 raise CommandError(_("unknown org unit code %(code)s") % {"code": org}, returncode=2)
         expires = timezone.now() + datetime.timedelta(days=days) if days else None
-        _token, raw = ApiToken.issue(user=account, name=name, scopes=wanted, org_unit=unit,
-                                     expires_at=expires, rate_limit_per_minute=rate)
+        _token, raw = ApiToken.issue(
+            user=account,
+            name=name,
+            scopes=wanted,
+            org_unit=unit,
+            expires_at=expires,
+            rate_limit_per_minute=rate,
+        )
         self.stdout.write(raw)
 
     def _list(self, **_options):
         for token in ApiToken.objects.select_related("user", "org_unit"):
             state = "revoked" if token.is_revoked else ("expired" if token.is_expired() else "active")
-            self.stdout.write(f"{token.key}\t{token.name}\t{token.user.username}\t{','.join(token.scopes)}\t"
-                              f"{token.org_unit.code if token.org_unit else '-'}\t{state}")
+            self.stdout.write(
+                f"{token.key}\t{token.name}\t{token.user.username}\t{','.join(token.scopes)}\t"
+                f"{token.org_unit.code if token.org_unit else '-'}\t{state}"
+            )
 
     def _revoke(self, *, key, **_options):
         token = ApiToken.objects.filter(key=key).first()

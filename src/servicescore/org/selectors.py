@@ -1,0 +1,340 @@
+"""Reads for the people list and the employee profile; each takes the requesting user and
+starts from core.scope, so nothing out of scope can leak (out-of-scope ids are 404)."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
+from django.db.models.functions import Abs
+from django.http import Http404
+from django.utils import timezone
+
+from servicescore.core.periods import company_zone
+from servicescore.core.scope import scope_for, visible_employees, visible_org_units, visible_work_orders
+
+from .models import (
+    CERT_EXPIRY_WARNING_DAYS,
+    Certificate,
+    Employee,
+    EmployeeSkill,
+    OrgUnit,
+    Position,
+    RewardPenalty,
+    TrainingRecord,
+)
+
+PEOPLE_PER_PAGE = 50
+WORK_HISTORY_PER_PAGE = 25
+TIMELINE_LIMIT = 50
+TIMELINE_WORK_ORDERS = 20
+RECENT_DAYS = 30
+POINTS_WINDOW_DAYS = 365
+# An org unit is at most four levels deep (company › region › centre › team: the kinds
+# must rank downwards, see OrgUnit.KIND_RANK), so three parent hops reach the company.
+UNIT_CHAIN = "org_unit__parent__parent__parent"
+# The largest id a database integer column holds; a bigger one in a URL cannot exist.
+MAX_ID = 2**63 - 1
+
+
+def company_today(now: datetime.datetime | None = None) -> datetime.date:
+    """Today's date in the company zone, the day certificate expiry is judged on."""
+    return timezone.localdate(now or timezone.now(), company_zone())
+
+
+def _attention_horizon(today: datetime.date) -> datetime.date:
+    return today + datetime.timedelta(days=CERT_EXPIRY_WARNING_DAYS)
+
+
+def _manager_visible(user) -> Exists:
+    """True when the employee's manager is inside the user's scope (so may be linked)."""
+    return Exists(visible_employees(user).filter(pk=OuterRef("manager_id")))
+
+
+# --- the people list -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeopleFilters:
+    """The list filters, already parsed by the view (values are well-formed, not yet
+    checked against the user's scope)."""
+
+    q: str = ""
+    org_unit_id: int | None = None
+    position: str = ""
+    status: str = ""
+
+
+def filterable_org_units(user) -> list[OrgUnit]:
+    """The org units the user may filter by, in tree order, each with `depth` relative to
+    the shallowest one and `indent` (non-breaking spaces, for the choice list). One query."""
+    units = list(visible_org_units(user).order_by("path"))
+    top = min((unit.path.count("/") for unit in units), default=0)
+    for unit in units:
+        unit.depth = unit.path.count("/") - top
+        unit.indent = "\u00a0" * 3 * unit.depth
+    return units
+
+
+def people_queryset(user, filters: PeopleFilters, *, unit: OrgUnit | None = None,
+                    today: datetime.date | None = None):
+    """Employees the user may see, filtered, with what a list row shows: org unit and
+    manager joined, `certificates_needing_attention` (expired or expiring within
+    CERT_EXPIRY_WARNING_DAYS) and `manager_visible` annotated, so a page is one query."""
+    horizon = _attention_horizon(today or company_today())
+    qs = visible_employees(user)
+    if filters.q:
+        qs = qs.filter(Q(name__icontains=filters.q) | Q(employee_no__icontains=filters.q))
+    if unit is not None:
+        # A unit means its whole subtree: a service centre lists its teams' people too.
+        qs = qs.filter(org_unit__path__startswith=unit.path)
+    if filters.position:
+        qs = qs.filter(position=filters.position)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return (
+        qs.select_related("org_unit", "manager")
+        .annotate(
+            certificates_needing_attention=Count(
+                "certificates", filter=Q(certificates__valid_until__lte=horizon)
+            ),
+            manager_visible=_manager_visible(user),
+        )
+        .order_by("employee_no", "pk")
+    )
+
+
+def people_directory(user, filters: PeopleFilters, *, page=None,
+                     today: datetime.date | None = None) -> dict:
+    """The people list page: one page of visible employees, the filter choices and the
+    names of filters that were ignored because they point outside the user's scope."""
+    units = filterable_org_units(user)
+    ignored = []
+    unit = None
+    if filters.org_unit_id is not None:
+        unit = next((u for u in units if u.pk == filters.org_unit_id), None)
+        if unit is None:
+            # Unknown and out-of-scope ids read the same, so ids cannot be probed.
+            ignored.append("org_unit")
+    paginator = Paginator(people_queryset(user, filters, unit=unit, today=today), PEOPLE_PER_PAGE)
+    return {
+        "page_obj": paginator.get_page(page),
+        "count": paginator.count,
+        "org_units": units,
+        "selected_unit": unit,
+        "positions": Position.choices,
+        "statuses": Employee.Status.choices,
+        "filters": filters,
+        "ignored": ignored,
+    }
+
+
+# --- one employee ----------------------------------------------------------------------
+
+
+def visible_employee(user, pk) -> Employee:
+    """One employee the user may see, with org-unit chain and manager joined and
+    `manager_visible` annotated; 404 otherwise (never 403: ids cannot be probed)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < pk <= MAX_ID:
+        raise Http404
+    employee = (
+        visible_employees(user)
+        .select_related(UNIT_CHAIN, "manager")
+        .annotate(manager_visible=_manager_visible(user))
+        .filter(pk=pk)
+        .first()
+    )
+    if employee is None:
+        raise Http404
+    return employee
+
+
+def own_employee(user) -> Employee:
+    """The signed-in user's own employee record, if it is active and so in their scope; 404
+    for an account with none (an auditor, an unlinked log-in)."""
+    employee = visible_employees(user).filter(user=user).only("pk").first()
+    if employee is None:
+        raise Http404
+    return employee
+
+
+def org_unit_path(employee: Employee) -> list[OrgUnit]:
+    """The employee's unit and its ancestors, company first (no query: see UNIT_CHAIN)."""
+    chain, unit = [], employee.org_unit
+    while unit is not None:
+        chain.append(unit)
+        unit = unit.parent
+    return chain[::-1]
+
+
+@dataclass
+class Archive:
+    """An employee's archive as the profile shows it."""
+
+    certificates: list[Certificate]
+    trainings: list[TrainingRecord]
+    rewards_penalties: list[RewardPenalty]
+    points_last_12_months: Decimal
+    skills: list[EmployeeSkill]
+
+
+def _signed_points():
+    """Rewards count up and penalties down, whichever sign the points were entered with."""
+    return Case(
+        When(kind=RewardPenalty.Kind.PENALTY, then=-Abs(F("points"))),
+        default=Abs(F("points")),
+        output_field=DecimalField(max_digits=6, decimal_places=1),
+    )
+
+
+def employee_archive(user, employee: Employee, *, today: datetime.date | None = None) -> Archive:
+    """Certificates (each with `expiry_state`), training, rewards and penalties (each with
+    `signed_points`), their net over the last 12 months, and skills. Five queries."""
+    today = today or company_today()
+    mine = scope_for(user).employees_q("employee__") & Q(employee=employee)
+    certificates = list(Certificate.objects.filter(mine).order_by("valid_until", "cert_type", "pk"))
+    for certificate in certificates:
+        certificate.state = certificate.expiry_state(today)
+    rewards = RewardPenalty.objects.filter(mine).annotate(signed_points=_signed_points())
+    since = today - datetime.timedelta(days=POINTS_WINDOW_DAYS)
+    net = rewards.filter(date__gt=since, date__lte=today).aggregate(net=Sum("signed_points"))["net"]
+    return Archive(
+        certificates=certificates,
+        trainings=list(TrainingRecord.objects.filter(mine).order_by("-date", "-pk")),
+        rewards_penalties=list(rewards.order_by("-date", "-pk")),
+        points_last_12_months=net or Decimal("0"),
+        skills=list(
+            EmployeeSkill.objects.filter(mine).select_related("skill").order_by("-level", "skill__name")
+        ),
+    )
+
+
+def work_orders_of(user, employee: Employee) -> QuerySet:
+    """Visible work orders the employee led, advised or has a labour line on. Build it once
+    per page and pass it on: visible_work_orders may look up ids for an org subtree."""
+    from servicescore.workorders.models import LabourLine
+
+    labour = LabourLine.objects.filter(technician=employee)
+    return visible_work_orders(user).filter(
+        Q(technician=employee) | Q(advisor=employee) | Q(pk__in=labour.values("work_order_id"))
+    )
+
+
+def work_history(user, employee: Employee, *, page=None, orders: QuerySet | None = None,
+                 now: datetime.datetime | None = None) -> dict:
+    """One page of the work orders the employee took part in that the user may see, newest
+    first, each with `as_lead`, `as_advisor` and `on_labour`; plus counts of the last
+    RECENT_DAYS (completed as lead) and of those open now. Three queries besides the scope's."""
+    from servicescore.workorders.models import OPEN_STATES, LabourLine
+
+    now = now or timezone.now()
+    orders = work_orders_of(user, employee) if orders is None else orders
+    summary = orders.aggregate(
+        completed_as_lead=Count(
+            "pk",
+            filter=Q(technician=employee, completed_at__gte=now - datetime.timedelta(days=RECENT_DAYS)),
+        ),
+        open_now=Count("pk", filter=Q(state__in=OPEN_STATES)),
+    )
+    rows = (
+        orders.select_related("service_center")
+        .annotate(
+            as_lead=ExpressionWrapper(Q(technician_id=employee.pk), output_field=BooleanField()),
+            as_advisor=ExpressionWrapper(Q(advisor_id=employee.pk), output_field=BooleanField()),
+            on_labour=Exists(LabourLine.objects.filter(work_order=OuterRef("pk"), technician=employee)),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    paginator = Paginator(rows, WORK_HISTORY_PER_PAGE)
+    history_page: Page = paginator.get_page(page)
+    return {
+        "page_obj": history_page,
+        "count": paginator.count,
+        "completed_as_lead_recent": summary["completed_as_lead"],
+        "open_now": summary["open_now"],
+        "recent_days": RECENT_DAYS,
+    }
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One dated thing on the profile's timeline; `kind` picks how the template shows it."""
+
+    date: datetime.date
+    kind: str  # hired, certificate_from, certificate_until, training, reward, penalty, work_order
+    item: object = None
+
+
+def employee_timeline(
+    user, employee: Employee, *, archive: Archive | None = None, orders: QuerySet | None = None,
+    today: datetime.date | None = None,
+) -> list[TimelineEntry]:
+    """Hiring, certificate validity (start; end when expired or expiring), training, rewards
+    and penalties and the last TIMELINE_WORK_ORDERS work orders completed as lead, newest
+    first, at most TIMELINE_LIMIT. Given the archive and work orders already built for the
+    same page, it adds one query."""
+    today = today or company_today()
+    archive = archive or employee_archive(user, employee, today=today)
+    orders = work_orders_of(user, employee) if orders is None else orders
+    entries = []
+    if employee.hire_date:
+        entries.append(TimelineEntry(employee.hire_date, "hired"))
+    for certificate in archive.certificates:
+        if certificate.valid_from:
+            entries.append(TimelineEntry(certificate.valid_from, "certificate_from", certificate))
+        if certificate.valid_until and certificate.state != "valid":
+            entries.append(TimelineEntry(certificate.valid_until, "certificate_until", certificate))
+    entries += [TimelineEntry(t.date, "training", t) for t in archive.trainings]
+    entries += [
+        TimelineEntry(r.date, "penalty" if r.kind == RewardPenalty.Kind.PENALTY else "reward", r)
+        for r in archive.rewards_penalties
+    ]
+    completed = (
+        orders.filter(technician=employee, completed_at__isnull=False)
+        .select_related("service_center")
+        .order_by("-completed_at", "-pk")[:TIMELINE_WORK_ORDERS]
+    )
+    entries += [
+        TimelineEntry(timezone.localtime(order.completed_at, company_zone()).date(), "work_order", order)
+        for order in completed
+    ]
+    # Stable sort: same-day entries keep the order they were added in.
+    entries.sort(key=lambda entry: entry.date, reverse=True)
+    return entries[:TIMELINE_LIMIT]
+
+
+def employee_profile(user, pk, *, history_page=None, now: datetime.datetime | None = None) -> dict:
+    """Everything the profile page shows for one visible employee; 404 when out of scope.
+    A fixed number of queries, however long the archive or the work history."""
+    now = now or timezone.now()
+    today = company_today(now)
+    employee = visible_employee(user, pk)
+    archive = employee_archive(user, employee, today=today)
+    orders = work_orders_of(user, employee)
+    return {
+        "employee": employee,
+        "unit_path": org_unit_path(employee),
+        "archive": archive,
+        "history": work_history(user, employee, page=history_page, orders=orders, now=now),
+        "timeline": employee_timeline(user, employee, archive=archive, orders=orders, today=today),
+        "today": today,
+        "warning_days": CERT_EXPIRY_WARNING_DAYS,
+    }

@@ -1,0 +1,69 @@
+"""The people list and the employee profile: parse the request, ask org.selectors, render."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+
+from . import selectors
+from .models import Employee, Position
+
+SEARCH_MAX_LENGTH = 100
+
+
+def _people_filters(params) -> tuple[selectors.PeopleFilters, list[str]]:
+    """The list filters from the query string, and the names of those that were malformed
+    (and so ignored rather than answered with an error page)."""
+    rejected = []
+    org_unit_id = None
+    raw_unit = params.get("org_unit", "").strip()
+    if raw_unit:
+        try:
+            org_unit_id = int(raw_unit)
+        except ValueError:
+            rejected.append("org_unit")
+    position = params.get("position", "").strip()
+    if position and position not in Position.values:
+        rejected.append("position")
+        position = ""
+    status = params.get("status", "").strip()
+    if status and status not in Employee.Status.values:
+        rejected.append("status")
+        status = ""
+    filters = selectors.PeopleFilters(
+        q=params.get("q", "").strip()[:SEARCH_MAX_LENGTH],
+        org_unit_id=org_unit_id,
+        position=position,
+        status=status,
+    )
+    return filters, rejected
+
+
+@login_required
+def people_list(request):
+    """Employees the user may see: search, filters and pages all kept in the URL."""
+    filters, rejected = _people_filters(request.GET)
+    context = selectors.people_directory(request.user, filters, page=request.GET.get("page"))
+    context["ignored"] = rejected + context["ignored"]
+    return render(request, "org/people_list.html", context)
+
+
+@login_required
+def employee_profile(request, pk):
+    """One employee's header, archive, work history and timeline; 404 when out of scope.
+    An htmx request from the work-history pager gets only that section."""
+    page = request.GET.get("page")
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "work-history":
+        employee = selectors.visible_employee(request.user, pk)
+        context = {"employee": employee, "history": selectors.work_history(request.user, employee, page=page)}
+        response = render(request, "org/_work_history.html", context)
+    else:
+        context = selectors.employee_profile(request.user, pk, history_page=page)
+        response = render(request, "org/profile.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+@login_required
+def my_profile(request):
+    """The signed-in user's own profile; 404 for an account with no employee record."""
+    return redirect("org:profile", pk=selectors.own_employee(request.user).pk)
