@@ -286,3 +286,19 @@ def test_asset_history_and_customer_are_reused_not_duplicated(network, token_for
             == 201
         )
     assert Customer.objects.count() == 1 and Asset.objects.count() == 1
+
+
+def test_an_advisor_cannot_dispatch_through_create(network, token_for):
+    response = token_for(network.advisor).post("/api/work-orders", {
+        "service_center": "SC1", "type": "repair", "advisor": "A1", "technician": "A1"})
+    assert response.status_code == 403 and not WorkOrder.objects.exists()
+
+
+def test_comeback_cycles_are_refused(network, token_for):
+    first = WorkOrderFactory(service_center=network.sc1, external_id="FIRST")
+    second = WorkOrderFactory(service_center=network.sc1, external_id="SECOND", rework_of=first)
+    api = token_for(network.manager)
+    for order, target in ((first, "SECOND"), (first, "FIRST")):
+        response = api.patch(f"/api/work-orders/{order.pk}", {"rework_of": target})
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "rework_of"
+    assert WorkOrder.objects.get(pk=first.pk).rework_of is None and second.rework_of == first

@@ -58,7 +58,8 @@ def test_work_orders_follow_the_people_and_centres_in_scope(network):
     unassigned = WorkOrderFactory(service_center=network.sc1)
 
     assert set(visible_work_orders(network.tech.user)) == {mine, helped}
-    assert set(visible_work_orders(network.foreman.user)) == {mine, colleague, helped}
+    # The foreman also sees his centre's new, unassigned orders: he dispatches them to his team.
+    assert set(visible_work_orders(network.foreman.user)) == {mine, colleague, helped, unassigned}
     assert set(visible_work_orders(network.dispatcher.user)) == {mine, colleague, helped, unassigned}
     assert set(visible_work_orders(network.manager.user)) == {mine, colleague, helped, unassigned}
     assert other_centre in set(visible_work_orders(network.hr.user))

@@ -7,7 +7,8 @@ cannot be probed.
 Rules (product.md, Users and roles):
 - admin, HR, auditor: the whole company (auditor read-only);
 - service manager (and customer-service manager): the org subtree of their unit;
-- foreman / team lead: their team (the subtree of their unit);
+- foreman / team lead: their team (the subtree of their unit), and the new, unassigned
+  work orders of their service centre, which they may dispatch to their team;
 - dispatcher: their service centre's subtree;
 - everyone else (technician, advisor, warranty clerk, CS agent, parts manager): themselves;
 - integration (a system calling the API): its token's org subtree, or the whole company;
@@ -28,6 +29,9 @@ class Scope:
     everything: bool = False
     unit_paths: tuple[str, ...] = ()
     employee_id: int | None = None
+    # A foreman dispatches his centre's new (unassigned) orders to his team: he sees those
+    # orders, though not the centre's other work.
+    waiting_centre_path: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -95,7 +99,11 @@ def _compute_scope(user) -> Scope:
         return Scope(employee_id=employee.pk)
     if role in (Role.SERVICE_MANAGER, Role.FOREMAN, Role.DISPATCHER):
         root = _subtree_root(employee, role)
-        return Scope(unit_paths=(root.path,), employee_id=employee.pk)
+        waiting = None
+        if role == Role.FOREMAN:
+            centre = _subtree_root(employee, Role.DISPATCHER)
+            waiting = centre.path if centre is not None and centre.path != root.path else None
+        return Scope(unit_paths=(root.path,), employee_id=employee.pk, waiting_centre_path=waiting)
     return Scope(employee_id=employee.pk)
 
 
@@ -154,7 +162,18 @@ def visible_work_orders(user) -> QuerySet:
     if not scope.unit_paths:
         return WorkOrder.objects.filter(pk__in=_orders_of_people([scope.employee_id]))
     units, ids = _subtree_work_orders(user, scope)
-    return WorkOrder.objects.filter(Q(service_center_id__in=units) | Q(pk__in=ids))
+    visible = Q(service_center_id__in=units) | Q(pk__in=ids)
+    if scope.waiting_centre_path:
+        from servicescore.org.models import OrgUnit
+        from servicescore.workorders.models import State
+
+        visible |= Q(
+            state=State.NEW,
+            service_center_id__in=OrgUnit.objects.filter(path__startswith=scope.waiting_centre_path).values(
+                "pk"
+            ),
+        )
+    return WorkOrder.objects.filter(visible)
 
 
 def _subtree_work_orders(user, scope):

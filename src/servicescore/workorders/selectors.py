@@ -112,7 +112,10 @@ def sorted_work_orders(qs: QuerySet, sort: str) -> QuerySet:
         return sorted_work_orders(qs, DEFAULT_SORT)
     if fields[0] == "priority_rank":
         qs = qs.annotate(priority_rank=PRIORITY_RANK)
-    return qs.order_by(*[f"-{f}" if descending else f for f in fields])
+    # Empty due/completed times go last either way, on SQLite and PostgreSQL alike.
+    return qs.order_by(
+        *[F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True) for f in fields]
+    )
 
 
 def work_order_list(
@@ -237,8 +240,13 @@ BOARD_LIMIT = 200
 
 
 def dispatch_centres(user) -> QuerySet:
-    """Service centres whose board the user may open."""
-    return visible_org_units(user).filter(kind=OrgUnit.Kind.SERVICE_CENTER).order_by("code")
+    """Service centres whose board the user may open: those in scope, and a foreman's own
+    centre (whose new orders he dispatches to his team)."""
+    scope = scope_for(user)
+    q = Q(pk__in=visible_org_units(user).values("pk"))
+    if scope.waiting_centre_path:
+        q |= Q(path=scope.waiting_centre_path)
+    return OrgUnit.objects.filter(q, kind=OrgUnit.Kind.SERVICE_CENTER).order_by("code")
 
 
 def centres_for_new_orders(user) -> QuerySet:
@@ -286,7 +294,7 @@ def dispatch_board(user, centre: OrgUnit, *, now: datetime.datetime | None = Non
             late=Case(When(due_at__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField()),
             priority_rank=PRIORITY_RANK,
         )
-        .order_by("unassigned", "late", "priority_rank", "due_at", "id")[:BOARD_LIMIT]
+        .order_by("unassigned", "late", "priority_rank", F("due_at").asc(nulls_last=True), "id")[:BOARD_LIMIT]
     )
     decorate(waiting, user, now=now)
     technicians = list(
@@ -316,8 +324,12 @@ def dispatch_board(user, centre: OrgUnit, *, now: datetime.datetime | None = Non
     return {
         "centre": centre,
         "waiting": waiting,
-        "unassigned_count": sum(1 for o in waiting if o.state == State.NEW),
-        "overdue_count": sum(1 for o in waiting if o.sla.code == "overdue"),
+        **in_centre.aggregate(
+            unassigned_count=Count("pk", filter=Q(state=State.NEW)),
+            overdue_count=Count(
+                "pk", filter=Q(state__in=[State.NEW, State.DISPATCHED, State.ACCEPTED], due_at__lt=now)
+            ),
+        ),
         "technicians": technicians,
         "now": now,
     }
@@ -333,7 +345,8 @@ def _skills():
 
 
 def my_work_orders(user, *, now: datetime.datetime | None = None) -> dict:
-    """The technician's day: open orders led by them (overdue and in progress first) and
+    """The technician's day: open orders led by them (in progress, then accepted, then
+    dispatched; soonest due first within each) and
     those they completed today; two queries."""
     now = now or timezone.now()
     employee = getattr(user, "employee", None)
@@ -355,7 +368,7 @@ def my_work_orders(user, *, now: datetime.datetime | None = None) -> dict:
             ),
             priority_rank=PRIORITY_RANK,
         )
-        .order_by("stage", "due_at", "priority_rank", "id")
+        .order_by("stage", F("due_at").asc(nulls_last=True), "priority_rank", "id")
     )
     today = day_start(local_today(now))
     done = list(

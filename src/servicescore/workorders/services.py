@@ -297,8 +297,11 @@ def _check_version(locked: WorkOrder, version: str | None) -> None:
 
 
 def _changed_message(locked: WorkOrder) -> str:
-    last = locked.events.select_related("actor").order_by("-at", "-id").first()
-    who = (last.actor.get_full_name() or last.actor.username) if last and last.actor else _("someone else")
+    last = locked.events.select_related("actor__employee").order_by("-at", "-id").first()
+    who = _("someone else")
+    if last is not None and last.actor is not None:
+        employee = getattr(last.actor, "employee", None)
+        who = employee.name if employee else (last.actor.get_full_name() or last.actor.username)
     when = timezone.localtime(last.at).strftime("%H:%M") if last else ""
     technician = locked.technician.name if locked.technician_id else _("nobody")
     return _(
@@ -653,6 +656,10 @@ def open_work_order(*, by=None, **fields) -> WorkOrder:
             }
         )
     technician = fields.pop("technician", None)
+    if technician is not None:
+        from .policy import require
+
+        require(by, "dispatch")
     order = create_work_order(by=by, **fields)
     if technician is not None:
         order = assign(order, technician=technician, by=by)
@@ -678,8 +685,13 @@ def update_work_order(order: WorkOrder, *, by=None, version: str | None = None, 
     sla_changed = locked.type != before["type"] or locked.priority != before["priority"]
     if sla_changed and "due_at" not in changes and "response_due_at" not in changes:
         locked.response_due_at, locked.due_at = sla_deadlines(locked.type, locked.priority, locked.created_at)
-    if locked.rework_of_id == locked.pk:
-        raise ValidationError({"rework_of": _("A work order cannot be a comeback of itself.")})
+    previous_original = before["rework_of"].pk if before["rework_of"] is not None else None
+    if locked.rework_of_id not in (None, previous_original) and _in_comeback_chain(
+        locked.rework_of_id, locked.pk
+    ):
+        raise ValidationError(
+            {"rework_of": _("A work order cannot be a comeback of itself or of its own comebacks.")}
+        )
     changed = [name for name in EDITABLE_FIELDS if getattr(locked, name) != before[name]]
     if not changed:
         return locked
@@ -688,6 +700,17 @@ def update_work_order(order: WorkOrder, *, by=None, version: str | None = None, 
     note = "; ".join(f"{name}: {_show(before[name])} → {_show(getattr(locked, name))}" for name in changed)
     locked.last_event = _event(locked, "edit", locked.state, locked.state, by, timezone.now(), note=note)
     return locked
+
+
+def _in_comeback_chain(start_id: int, order_id: int, limit: int = 50) -> bool:
+    """Whether following rework_of from `start_id` reaches `order_id` (a cycle)."""
+    current, seen = start_id, 0
+    while current is not None and seen < limit:
+        if current == order_id:
+            return True
+        current = WorkOrder.objects.filter(pk=current).values_list("rework_of_id", flat=True).first()
+        seen += 1
+    return False
 
 
 def _show(value) -> str:

@@ -5,19 +5,31 @@ Views parse input, ask `selectors` (which call core.scope) and call one service;
 order outside the user's scope is a 404 before anything else happens.
 """
 
+import tempfile
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from servicescore.core.periods import local_today
 from servicescore.core.scope import visible_employees
+from servicescore.customers import services as customer_services
+from servicescore.exchange.tables import write_xlsx
+from servicescore.org.models import Employee, Position
 
 from . import policy, selectors, services
-from .forms import LabourForm, NoteForm, PartsForm, TransitionForm
+from .forms import LabourForm, NoteForm, PartsForm, TransitionForm, WorkOrderFilterForm, WorkOrderForm
+from .models import Resolution
 
 
 def _back(request, order):
@@ -148,27 +160,314 @@ def event_photo(request, photo_id):
     return response
 
 
-# Desk pages: placeholders until they land.
+# --- desk pages: list, export, detail, create, edit -----------------------------------
+
+PAGE_SIZE = 50
+CENTS = Decimal("0.01")
+# The export stops here (with a last row saying so): a bigger workbook takes minutes to
+# write and Excel struggles with it; narrow the filters instead.
+EXPORT_LIMIT = 100_000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Sort keys whose first click shows the newest first.
+NEWEST_FIRST = {"created", "completed"}
+
+BUTTON_LABELS = {
+    "dispatch": gettext_lazy("Dispatch"),
+    "reassign": gettext_lazy("Reassign"),
+    "accept": gettext_lazy("Accept"),
+    "start": gettext_lazy("Check in and start"),
+    "complete": gettext_lazy("Complete"),
+    "close": gettext_lazy("Close"),
+    "reopen": gettext_lazy("Reopen"),
+    "cancel": gettext_lazy("Cancel work order"),
+}
+EVENT_LABELS = {
+    "create": gettext_lazy("Opened"),
+    "edit": gettext_lazy("Edited"),
+    "dispatch": gettext_lazy("Dispatched"),
+    "reassign": gettext_lazy("Reassigned"),
+    "accept": gettext_lazy("Accepted"),
+    "start": gettext_lazy("Checked in and started"),
+    "complete": gettext_lazy("Completed"),
+    "close": gettext_lazy("Closed"),
+    "reopen": gettext_lazy("Reopened"),
+    "cancel": gettext_lazy("Cancelled"),
+    "labour": gettext_lazy("Labour"),
+    "parts": gettext_lazy("Parts"),
+    "note": gettext_lazy("Note"),
+}
+
+
+def _query_without(params, *names) -> str:
+    query = params.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _sort_links(params, current: str) -> dict:
+    """For each sortable column: the URL that sorts by it (the other way round when it is
+    the current sort) and its current direction, keeping every filter."""
+    links = {}
+    for key in selectors.SORTS:
+        if current == key:
+            target, direction = f"-{key}", "asc"
+        elif current == f"-{key}":
+            target, direction = key, "desc"
+        else:
+            target, direction = (f"-{key}" if key in NEWEST_FIRST else key), ""
+        query = params.copy()
+        query.pop("page", None)
+        query["sort"] = target
+        links[key] = {"url": f"?{query.urlencode()}", "direction": direction}
+    return links
+
+
 @login_required
 def work_order_list(request):
-    raise Http404
+    """The work orders the user can see: filters, sorting and pages of 50, all in the URL."""
+    form = WorkOrderFilterForm(request.GET, user=request.user)
+    sort = form.sort_key()
+    now = timezone.now()
+    orders = selectors.work_order_list(request.user, form.filters(), sort=sort, now=now)
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.decorate(list(page.object_list), request.user, now=now)
+    return render(request, "workorders/list.html", {
+        "form": form,
+        "page_obj": page,
+        "now": now,
+        "query": _query_without(request.GET, "page"),
+        "sorts": _sort_links(request.GET, sort),
+        "can_create": policy.role_allows(request.user, "create"),
+        "export_limit": EXPORT_LIMIT,
+    })
+
+
+def _export_header() -> list[str]:
+    return [
+        _("External id"), _("Type"), _("Priority"), _("State"), _("Service centre"),
+        _("Technician no."), _("Technician"), _("Advisor no."), _("Service advisor"),
+        _("Customer"), _("Customer phone"), _("VIN / serial no."), _("Model"), _("Licence plate"),
+        _("Created"), _("Due"), _("SLA"), _("Late by (hours)"), _("Completed"), _("Closed"),
+        _("Comeback"), _("Description"), _("Resolution"), _("Difficulty coefficient"),
+    ]
+
+
+SLA_LABELS = {
+    "none": "",
+    "on_time": gettext_lazy("On time"),
+    "due_soon": gettext_lazy("Due soon"),
+    "overdue": gettext_lazy("Overdue"),
+    "met": gettext_lazy("Met"),
+    "late": gettext_lazy("Late"),
+}
+
+
+def _local(moment):
+    """Excel has no time zones: the company's local time, without tzinfo."""
+    return timezone.localtime(moment).replace(tzinfo=None, microsecond=0) if moment else ""
+
+
+def _export_rows(orders, user, now):
+    """One row per order (phone masked by role), and a last row if the export was cut."""
+    for count, order in enumerate(orders[: EXPORT_LIMIT + 1].iterator(chunk_size=2000)):
+        if count == EXPORT_LIMIT:
+            message = _("Cut at %(limit)s rows: narrow the filters to export the rest.") % {
+                "limit": f"{EXPORT_LIMIT:,}"}
+            yield [message] + [""] * (len(_export_header()) - 1)
+            return
+        selectors.decorate([order], user, now=now)
+        sla = order.sla
+        late_hours = round(sla.delta.total_seconds() / 3600, 2) if sla.is_late and sla.delta else ""
+        technician, advisor = order.technician, order.advisor
+        customer, asset = order.customer, order.asset
+        yield [
+            order.external_id, order.get_type_display(), order.get_priority_display(),
+            order.get_state_display(), order.service_center.name,
+            technician.employee_no if technician else "", technician.name if technician else "",
+            advisor.employee_no if advisor else "", advisor.name if advisor else "",
+            customer.name if customer else "", order.display_phone,
+            asset.external_id if asset else "", asset.model if asset else "", asset.plate if asset else "",
+            _local(order.created_at), _local(order.due_at), str(SLA_LABELS[sla.code]),
+            "" if late_hours == "" else str(late_hours),
+            _local(order.completed_at), _local(order.closed_at),
+            _("Yes") if order.rework_of_id else _("No"),
+            order.description, order.get_resolution_display(), str(order.difficulty),
+        ]
 
 
 @login_required
 def work_order_export(request):
-    raise Http404
+    """The filtered list as an .xlsx workbook (openpyxl write-only), at most EXPORT_LIMIT
+    rows; the same selector as the list, so the same scope."""
+    form = WorkOrderFilterForm(request.GET, user=request.user)
+    now = timezone.now()
+    orders = selectors.work_order_list(request.user, form.filters(), sort=form.sort_key(), now=now)
+    header = _export_header()
+    numeric = {_("Late by (hours)"), _("Difficulty coefficient")}
+    out = tempfile.TemporaryFile()  # FileResponse closes it once sent
+    write_xlsx(out, header, _export_rows(orders, request.user, now), numeric, title=_("Work orders"))
+    out.seek(0)
+    filename = f"work-orders-{local_today(now):%Y%m%d}.xlsx"
+    return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
 
 
-@login_required
-def work_order_create(request):
-    raise Http404
+def _centre_technicians(user, order) -> list:
+    """Active technicians and foremen of the order's centre whom the user can see."""
+    return list(
+        visible_employees(user)
+        .filter(org_unit__path__startswith=order.service_center.path,
+                position__in=selectors.ASSIGNABLE_POSITIONS, status=Employee.Status.ACTIVE)
+        .order_by("employee_no")
+    )
 
 
 @login_required
 def work_order_detail(request, pk):
-    raise Http404
+    """Everything about one order, its timeline and the forms of the actions the user may take."""
+    context = selectors.work_order_detail(request.user, pk)
+    for event in context["events"]:
+        event.label = EVENT_LABELS.get(event.action, event.action)
+    for line in context["parts_lines"]:
+        line.amount = (line.quantity * line.unit_price).quantize(CENTS)
+    context["parts_total"] = Decimal(context["parts_total"]).quantize(CENTS)
+    actions = context["actions"]
+    needs_people = context["can_labour"] or {"dispatch", "reassign"} & set(actions)
+    context.update(
+        technicians=_centre_technicians(request.user, context["order"]) if needs_people else [],
+        action_buttons=[(action, BUTTON_LABELS[action]) for action in actions],
+        resolutions=Resolution.choices,
+    )
+    return render(request, "workorders/detail.html", context)
+
+
+# Errors the services raise, by the name they give → the form field that shows them.
+CUSTOMER_ERRORS = {"external_id": "customer_external_id", "name": "customer_name", "phone": "customer_phone"}
+ASSET_ERRORS = {"external_id": "asset_external_id", "kind": "asset_external_id", "model": "asset_model",
+                "plate": "asset_plate", "customer": "customer_name"}
+ORDER_ERRORS = {"customer": "customer_name", "asset": "asset_external_id", "response_due_at": "due_at"}
+EDIT_FIELDS = ("type", "priority", "channel", "description", "customer", "asset", "advisor", "difficulty",
+               "rework_of")
+
+
+def _renamed(names: dict, call, *args):
+    """Run `call`; a ValidationError comes out keyed by the form's field names."""
+    try:
+        return call(*args)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise ValidationError({names.get(k, k): v for k, v in error.error_dict.items()}) from None
+        raise
+
+
+def _put_errors(form, error: ValidationError) -> None:
+    """Each message next to the field it names; the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for key, errors in error.error_dict.items():
+        field = ORDER_ERRORS.get(key, key)
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _order_fields(form, customer, asset) -> dict:
+    data = form.cleaned_data
+    return {
+        "type": data["type"], "priority": data["priority"], "channel": data["channel"],
+        "description": data["description"].strip(), "customer": customer, "asset": asset,
+        "advisor": data.get("advisor"), "difficulty": data["difficulty"], "rework_of": data.get("rework_of"),
+    }
+
+
+def _edit_changes(form, order, fields: dict) -> dict:
+    changes = {name: fields[name] for name in EDIT_FIELDS}
+    due = form.cleaned_data.get("due_at")
+    if due is not None:
+        if form.due_at_changed():
+            changes["due_at"] = due
+    elif fields["type"] == order.type and fields["priority"] == order.priority:
+        # Emptied: back to the SLA policy (a new type or priority recomputes it anyway).
+        changes["due_at"] = services.sla_deadlines(order.type, order.priority, order.created_at)[1]
+    return changes
+
+
+def _save_work_order(form, user, order=None):
+    """Customer, asset and order in one transaction. Returns the order, or None after
+    putting the errors on the form (then nothing was written)."""
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            customer = _renamed(
+                CUSTOMER_ERRORS, customer_services.find_or_create_customer,
+                data["customer_external_id"], data["customer_name"], form.customer_phone_value(),
+            )
+            asset = _renamed(ASSET_ERRORS, customer_services.find_or_create_asset,
+                             data["asset_external_id"], data["asset_model"], data["asset_plate"], customer)
+            fields = _order_fields(form, customer, asset)
+            if order is None:
+                fields["service_center"] = data["service_center"]
+                if data.get("due_at"):
+                    fields["due_at"] = data["due_at"]
+                if data.get("technician"):
+                    fields["technician"] = data["technician"]
+                return services.open_work_order(by=user, **fields)
+            return services.update_work_order(order, by=user, version=data.get("version") or None,
+                                              **_edit_changes(form, order, fields))
+    except services.WorkOrderConflict as conflict:
+        form.add_error(None, conflict.messages)
+        if order is not None:
+            # Keep what the user typed, but let the next save go through if they still want it.
+            form.data = form.data.copy()
+            form.data["version"] = selectors.visible_work_order(user, order.pk).version
+    except ValidationError as error:
+        _put_errors(form, error)
+    return None
+
+
+def _create_initial(user) -> dict:
+    centre = selectors.default_centre(user) or selectors.centres_for_new_orders(user).first()
+    initial = {"service_center": centre}
+    employee = getattr(user, "employee", None)
+    if employee is not None and employee.position == Position.SERVICE_ADVISOR:
+        initial["advisor"] = employee
+    return initial
+
+
+@login_required
+def work_order_create(request):
+    """Open a work order at a centre the user works for; optionally dispatch it at once."""
+    if not policy.role_allows(request.user, "create"):
+        raise PermissionDenied(_("Your role may not open work orders."))
+    data = request.POST if request.method == "POST" else None
+    form = WorkOrderForm(data, user=request.user, can_dispatch=policy.role_allows(request.user, "dispatch"),
+                         initial=_create_initial(request.user) if data is None else None)
+    if data is not None and form.is_valid():
+        order = _save_work_order(form, request.user)
+        if order is not None:
+            messages.success(request, _("Work order %(id)s opened.") % {"id": order.external_id})
+            return redirect("workorders:detail", pk=order.pk)
+    return render(request, "workorders/form.html", {"form": form, "order": None})
 
 
 @login_required
 def work_order_edit(request, pk):
-    raise Http404
+    """Change the descriptive fields of an open or completed order; a stale form is refused
+    with who changed what, and the user's input stays on the page."""
+    order = selectors.visible_work_order(request.user, pk)
+    if not policy.role_allows(request.user, "edit", order):
+        raise PermissionDenied(_("Your role may not edit work orders."))
+    if not policy.can(request.user, "edit", order):
+        messages.error(request, _("%(id)s is %(state)s and can no longer be edited.") % {
+            "id": order.external_id, "state": order.get_state_display()})
+        return redirect("workorders:detail", pk=order.pk)
+    data = request.POST if request.method == "POST" else None
+    form = WorkOrderForm(data, user=request.user, order=order)
+    if data is not None and form.is_valid():
+        updated = _save_work_order(form, request.user, order)
+        if updated is not None:
+            if getattr(updated, "last_event", None) is None:
+                messages.info(request, _("%(id)s: nothing was changed.") % {"id": order.external_id})
+            else:
+                messages.success(request, _("%(id)s: saved.") % {"id": order.external_id})
+            return redirect("workorders:detail", pk=order.pk)
+    return render(request, "workorders/form.html", {"form": form, "order": order})
