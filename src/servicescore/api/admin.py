@@ -4,6 +4,7 @@ is kept. Revoking is an action; request logs are read-only."""
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import ApiRequestLog, ApiToken, Scope
 
@@ -59,7 +60,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        messages.success(request, _("%(count)d token(s) revoked.") % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count) % {"count": count},
+        )
 
 
 @admin.register(ApiRequestLog)

@@ -496,6 +496,15 @@ class PostgresWriter(_RawWriter):
             for label in HEAVY_MODELS:
                 cursor.execute(f'ANALYZE "{model_of(label)._meta.db_table}"')
 
+    def after_transaction(self):
+        """VACUUM (outside the transaction) sets the visibility map of the freshly loaded
+        tables, so index-only scans work at once instead of after autovacuum's first pass."""
+        if connection.in_atomic_block:
+            return  # inside a caller's transaction (tests): autovacuum will do it
+        with connection.cursor() as cursor:
+            for label in ("workorders.WorkOrder", "workorders.LabourLine"):
+                cursor.execute(f'VACUUM (ANALYZE) "{model_of(label)._meta.db_table}"')
+
 
 def writer_for(bulk: bool) -> Writer:
     if not bulk:

@@ -122,17 +122,18 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     response_due_at = models.DateTimeField(_("first response due at"), null=True, blank=True)
 
+    # No single-column indexes: wo_*_centre below lead with these columns.
     technician = models.ForeignKey(
         "org.Employee", verbose_name=_("lead technician"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="led_work_orders",
+        on_delete=models.PROTECT, related_name="led_work_orders", db_index=False,
     )
     advisor = models.ForeignKey(
         "org.Employee", verbose_name=_("service advisor"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="advised_work_orders",
+        on_delete=models.PROTECT, related_name="advised_work_orders", db_index=False,
     )
     dispatcher = models.ForeignKey(
         "org.Employee", verbose_name=_("dispatcher"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="dispatched_work_orders",
+        on_delete=models.PROTECT, related_name="dispatched_work_orders", db_index=False,
     )
     difficulty = models.DecimalField(
         _("difficulty coefficient"), max_digits=5, decimal_places=2, default=Decimal("1.0"),
@@ -166,6 +167,11 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["technician", "completed_at"], name="wo_tech_completed"),
             models.Index(fields=["advisor", "completed_at"], name="wo_advisor_completed"),
             models.Index(fields=["service_center", "state"], name="wo_center_state"),
+            # core.scope asks "which orders did these people work at other centres?": with the
+            # centre and the id in the index, PostgreSQL answers from the index alone.
+            models.Index(fields=["technician", "service_center"], include=["id"], name="wo_tech_centre"),
+            models.Index(fields=["advisor", "service_center"], include=["id"], name="wo_advisor_centre"),
+            models.Index(fields=["dispatcher", "service_center"], include=["id"], name="wo_dispatcher_centre"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(difficulty__gt=0), name="wo_difficulty_positive"),
@@ -278,7 +284,7 @@ class LabourLine(models.Model):
     )
     technician = models.ForeignKey(
         "org.Employee", verbose_name=_("technician"), on_delete=models.PROTECT,
-        related_name="labour_lines",
+        related_name="labour_lines", db_index=False,  # labour_technician_order covers it
     )
     standard_hours = models.DecimalField(
         _("standard (flagged) hours"), max_digits=7, decimal_places=2,
@@ -291,6 +297,7 @@ class LabourLine(models.Model):
     class Meta:
         verbose_name = _("labour line")
         verbose_name_plural = _("labour lines")
+        indexes = [models.Index(fields=["technician"], include=["work_order"], name="labour_technician_order")]
         constraints = [
             models.UniqueConstraint(
                 fields=["work_order", "technician"], name="one_labour_line_per_technician"

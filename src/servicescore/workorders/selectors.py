@@ -112,9 +112,10 @@ def sorted_work_orders(qs: QuerySet, sort: str) -> QuerySet:
         return sorted_work_orders(qs, DEFAULT_SORT)
     if fields[0] == "priority_rank":
         qs = qs.annotate(priority_rank=PRIORITY_RANK)
-    # Empty due/completed times go last either way, on SQLite and PostgreSQL alike.
+    # Empty due/completed times sort as PostgreSQL's indexes hold them (last going up, first
+    # going down), said explicitly so that SQLite sorts the same.
     return qs.order_by(
-        *[F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True) for f in fields]
+        *[F(f).desc(nulls_first=True) if descending else F(f).asc(nulls_last=True) for f in fields]
     )
 
 
@@ -236,7 +237,8 @@ def event_photo(user, photo_id):
 
 # --- dispatch board ------------------------------------------------------------------
 
-BOARD_LIMIT = 200
+# The board shows the most pressing orders; a dispatcher clears them before seeing more.
+BOARD_LIMIT = 60
 
 
 def dispatch_centres(user) -> QuerySet:

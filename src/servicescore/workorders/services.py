@@ -303,17 +303,16 @@ def _changed_message(locked: WorkOrder) -> str:
         employee = getattr(last.actor, "employee", None)
         who = employee.name if employee else (last.actor.get_full_name() or last.actor.username)
     when = timezone.localtime(last.at).strftime("%H:%M") if last else ""
-    technician = locked.technician.name if locked.technician_id else _("nobody")
+    values = {"id": locked.external_id, "who": who, "when": when, "state": locked.get_state_display()}
+    if locked.technician_id is None:
+        return _(
+            "Work order %(id)s was changed by %(who)s at %(when)s while you were looking: it is now "
+            "%(state)s and not assigned to anyone. Nothing was saved; look again and retry."
+        ) % values
     return _(
         "Work order %(id)s was changed by %(who)s at %(when)s while you were looking: it is now "
         "%(state)s and assigned to %(technician)s. Nothing was saved; look again and retry."
-    ) % {
-        "id": locked.external_id,
-        "who": who,
-        "when": when,
-        "state": locked.get_state_display(),
-        "technician": technician,
-    }
+    ) % {**values, "technician": locked.technician.name}
 
 
 def check_staff_at_centre(centre, employee, field: str, *, assignable: bool = False) -> None:
