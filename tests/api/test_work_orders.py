@@ -302,3 +302,26 @@ def test_comeback_cycles_are_refused(network, token_for):
         response = api.patch(f"/api/work-orders/{order.pk}", {"rework_of": target})
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == "rework_of"
     assert WorkOrder.objects.get(pk=first.pk).rework_of is None and second.rework_of == first
+
+
+def test_api_list_query_count_does_not_grow_with_rows_or_page_size(network, token_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = token_for(network.manager)
+    customer = CustomerFactory()
+
+    def make(count):
+        for _n in range(count):
+            order = WorkOrderFactory(service_center=network.sc1, customer=customer, advisor=network.advisor)
+            services.dispatch(order, technician=network.tech, by=None)
+
+    def queries(limit):
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get("/api/work-orders", {"limit": limit}).status_code == 200
+        return len(ctx.captured_queries)
+
+    make(5)
+    small = queries(5)
+    make(40)
+    assert queries(5) == small and queries(45) == small

@@ -162,7 +162,7 @@ class WorkOrderQuery(Schema):
     completed_to: datetime.date | None = None
     overdue: bool | None = None
     comeback: bool | None = None
-    q: str = Field(default="", description="External id (substring), VIN or plate.")
+    q: str = Field(default="", description="Start of the external id, or the exact VIN or plate.")
     modified_since: datetime.datetime | None = Field(
         default=None, description="Changed at or after (for syncing)."
     )

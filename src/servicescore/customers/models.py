@@ -49,7 +49,7 @@ class Asset(TimeStampedModel):
         Customer, verbose_name=_("customer"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="assets",
     )
-    plate = models.CharField(_("licence plate"), max_length=20, blank=True)
+    plate = models.CharField(_("licence plate"), max_length=20, blank=True, db_index=True)
     is_nev = models.BooleanField(_("new-energy vehicle"), default=False)
     battery_type = models.CharField(_("battery type"), max_length=50, blank=True)
 

@@ -115,7 +115,7 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True, db_index=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("cancel reason"), max_length=500, blank=True)
@@ -167,11 +167,17 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["technician", "completed_at"], name="wo_tech_completed"),
             models.Index(fields=["advisor", "completed_at"], name="wo_advisor_completed"),
             models.Index(fields=["service_center", "state"], name="wo_center_state"),
+            # The list's sorts end with the id, so an index with both serves a page directly,
+            # even when many orders share a value (no completion time yet, same due time).
+            models.Index(fields=["completed_at", "id"], name="wo_completed_id"),
+            models.Index(fields=["due_at", "id"], name="wo_due_id"),
             # core.scope asks "which orders did these people work at other centres?": with the
             # centre and the id in the index, PostgreSQL answers from the index alone.
             models.Index(fields=["technician", "service_center"], include=["id"], name="wo_tech_centre"),
             models.Index(fields=["advisor", "service_center"], include=["id"], name="wo_advisor_centre"),
-            models.Index(fields=["dispatcher", "service_center"], include=["id"], name="wo_dispatcher_centre"),
+            models.Index(
+                fields=["dispatcher", "service_center"], include=["id"], name="wo_dispatcher_centre"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(difficulty__gt=0), name="wo_difficulty_positive"),
@@ -297,7 +303,9 @@ class LabourLine(models.Model):
     class Meta:
         verbose_name = _("labour line")
         verbose_name_plural = _("labour lines")
-        indexes = [models.Index(fields=["technician"], include=["work_order"], name="labour_technician_order")]
+        indexes = [
+            models.Index(fields=["technician"], include=["work_order"], name="labour_technician_order")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["work_order", "technician"], name="one_labour_line_per_technician"

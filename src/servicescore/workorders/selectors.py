@@ -97,11 +97,29 @@ def filter_work_orders(qs: QuerySet, filters: WorkOrderFilters, *, now: datetime
     elif filters.comeback is False:
         qs = qs.filter(rework_of__isnull=True)
     if filters.q:
-        term = filters.q.strip()
-        qs = qs.filter(
-            Q(external_id__icontains=term) | Q(asset__external_id__iexact=term) | Q(asset__plate__iexact=term)
-        )
+        qs = qs.filter(search_q(filters.q))
     return qs
+
+
+def search_q(text: str) -> Q:
+    """A work order by the start of its external id, or its vehicle's VIN / plate exactly.
+
+    Prefix and exact matches only, so that each is an index lookup; the vehicles are looked
+    up first, which lets PostgreSQL combine the two indexes instead of scanning every order.
+    """
+    from servicescore.customers.models import Asset
+
+    term = text.strip()
+    spellings = sorted({term, term.upper()})
+    assets = list(
+        Asset.objects.filter(Q(external_id__in=spellings) | Q(plate__in=spellings)).values_list(
+            "pk", flat=True
+        )[:50]
+    )
+    q = Q(asset_id__in=assets)
+    for spelling in spellings:
+        q |= Q(external_id__startswith=spelling)
+    return q
 
 
 def sorted_work_orders(qs: QuerySet, sort: str) -> QuerySet:
