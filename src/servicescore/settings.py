@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_fsm",
     "axes",
+    "ninja",  # serves /api/docs with its bundled Swagger UI files instead of a CDN
     "servicescore.core",
     "servicescore.org",
     "servicescore.customers",

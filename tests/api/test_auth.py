@@ -133,3 +133,9 @@ def test_token_command_creates_lists_and_revokes(network):
     ):
         with pytest.raises(CommandError):
             call_command("token", "create", "--name", "x", *bad, stdout=io.StringIO())
+
+
+def test_api_docs_load_their_assets_locally_not_from_a_cdn(client):
+    html = client.get("/api/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
