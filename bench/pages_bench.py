@@ -92,7 +92,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", default="large", choices=["small", "large"])
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--requests", type=int, default=200)
@@ -116,7 +118,10 @@ def main():
     from servicescore.workorders.models import WorkOrder
 
     call_command("migrate", verbosity=0)
-    if Employee.objects.count() < MIN_EMPLOYEES[args.scale] or not User.objects.filter(username="manager").exists():
+    if (
+        Employee.objects.count() < MIN_EMPLOYEES[args.scale]
+        or not User.objects.filter(username="manager").exists()
+    ):
         from servicescore.demo.builder import build_demo
 
         print(f"building the {args.scale} demo (seed {args.seed}) …", flush=True)
@@ -126,13 +131,13 @@ def main():
 
     users = {name: User.objects.get(username=name) for name in ("manager", "dispatcher", "hr", "tech")}
     cookies = {name: session_cookie(user) for name, user in users.items()}
-    token = ApiToken.objects.filter(name="pages-bench", revoked_at__isnull=True).first()
-    raw = None
-    if token is not None:
-        token.delete()
-    token, raw = ApiToken.issue(user=users["manager"], name="pages-bench", scopes=["read"],
-                                rate_limit_per_minute=1_000_000)
-    manager_orders = list(visible_work_orders(users["manager"]).order_by("-created_at").values_list("pk", flat=True)[:5000])
+    ApiToken.objects.filter(name="pages-bench").delete()  # left over from an interrupted run
+    _token, raw = ApiToken.issue(
+        user=users["manager"], name="pages-bench", scopes=["read"], rate_limit_per_minute=1_000_000
+    )
+    manager_orders = list(
+        visible_work_orders(users["manager"]).order_by("-created_at").values_list("pk", flat=True)[:5000]
+    )
     centre_code = users["manager"].employee.org_unit.code
     rng = random.Random(args.seed)
 
@@ -141,31 +146,51 @@ def main():
 
     targets = [
         ("list, manager (default)", "/work-orders/", session("manager")),
-        ("list, manager (filtered)", "/work-orders/?state=in_progress&state=accepted&type=repair&overdue=yes"
-                                     "&sort=-due", session("manager")),
+        (
+            "list, manager (filtered)",
+            "/work-orders/?state=in_progress&state=accepted&type=repair&overdue=yes&sort=-due",
+            session("manager"),
+        ),
         ("list, HR whole company (default)", "/work-orders/", session("hr")),
-        ("list, HR (filtered by centre)", f"/work-orders/?service_center={users['manager'].employee.org_unit_id}"
-                                          f"&q=&state=completed", session("hr")),
+        (
+            "list, HR (filtered by centre)",
+            f"/work-orders/?service_center={users['manager'].employee.org_unit_id}&q=&state=completed",
+            session("hr"),
+        ),
         ("detail, manager", lambda: f"/work-orders/{rng.choice(manager_orders)}/", session("manager")),
         ("dispatch board, dispatcher", "/work-orders/board/", session("dispatcher")),
         ("my work orders, technician", "/work-orders/mine/", session("tech")),
         ("API list, manager token", "/api/work-orders?limit=50", {"Authorization": f"Bearer {raw}"}),
-        ("API list filtered", f"/api/work-orders?limit=50&state=completed&service_center={centre_code}",
-         {"Authorization": f"Bearer {raw}"}),
+        (
+            "API list filtered",
+            f"/api/work-orders?limit=50&state=completed&service_center={centre_code}",
+            {"Authorization": f"Bearer {raw}"},
+        ),
     ]
 
     port = free_port()
     env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost", "AXES_ENABLED": "false"}
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "servicescore.wsgi:application", "-w", str(args.workers),
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "servicescore.wsgi:application",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     try:
         wait_for(port, server)
         base = f"http://127.0.0.1:{port}"
-        print(f"\n{connection.vendor}, {total_orders:,} work orders, gunicorn {args.workers} workers, "
-              f"{args.requests} requests per target\n")
+        print(
+            f"\n{connection.vendor}, {total_orders:,} work orders, gunicorn {args.workers} workers, "
+            f"{args.requests} requests per target\n"
+        )
         print(f"| {'target':<36} | p50 ms | p95 ms | max ms |")
         print(f"|{'-' * 38}|-------:|-------:|-------:|")
         failed = False
@@ -173,7 +198,10 @@ def main():
             times = timed(base, path, headers, args.requests)
             p95 = percentile(times, 0.95)
             failed |= p95 >= 300
-            print(f"| {label:<36} | {statistics.median(times):6.0f} | {p95:6.0f} | {max(times):6.0f} |", flush=True)
+            print(
+                f"| {label:<36} | {statistics.median(times):6.0f} | {p95:6.0f} | {max(times):6.0f} |",
+                flush=True,
+            )
         print("\nall p95 under 300 ms" if not failed else "\nSOME p95 AT OR OVER 300 ms")
     finally:
         server.terminate()
