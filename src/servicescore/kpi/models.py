@@ -30,12 +30,20 @@ class MetricFact(TimeStampedModel):
     period = models.CharField(_("period"), max_length=7)
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
     employee = models.ForeignKey(
-        "org.Employee", verbose_name=_("employee"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="facts",
+        "org.Employee",
+        verbose_name=_("employee"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="facts",
     )
     org_unit = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("org unit"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="facts",
+        "org.OrgUnit",
+        verbose_name=_("org unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="facts",
     )
 
     class Meta:
