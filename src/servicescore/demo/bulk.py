@@ -10,6 +10,7 @@ them into whatever its database path wants:
 """
 
 import datetime
+from abc import ABC, abstractmethod
 from collections import defaultdict
 
 from django.apps import apps
@@ -298,7 +299,7 @@ def reset_sequences():
 # --- writers ------------------------------------------------------------------------------
 
 
-class Writer:
+class Writer(ABC):
     """Counts what it writes; subclasses know how."""
 
     def __init__(self):
@@ -316,19 +317,20 @@ class Writer:
             if rows:
                 self.write(label, rows)
 
+    @abstractmethod
     def _write(self, label, rows):
-        raise NotImplementedError
+        """Write one batch of rows of the model `label`."""
 
-    def before_transaction(self):
+    def before_transaction(self):  # noqa: B027 - an optional hook; most writers need nothing here
         pass
 
-    def begin(self):
+    def begin(self):  # noqa: B027 - an optional hook; most writers need nothing here
         pass
 
-    def finish(self):
+    def finish(self):  # noqa: B027 - an optional hook; most writers need nothing here
         pass
 
-    def after_transaction(self):
+    def after_transaction(self):  # noqa: B027 - an optional hook; most writers need nothing here
         pass
 
 

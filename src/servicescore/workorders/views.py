@@ -81,10 +81,9 @@ def _technicians(user):
     return visible_employees(user).select_related("org_unit")
 
 
-def _line_action(request, pk, action, form_class, save):
+def _line_action(request, pk, action, form, save):
+    """Validate `form`, check the role for `action`, call `save(order, data)`; flash the outcome."""
     order = selectors.visible_work_order(request.user, pk)
-    form = form_class(request.POST, request.FILES, technicians=_technicians(request.user)) \
-        if form_class is LabourForm else form_class(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, form.error_text())
         return _back(request, order)
@@ -102,7 +101,8 @@ def _line_action(request, pk, action, form_class, save):
 @require_POST
 def labour(request, pk):
     """Record (or replace) one technician's labour hours on the order."""
-    return _line_action(request, pk, "labour", LabourForm, lambda order, data: services.record_work_labour(
+    form = LabourForm(request.POST, technicians=_technicians(request.user))
+    return _line_action(request, pk, "labour", form, lambda order, data: services.record_work_labour(
         order, technician=data["technician"], standard_hours=data["standard_hours"],
         clocked_hours=data["clocked_hours"], by=request.user))
 
@@ -110,30 +110,31 @@ def labour(request, pk):
 @login_required
 @require_POST
 def labour_delete(request, pk, line):
-    order = selectors.visible_work_order(request.user, pk)
-    try:
-        policy.require(request.user, "labour", order)
-        services.remove_labour(order, line_id=line, by=request.user)
-    except (ValidationError, PermissionDenied) as error:
-        _report(request, error)
-    return _back(request, order)
+    return _delete_line(request, pk, "labour", lambda order: services.remove_labour(
+        order, line_id=line, by=request.user))
 
 
 @login_required
 @require_POST
 def parts(request, pk):
     """Add a parts line."""
-    return _line_action(request, pk, "parts", PartsForm, lambda order, data: services.record_part(
-        order, by=request.user, **data))
+    return _line_action(request, pk, "parts", PartsForm(request.POST),
+                        lambda order, data: services.record_part(order, by=request.user, **data))
 
 
 @login_required
 @require_POST
 def parts_delete(request, pk, line):
+    return _delete_line(request, pk, "parts", lambda order: services.remove_part(
+        order, line_id=line, by=request.user))
+
+
+def _delete_line(request, pk, action, remove):
+    """Remove a labour or parts line after the scope (404) and role checks."""
     order = selectors.visible_work_order(request.user, pk)
     try:
-        policy.require(request.user, "parts", order)
-        services.remove_part(order, line_id=line, by=request.user)
+        policy.require(request.user, action, order)
+        remove(order)
     except (ValidationError, PermissionDenied) as error:
         _report(request, error)
     return _back(request, order)
@@ -143,8 +144,8 @@ def parts_delete(request, pk, line):
 @require_POST
 def note(request, pk):
     """A note, photos and location on the timeline, without a change of state."""
-    return _line_action(request, pk, "note", NoteForm, lambda order, data: services.add_note(
-        order, by=request.user, **data))
+    return _line_action(request, pk, "note", NoteForm(request.POST, request.FILES),
+                        lambda order, data: services.add_note(order, by=request.user, **data))
 
 
 @login_required
