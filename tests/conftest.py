@@ -25,6 +25,9 @@ def pytest_configure(config):
 
     # Hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Recomputing KPIs on every factory save would slow every test and blur query counts;
+    # tests/kpi/test_recompute.py switches it on.
+    settings.KPI_AUTO_RECOMPUTE = False
 
 
 @pytest.fixture(scope="session")

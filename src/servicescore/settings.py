@@ -138,6 +138,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Customer-voice settings used by the KPI engine.
 COMEBACK_WINDOW_DAYS = env.int("COMEBACK_WINDOW_DAYS", default=30)
+# Recompute indicator results when the records behind them change (a Celery task; inline
+# at commit when there is no broker). Tests switch it off except where they test it.
+KPI_AUTO_RECOMPUTE = env.bool("KPI_AUTO_RECOMPUTE", default=True)
 # The API's per-token rate limit is counted in the cache: set CACHE_URL (e.g.
 # redis://127.0.0.1:6379/1) when several server processes share the limit.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}

@@ -6,3 +6,8 @@ class KpiConfig(AppConfig):
     name = "servicescore.kpi"
     label = "kpi"
     verbose_name = _("KPI")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -1,14 +1,45 @@
 """Indicator values for a period: the families' aggregates turned into (value, numerator,
-denominator) per employee, following kpi-library.md's attribution."""
+denominator) per employee following kpi-library.md's attribution, then derived
+indicators, then roll-ups to org units by pooling.
 
+Each component group is one aggregate query over the whole period (GROUP BY person);
+only the groups the requested indicators need are queried.
+"""
+
+import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from servicescore.core.periods import Period
 from servicescore.org.models import Position
 
-from .families import work_orders
-from .registry import INDICATORS, Indicator
+from .catalog import catalog
+from .derived import Formula, evaluation_order
+from .families import voice, work_orders
+from .registry import DERIVED, FACTS, Indicator
+
+# Above this many people a family query reads everyone (one scan) rather than an IN list.
+PEOPLE_FILTER_LIMIT = 5000
+
+GROUPS = {
+    "done": lambda period, people: work_orders.completed(period, "technician", people),
+    "done_advisor": lambda period, people: work_orders.completed(period, "advisor", people),
+    "made": lambda period, people: work_orders.created(period, "technician", people),
+    "made_advisor": lambda period, people: work_orders.created(period, "advisor", people),
+    "rework": work_orders.comebacks,
+    "hours": work_orders.labour,
+    "available": work_orders.available_hours,
+    "responses": voice.responses,
+    "invitations": voice.invitations,
+    "closed": voice.closed,
+    "calls": voice.calls,
+    "complaints": voice.complaints,
+    "handled": voice.handled,
+    "resolved": voice.resolved,
+    "praise": voice.praise,
+}
+ADVISOR_ALTERNATIVES = {"done": "done_advisor", "made": "made_advisor"}
 
 
 @dataclass
@@ -19,6 +50,8 @@ class IndicatorValue:
     value: float | int | None
     numerator: float | int | None
     denominator: float | int | None
+    sample: int = 0
+    note: str = ""
 
 
 def _number(value):
@@ -27,57 +60,25 @@ def _number(value):
         return None
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
     return value
 
 
-def _hours(delta) -> float:
-    return delta.total_seconds() / 3600 if delta is not None else 0.0
-
-
-def _minutes(delta) -> float:
-    return delta.total_seconds() / 60 if delta is not None else 0.0
-
-
-def _parts(code: str, done: dict, made: dict, rework: dict, hours: dict, available: dict):
-    """(numerator, denominator) of one indicator from one person's components."""
-    n = done.get("completed", 0)
-    if code == "WO_COMPLETED":
-        return n, None
-    if code == "WORKLOAD":
-        return done.get("difficulty") or 0, None
-    if code == "RESPONSE_TIME_AVG":
-        return _minutes(made.get("response_time")), made.get("responded", 0)
-    if code == "RESPONSE_30MIN_RATE":
-        return made.get("within_30_min", 0), made.get("created", 0)
-    if code == "REPAIR_TIME_AVG":
-        return _hours(done.get("repair_time")), done.get("started", 0)
-    if code == "TURNAROUND_AVG":
-        return _hours(done.get("turnaround")), n
-    if code == "ON_TIME_RATE":
-        return done.get("on_time", 0), done.get("with_due", 0)
-    if code == "REPAIR_SUCCESS_RATE":
-        return done.get("fixed", 0), done.get("resolved", 0)
-    if code == "FTFR":
-        return done.get("fixed_first_visit", 0), done.get("resolved", 0)
-    if code == "REWORK_RATE":
-        return rework.get("comebacks", 0), n
-    if code == "FLAGGED_HOURS":
-        return hours.get("standard_hours") or 0, None
-    if code == "EFFICIENCY":
-        return hours.get("standard_hours") or 0, hours.get("clocked_hours") or 0
-    if code == "PRODUCTIVITY":
-        return hours.get("clocked_hours") or 0, available.get("available_hours") or 0
-    if code == "LABOR_REVENUE":
-        return done.get("labor_amount") or 0, None
-    if code == "PARTS_COST_PER_WO":
-        return done.get("parts_cost") or 0, n
-    if code == "TRAVEL_COST_PER_VISIT":
-        return done.get("travel_cost") or 0, done.get("visits") or 0
-    raise KeyError(code)
+def _convert(value, convert: str):
+    if convert and isinstance(value, datetime.timedelta):
+        return value.total_seconds() / (3600 if convert == "hours" else 60)
+    if convert and value is None:
+        return 0.0
+    return value
 
 
 def value_of(indicator: Indicator, numerator, denominator):
     """The indicator's value from its parts; None (no data) when a denominator is 0."""
+    if indicator.shape == "fact":
+        if numerator is None:
+            return None
+        return float(numerator) / float(denominator) if denominator else numerator
     if not indicator.has_denominator:
         return numerator
     if not denominator:
@@ -85,48 +86,131 @@ def value_of(indicator: Indicator, numerator, denominator):
     return indicator.scale * float(numerator) / float(denominator)
 
 
-def compute_period(period: Period, employees, codes: list[str] | None = None) -> list[IndicatorValue]:
-    """Every requested indicator for every employee of the queryset `employees`, with a
-    fixed number of aggregate queries whatever the number of people."""
-    codes = codes or list(INDICATORS)
-    as_lead = {
-        "done": work_orders.completed(period, "technician"),
-        "made": work_orders.created(period, "technician"),
-    }
-    as_advisor = {
-        "done": work_orders.completed(period, "advisor"),
-        "made": work_orders.created(period, "advisor"),
-    }
-    rework = work_orders.comebacks(period)
-    hours = work_orders.labour(period)
-    available = work_orders.available_hours(period) if "PRODUCTIVITY" in codes else {}
+def sample_of(indicator: Indicator, numerator, denominator) -> int:
+    """How many records the value rests on (for rates and means, the denominator)."""
+    basis = denominator if indicator.has_denominator else numerator
+    if indicator.shape in ("fact", "derived") or not basis:
+        return 0
+    return int(basis) if float(basis).is_integer() else 0
+
+
+def needed(items: dict[str, Indicator], codes: list[str]) -> list[str]:
+    """`codes` plus every indicator a requested derived indicator depends on."""
+    wanted, queue = [], list(codes)
+    while queue:
+        code = queue.pop()
+        if code in wanted:
+            continue
+        wanted.append(code)
+        item = items[code]
+        if item.family == DERIVED:
+            queue.extend(Formula(item.expression).names & set(items))
+    return wanted
+
+
+def _groups_for(items, codes):
+    groups = set()
+    for code in codes:
+        item = items[code]
+        for part in (item.numerator, item.denominator):
+            if part and part[0] != "facts":
+                groups.add(part[0])
+                if item.advisor_version and part[0] in ADVISOR_ALTERNATIVES:
+                    groups.add(ADVISOR_ALTERNATIVES[part[0]])
+    return groups
+
+
+def facts_of(period: Period, codes: list[str], people=None) -> dict:
+    """{employee_id: {code: (total, months)}} of the period's imported facts."""
+    from django.db.models import Count, Sum
+
+    from .models import MetricFact
+
+    if not codes:
+        return {}
+    rows = MetricFact.objects.order_by().filter(
+        indicator__in=codes, period__in=period.months, employee__isnull=False
+    )
+    if people is not None:
+        rows = rows.filter(employee__in=people)
+    result: dict = defaultdict(dict)
+    for row in rows.values("employee", "indicator").annotate(total=Sum("value"), months=Count("pk")):
+        result[row["employee"]][row["indicator"]] = (row["total"], row["months"])
+    return result
+
+
+class Components:
+    """The period's component groups, fetched once, looked up per person."""
+
+    def __init__(self, period: Period, items, codes, people=None):
+        self.items = items
+        self.groups = {name: GROUPS[name](period, people) for name in sorted(_groups_for(items, codes))}
+        fact_codes = [c for c in codes if items[c].family == FACTS]
+        self.facts = facts_of(period, fact_codes, people)
+
+    def parts(self, item: Indicator, employee_id: int, advisor: bool):
+        """(numerator, denominator) of one indicator for one person, unconverted."""
+        if item.family == FACTS:
+            total, months = self.facts.get(employee_id, {}).get(item.code, (None, 0))
+            if total is None:
+                return None, None
+            return total, (months if item.fact_aggregation == "mean" else None)
+        num_group, den_group = item.groups(advisor)
+        numerator = self.groups[num_group].get(employee_id, {}).get(item.numerator[1])
+        numerator = _convert(numerator, item.convert)
+        if numerator is None:
+            numerator = 0
+        denominator = None
+        if den_group:
+            denominator = self.groups[den_group].get(employee_id, {}).get(item.denominator[1]) or 0
+        return numerator, denominator
+
+
+def compute_period(
+    period: Period, employees, codes: list[str] | None = None, items=None
+) -> list[IndicatorValue]:
+    """Every requested indicator (default: all computed ones) for every employee of the
+    queryset `employees`, with a fixed number of aggregate queries whatever their number."""
+    items = items or catalog(manual=False)
+    codes = codes or [code for code, item in items.items() if item.computed]
+    wanted = needed(items, codes)
+    people_rows = list(employees.order_by("employee_no").values_list("pk", "employee_no", "position"))
+    people = {pk for pk, _no, _pos in people_rows} if len(people_rows) <= PEOPLE_FILTER_LIMIT else None
+    components = Components(period, items, [c for c in wanted if items[c].family != DERIVED], people)
+    derived = [
+        c for c in evaluation_order({c: items[c].expression for c in wanted if items[c].family == DERIVED})
+    ]
+    formulas = {code: Formula(items[code].expression) for code in derived}
+    shown = set(codes)
     rows = []
-    for employee_id, employee_no, position in employees.order_by("employee_no").values_list(
-        "pk", "employee_no", "position"
-    ):
-        for code in codes:
-            indicator = INDICATORS[code]
-            side = (
-                as_advisor if indicator.advisor_version and position == Position.SERVICE_ADVISOR else as_lead
-            )
-            numerator, denominator = _parts(
-                code,
-                side["done"].get(employee_id, {}),
-                side["made"].get(employee_id, {}),
-                rework.get(employee_id, {}),
-                hours.get(employee_id, {}),
-                available.get(employee_id, {}),
-            )
-            numerator = _number(numerator)
-            denominator = _number(denominator)
-            rows.append(
-                IndicatorValue(
-                    employee_id,
-                    employee_no,
-                    code,
-                    _number(value_of(indicator, numerator, denominator)),
-                    numerator,
-                    denominator,
+    for employee_id, employee_no, position in people_rows:
+        advisor = position == Position.SERVICE_ADVISOR
+        values = {}
+        for code in wanted:
+            item = items[code]
+            if item.family == DERIVED:
+                continue
+            numerator, denominator = components.parts(item, employee_id, advisor)
+            numerator, denominator = _number(numerator), _number(denominator)
+            value = _number(value_of(item, numerator, denominator))
+            values[code] = value
+            if code in shown:
+                rows.append(
+                    IndicatorValue(
+                        employee_id,
+                        employee_no,
+                        code,
+                        value,
+                        numerator,
+                        denominator,
+                        sample_of(item, numerator, denominator),
+                    )
                 )
-            )
+        for code in derived:
+            value, note = formulas[code].evaluate(values)
+            values[code] = value
+            if code in shown:
+                rows.append(IndicatorValue(employee_id, employee_no, code, value, value, None, 0, note))
+    order = {code: n for n, code in enumerate(codes)}
+    rows.sort(key=lambda row: (row.employee_no, order[row.indicator]))
     return rows

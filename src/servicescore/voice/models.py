@@ -56,6 +56,38 @@ class SurveyResponse(TimeStampedModel):
         return self.external_id
 
 
+class SurveyInvitation(TimeStampedModel):
+    """A survey sent to the customer of a work order; answered when its response exists
+    (kpi-library.md, SURVEY_RESPONSE_RATE)."""
+
+    work_order = models.ForeignKey(
+        "workorders.WorkOrder",
+        verbose_name=_("work order"),
+        on_delete=models.CASCADE,
+        related_name="survey_invitations",
+    )
+    sent_at = models.DateTimeField(_("sent at"), db_index=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=SurveyResponse.Channel.choices, blank=True
+    )
+    response = models.OneToOneField(
+        SurveyResponse,
+        verbose_name=_("response"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitation",
+    )
+
+    class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+        ordering = ["-sent_at"]
+
+    def __str__(self):
+        return f"{self.work_order_id} {self.sent_at:%Y-%m-%d}"
+
+
 class FollowUp(TimeStampedModel):
     external_id = models.CharField(_("external id"), max_length=100, unique=True)
     work_order = models.ForeignKey(

@@ -2,13 +2,13 @@
 grouped by the person a work order counts for. Never a query per employee.
 
 Each function returns {employee_id: {component: number}}; `kpi.compute` turns components
-into indicator values. Cancelled work orders never count.
+into indicator values. `people` (a set of employee ids, or None for everyone) narrows a
+query to the people being recomputed. Cancelled work orders never count.
 """
 
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from servicescore.core.periods import Period
@@ -25,11 +25,15 @@ def _counted():
     return WorkOrder.objects.order_by().exclude(state=State.CANCELLED)
 
 
-def completed(period: Period, person: str) -> dict:
+def _of(person: str, people) -> dict:
+    return {f"{person}__isnull": False} if people is None else {f"{person}__in": people}
+
+
+def completed(period: Period, person: str, people=None) -> dict:
     """Per person (`technician` or `advisor`): the work orders completed in the period."""
     rows = (
         _counted()
-        .filter(completed_at__gte=period.start, completed_at__lt=period.end, **{f"{person}__isnull": False})
+        .filter(completed_at__gte=period.start, completed_at__lt=period.end, **_of(person, people))
         .values(person)
         .annotate(
             completed=Count("pk"),
@@ -51,12 +55,12 @@ def completed(period: Period, person: str) -> dict:
     return {row.pop(person): row for row in rows}
 
 
-def created(period: Period, person: str) -> dict:
+def created(period: Period, person: str, people=None) -> dict:
     """Per person: the work orders created in the period and how fast they were answered."""
     answered = Q(first_response_at__isnull=False)
     rows = (
         _counted()
-        .filter(created_at__gte=period.start, created_at__lt=period.end, **{f"{person}__isnull": False})
+        .filter(created_at__gte=period.start, created_at__lt=period.end, **_of(person, people))
         .values(person)
         .annotate(
             created=Count("pk"),
@@ -70,21 +74,25 @@ def created(period: Period, person: str) -> dict:
     return {row.pop(person): row for row in rows}
 
 
-def comebacks(period: Period) -> dict:
+def comeback_window() -> datetime.timedelta:
+    from servicescore.kpi.models import KpiSettings
+
+    return datetime.timedelta(days=KpiSettings.comeback_window())
+
+
+def comebacks(period: Period, people=None) -> dict:
     """Per lead technician of the original: comebacks created in the period, at most the
-    comeback window (COMEBACK_WINDOW_DAYS) after the original's completion."""
-    window = datetime.timedelta(days=settings.COMEBACK_WINDOW_DAYS)
+    comeback window (a company setting) after the original's completion."""
     rows = (
         _counted()
         .filter(
             created_at__gte=period.start,
             created_at__lt=period.end,
             rework_of__isnull=False,
-            rework_of__technician__isnull=False,
             rework_of__completed_at__isnull=False,
-            created_at__lte=F("rework_of__completed_at") + window,
+            created_at__lte=F("rework_of__completed_at") + comeback_window(),
+            **_of("rework_of__technician", people),
         )
-        .filter(created_at__gte=F("rework_of__completed_at"))
         .exclude(rework_of__state=State.CANCELLED)
         .values("rework_of__technician")
         .annotate(comebacks=Count("pk"))
@@ -92,11 +100,15 @@ def comebacks(period: Period) -> dict:
     return {row["rework_of__technician"]: {"comebacks": row["comebacks"]} for row in rows}
 
 
-def labour(period: Period) -> dict:
+def labour(period: Period, people=None) -> dict:
     """Per technician on a labour line: hours on work orders completed in the period."""
     rows = (
         LabourLine.objects.order_by()
-        .filter(work_order__completed_at__gte=period.start, work_order__completed_at__lt=period.end)
+        .filter(
+            work_order__completed_at__gte=period.start,
+            work_order__completed_at__lt=period.end,
+            **_of("technician", people),
+        )
         .exclude(work_order__state=State.CANCELLED)
         .values("technician")
         .annotate(standard_hours=Sum("standard_hours"), clocked_hours=Sum("clocked_hours"))
@@ -104,14 +116,17 @@ def labour(period: Period) -> dict:
     return {row.pop("technician"): row for row in rows}
 
 
-def available_hours(period: Period) -> dict:
+def available_hours(period: Period, people=None) -> dict:
     """Per employee: the AVAILABLE_HOURS facts of the period's months, summed."""
     from servicescore.kpi.models import MetricFact
 
     rows = (
         MetricFact.objects.order_by()
-        .filter(indicator="AVAILABLE_HOURS", period__in=period.months, employee__isnull=False)
+        .filter(indicator="AVAILABLE_HOURS", period__in=period.months, **_of("employee", people))
         .values("employee")
-        .annotate(available_hours=Sum("value"))
+        .annotate(available_hours=Sum("value"), months=Count("pk"))
     )
-    return {row["employee"]: {"available_hours": row["available_hours"] or Decimal(0)} for row in rows}
+    return {
+        row["employee"]: {"available_hours": row["available_hours"] or Decimal(0), "months": row["months"]}
+        for row in rows
+    }

@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from servicescore.core.periods import parse_period
+from servicescore.kpi.catalog import catalog, computed_codes
 from servicescore.kpi.compute import compute_period
-from servicescore.kpi.registry import INDICATORS
 from servicescore.org.models import Employee, OrgUnit
 
 COLUMNS = ["employee_no", "indicator", "value", "numerator", "denominator"]
@@ -32,6 +32,13 @@ class Command(BaseCommand):
             "--format", choices=["table", "json", "csv"], default="table", dest="output_format"
         )
         sub.add_parser("docs", help="print docs/kpi.md, generated from the indicator definitions")
+        recompute = sub.add_parser(
+            "recompute", help="compute and store the results, roll-ups and scorecards of a period"
+        )
+        recompute.add_argument(
+            "--period", required=True, action="append", help="YYYY-MM or YYYY-Qn (repeatable)"
+        )
+        sub.add_parser("install-templates", help="create the default appraisal templates that are missing")
 
     def handle(self, *args, action, **options):
         if action == "docs":
@@ -39,18 +46,42 @@ class Command(BaseCommand):
 
             self.stdout.write(markdown(), ending="")
             return
+        if action == "install-templates":
+            from servicescore.kpi.defaults import install_default_templates
+
+            created = install_default_templates()
+            self.stdout.write(
+                _("%(n)d templates created: %(codes)s")
+                % {"n": len(created), "codes": ", ".join(t.code for t in created) or "-"}
+            )
+            return
+        if action == "recompute":
+            self._recompute(options["period"])
+            return
         self._compute(**options)
+
+    def _recompute(self, periods):
+        from servicescore.kpi.services import recompute_period
+
+        try:
+            parsed = [parse_period(code) for code in periods]
+        except ValueError as error:
+            raise CommandError(str(error), returncode=2) from None
+        for period in parsed:
+            self.stdout.write(json.dumps(recompute_period(period), ensure_ascii=False))
 
     def _compute(self, *, period, org, indicator, output_format, **options):
         try:
             the_period = parse_period(period)
         except ValueError as error:
             raise CommandError(str(error), returncode=2) from None
-        unknown = [code for code in indicator if code not in INDICATORS]
+        items = catalog(manual=False)
+        known = computed_codes(items)
+        unknown = [code for code in indicator if code not in known]
         if unknown:
             raise CommandError(
                 _("unknown indicator %(codes)s; the indicators are %(known)s")
-                % {"codes": ", ".join(unknown), "known": ", ".join(INDICATORS)},
+                % {"codes": ", ".join(unknown), "known": ", ".join(known)},
                 returncode=2,
             )
         employees = Employee.objects.all()
@@ -60,7 +91,7 @@ class Command(BaseCommand):
                 raise CommandError(_("unknown org unit code %(code)s") % {"code": org}, returncode=2)
             employees = employees.filter(org_unit__path__startswith=unit.path)
         codes = list(dict.fromkeys(indicator)) or None
-        rows = compute_period(the_period, employees, codes)
+        rows = compute_period(the_period, employees, codes, items)
         if output_format == "json":
             self.stdout.write(
                 json.dumps(

@@ -1,0 +1,467 @@
+"""KPI writes: compute and store a period's indicator results (employees, then org-unit
+roll-ups by pooling), score the scorecards, queue and drain recompute requests, and
+manage appraisal template versions."""
+
+import time
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Avg, Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from servicescore.core.periods import Period, parse_period
+from servicescore.exchange.kinds.base import fast_insert
+from servicescore.org.models import Employee, OrgUnit, Position
+
+from .catalog import catalog, computed_codes
+from .compute import PEOPLE_FILTER_LIMIT, compute_period
+from .derived import Formula, evaluation_order
+from .models import (
+    IndicatorResult,
+    ManualRating,
+    MetricFact,
+    RecomputeRequest,
+    Scorecard,
+    Template,
+    TemplateItem,
+    TemplateVersion,
+)
+from .registry import DERIVED, FACTS, MANUAL
+from .scoring import Figure, problems, score
+
+
+class TemplateError(Exception):
+    """A template version cannot be activated; `problems` lists (item, field, message)."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("; ".join(message for _item, _field, message in problems))
+
+
+def _period(period) -> Period:
+    return period if isinstance(period, Period) else parse_period(period)
+
+
+def _is_empty(row) -> bool:
+    return not row.numerator and not row.denominator and not row.note and not row.value
+
+
+# --- indicator results -------------------------------------------------------------------
+
+
+def _store_employee_results(period: Period, rows, people, now) -> int:
+    stale = IndicatorResult.objects.filter(period=period.code, employee__isnull=False)
+    if people is not None:
+        stale = stale.filter(employee__in=people)
+    stale._raw_delete(stale.db)
+    kept = [
+        {
+            "period": period.code,
+            "indicator": row.indicator,
+            "employee_id": row.employee_id,
+            "value": row.value,
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "sample": row.sample,
+            "note": row.note[:300],
+            "computed_at": now,
+        }
+        for row in rows
+        if not _is_empty(row)
+    ]
+    fast_insert(IndicatorResult, kept)
+    return len(kept)
+
+
+def _ancestors() -> tuple[dict[int, list[int]], dict[int, str]]:
+    """unit id → its ids from the root down (itself included), and unit id → kind."""
+    chains, kinds = {}, {}
+    for pk, path, kind in OrgUnit.objects.values_list("pk", "path", "kind"):
+        chains[pk] = [int(part) for part in path.strip("/").split("/") if part] or [pk]
+        kinds[pk] = kind
+    return chains, kinds
+
+
+def roll_up(period: Period, items=None, now=None) -> int:
+    """Every org unit's results for the period, pooling its employees' stored numerators
+    and denominators (never averaging rates); derived indicators are evaluated on the
+    pooled values. Advisor-version values stay out of the pool so a work order is not
+    counted twice; averaged facts come only from facts imported for the unit."""
+    items = items or catalog(manual=False)
+    now = now or timezone.now()
+    poolable = [
+        code
+        for code, item in items.items()
+        if item.shape in ("count", "sum", "mean", "rate")
+        or (item.family == FACTS and item.fact_aggregation == "sum")
+    ]
+    advisor_codes = [code for code, item in items.items() if item.pooled_without_advisors]
+    per_unit = (
+        IndicatorResult.objects.order_by()
+        .filter(period=period.code, employee__isnull=False, indicator__in=poolable)
+        .exclude(Q(indicator__in=advisor_codes) & Q(employee__position=Position.SERVICE_ADVISOR))
+        .values("employee__org_unit", "indicator")
+        .annotate(num=Sum("numerator"), den=Sum("denominator"), sample=Sum("sample"))
+    )
+    chains, _kinds = _ancestors()
+    pooled: dict[tuple[int, str], list] = defaultdict(lambda: [0.0, 0.0, 0])
+    for row in per_unit:
+        for unit in chains.get(row["employee__org_unit"], ()):
+            acc = pooled[unit, row["indicator"]]
+            acc[0] += row["num"] or 0
+            acc[1] += row["den"] or 0
+            acc[2] += row["sample"] or 0
+    own_facts = {
+        (row["org_unit"], row["indicator"]): (row["total"], row["months"])
+        for row in MetricFact.objects.order_by()
+        .filter(period__in=period.months, org_unit__isnull=False)
+        .values("org_unit", "indicator")
+        .annotate(total=Sum("value"), months=Count("pk"))
+    }
+    values: dict[int, dict[str, float | None]] = defaultdict(dict)
+    out = []
+
+    def emit(unit, code, value, numerator, denominator, sample=0, note=""):
+        values[unit][code] = value
+        if value is None and not numerator and not denominator and not note:
+            return
+        out.append(
+            {
+                "period": period.code,
+                "indicator": code,
+                "org_unit_id": unit,
+                "value": value,
+                "numerator": numerator,
+                "denominator": denominator,
+                "sample": sample,
+                "note": note[:300],
+                "computed_at": now,
+            }
+        )
+
+    for (unit, code), (num, den, sample) in pooled.items():
+        if (unit, code) in own_facts:
+            continue
+        item = items[code]
+        if item.family == FACTS:
+            emit(unit, code, num, num, None)
+        elif item.has_denominator:
+            emit(unit, code, item.scale * num / den if den else None, num, den, sample)
+        else:
+            emit(unit, code, num, num, None, sample)
+    for (unit, code), (total, months) in own_facts.items():
+        item = items.get(code)
+        if item is None:
+            continue
+        total = float(total)
+        value = total / months if item.fact_aggregation == "mean" and months else total
+        emit(unit, code, value, total, months if item.fact_aggregation == "mean" else None)
+    derived = evaluation_order({c: i.expression for c, i in items.items() if i.family == DERIVED})
+    if derived:
+        formulas = {code: Formula(items[code].expression) for code in derived}
+        for unit in list(chains):
+            for code in derived:
+                value, note = formulas[code].evaluate(values.get(unit, {}))
+                emit(unit, code, value, value, None, 0, note if any(values.get(unit, {}).values()) else "")
+    stale = IndicatorResult.objects.filter(period=period.code, org_unit__isnull=False)
+    stale._raw_delete(stale.db)
+    fast_insert(IndicatorResult, out)
+    return len(out)
+
+
+# --- scorecards --------------------------------------------------------------------------
+
+
+def active_versions() -> dict[tuple[str, int | None], TemplateVersion]:
+    """(position, org unit id or None for company-wide) → the active template version."""
+    versions = (
+        TemplateVersion.objects.filter(status=TemplateVersion.Status.ACTIVE)
+        .select_related("template")
+        .prefetch_related("items")
+        .order_by("template__code")
+    )
+    found = {}
+    for version in versions:
+        found.setdefault((version.template.position, version.template.org_unit_id), version)
+    return found
+
+
+def version_for(versions: dict, position: str, chain: list[int]) -> TemplateVersion | None:
+    """The active version for a person: the template of the deepest unit above them wins
+    over a company-wide one."""
+    for unit in reversed(chain):
+        if (position, unit) in versions:
+            return versions[position, unit]
+    return versions.get((position, None))
+
+
+def _centres(chains, kinds) -> dict[int, int | None]:
+    """org unit id → the service centre at or above it."""
+    return {
+        unit: next((a for a in reversed(chain) if kinds.get(a) == OrgUnit.Kind.SERVICE_CENTER), None)
+        for unit, chain in chains.items()
+    }
+
+
+def figures_for(period: Period, people: list[int], codes: set[str]) -> dict[int, dict[str, Figure]]:
+    """employee id → code → Figure, from the stored results and the manual ratings."""
+    result: dict[int, dict[str, Figure]] = defaultdict(dict)
+    stored = IndicatorResult.objects.filter(period=period.code, indicator__in=codes - set(MANUAL))
+    stored = (
+        stored.filter(employee__in=people)
+        if len(people) <= PEOPLE_FILTER_LIMIT
+        else stored.filter(employee__isnull=False)
+    )
+    for employee, code, value, num, den, sample in stored.values_list(
+        "employee", "indicator", "value", "numerator", "denominator", "sample"
+    ).iterator(chunk_size=20_000):
+        result[employee][code] = Figure(value, num, den, sample)
+    manual = codes & set(MANUAL)
+    if manual:
+        ratings = ManualRating.objects.filter(period=period.code, indicator__in=manual, employee__in=people)
+        for row in ratings.values("employee", "indicator").annotate(mean=Avg("rating"), n=Count("pk")):
+            result[row["employee"]][row["indicator"]] = Figure(float(row["mean"]), None, None, row["n"])
+    return result
+
+
+def empty_figure(item) -> Figure:
+    """What a missing stored row means: 0 for counts and sums, no data otherwise."""
+    if item is not None and item.shape in ("count", "sum"):
+        return Figure(0, 0, None, 0)
+    return Figure(None)
+
+
+def score_people(period: Period, employees, *, versions=None, items=None, keep_versions=True):
+    """Score `employees` (a queryset) for the period: returns [(employee id, version, Score)].
+    An existing scorecard keeps the version it was scored with unless keep_versions=False."""
+    items = items or catalog(manual=False)
+    versions = versions if versions is not None else active_versions()
+    people = list(employees.values_list("pk", "position", "org_unit"))
+    kept = {}
+    if keep_versions:
+        existing = Scorecard.objects.filter(period=period.code, employee__in=[p[0] for p in people])
+        version_of = dict(existing.values_list("employee", "version"))
+        needed_ids = set(version_of.values()) - {v.pk for v in versions.values()}
+        extra = {v.pk: v for v in TemplateVersion.objects.filter(pk__in=needed_ids).prefetch_related("items")}
+        by_pk = {v.pk: v for v in versions.values()} | extra
+        kept = {emp: by_pk[pk] for emp, pk in version_of.items() if pk in by_pk}
+    chains, kinds = _ancestors()
+    chosen = {}
+    for pk, position, unit in people:
+        version = kept.get(pk) or version_for(versions, position, chains.get(unit, []))
+        if version is not None:
+            chosen[pk] = version
+    if not chosen:
+        return []
+    codes = {item.indicator for version in set(chosen.values()) for item in version.items.all()}
+    figures = figures_for(period, list(chosen), codes)
+    centre_of = _centres(chains, kinds)
+    centres = {centre_of.get(unit) for _pk, _pos, unit in people} - {None}
+    priors: dict[int, dict[str, float]] = defaultdict(dict)
+    for unit, code, value in IndicatorResult.objects.filter(
+        period=period.code, org_unit__in=centres, indicator__in=codes
+    ).values_list("org_unit", "indicator", "value"):
+        priors[unit][code] = value
+    lookup = items | MANUAL
+    scored = []
+    for pk, _position, unit in people:
+        version = chosen.get(pk)
+        if version is None:
+            continue
+        mine = figures.get(pk, {})
+        person_figures = {
+            line.indicator: mine.get(line.indicator) or empty_figure(lookup.get(line.indicator))
+            for line in version.items.all()
+        }
+        result = score(
+            version.items.all(),
+            version.grade_bands,
+            person_figures,
+            priors.get(centre_of.get(unit), {}),
+            lookup,
+        )
+        scored.append((pk, version, result))
+    return scored
+
+
+def _store_scorecards(period: Period, scored, people, now) -> int:
+    stale = Scorecard.objects.filter(period=period.code)
+    if people is not None:
+        stale = stale.filter(employee__in=people)
+    stale._raw_delete(stale.db)
+    Scorecard.objects.bulk_create(
+        [
+            Scorecard(
+                employee_id=pk,
+                period=period.code,
+                version=version,
+                base_score=result.base,
+                adjustment=result.adjustment,
+                final_score=result.final,
+                grade=result.grade,
+                vetoed=result.vetoed,
+                items=result.items,
+                computed_at=now,
+            )
+            for pk, version, result in scored
+        ],
+        batch_size=2000,
+    )
+    return len(scored)
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def recompute_period(period, people=None) -> dict:
+    """Compute and store every indicator of the period for everyone (or the employee ids
+    in `people`), the org-unit roll-ups and the scorecards. Returns counts and seconds."""
+    period = _period(period)
+    started = time.perf_counter()
+    now = timezone.now()
+    items = catalog(manual=False)
+    employees = Employee.objects.all()
+    if people is not None:
+        people = set(people)
+        employees = employees.filter(pk__in=people) if len(people) <= PEOPLE_FILTER_LIMIT else employees
+    rows = compute_period(period, employees, computed_codes(items), items)
+    if people is not None and len(people) > PEOPLE_FILTER_LIMIT:
+        rows = [row for row in rows if row.employee_id in people]
+    computed = time.perf_counter()
+    stored = _store_employee_results(period, rows, people, now)
+    units = roll_up(period, items, now)
+    rolled = time.perf_counter()
+    scorecards = _store_scorecards(period, score_people(period, employees, items=items), people, now)
+    return {
+        "period": period.code,
+        "people": len({row.employee_id for row in rows}),
+        "results": stored,
+        "org_unit_results": units,
+        "scorecards": scorecards,
+        "seconds": {
+            "compute": round(computed - started, 3),
+            "store_and_roll_up": round(rolled - computed, 3),
+            "score": round(time.perf_counter() - rolled, 3),
+        },
+    }
+
+
+def request_recompute(period_code: str, employee_ids=None) -> None:
+    """Queue a recompute of these people's results (None: everyone) for the period; the
+    task runs after the transaction commits (inline when no broker is configured)."""
+    rows = [RecomputeRequest(period=period_code, employee_id=pk) for pk in (employee_ids or [None])]
+    RecomputeRequest.objects.bulk_create(rows, batch_size=5000)
+    from .tasks import process_recompute_requests_task
+
+    transaction.on_commit(process_recompute_requests_task.delay)
+
+
+def process_recompute_requests() -> dict:
+    """Recompute what the queued requests name, once per period; drains the queue."""
+    done = {}
+    last = RecomputeRequest.objects.order_by("-pk").values_list("pk", flat=True).first()
+    if last is None:
+        return done
+    queued = RecomputeRequest.objects.filter(pk__lte=last)
+    wanted: dict[str, set | None] = {}
+    for period_code, employee in queued.values_list("period", "employee").distinct():
+        if employee is None:
+            wanted[period_code] = None
+        elif period_code not in wanted or wanted[period_code] is not None:
+            wanted.setdefault(period_code, set()).add(employee)
+    for period_code, people in sorted(wanted.items()):
+        done[period_code] = recompute_period(period_code, people)
+    queued._raw_delete(queued.db)
+    return done
+
+
+# --- templates ---------------------------------------------------------------------------
+
+
+def _copy_items(source: TemplateVersion, target: TemplateVersion) -> None:
+    TemplateItem.objects.bulk_create(
+        [
+            TemplateItem(
+                **{
+                    f.attname: getattr(item, f.attname)
+                    for f in TemplateItem._meta.concrete_fields
+                    if f.attname not in ("id", "version_id")
+                },
+                version=target,
+            )
+            for item in source.items.all()
+        ]
+    )
+
+
+@transaction.atomic
+def draft_version(template: Template, *, by=None, note: str = "") -> TemplateVersion:
+    """The template's draft to edit: the existing draft, or a copy of the newest version
+    (editing an active template makes a new version; the active one stays as it was)."""
+    draft = template.versions.filter(status=TemplateVersion.Status.DRAFT).order_by("-number").first()
+    if draft:
+        return draft
+    newest = template.versions.order_by("-number").first()
+    draft = TemplateVersion.objects.create(
+        template=template,
+        number=(newest.number + 1) if newest else 1,
+        created_by=by,
+        note=note,
+        grade_bands=newest.grade_bands
+        if newest
+        else TemplateVersion._meta.get_field("grade_bands").get_default(),
+    )
+    if newest:
+        _copy_items(newest, draft)
+    return draft
+
+
+@transaction.atomic
+def activate(version: TemplateVersion, *, by=None) -> TemplateVersion:
+    """Make a draft the template's active version, after checking it (weights sum to
+    exactly 100, rules consistent); the previous active version is retired. Scorecards
+    already made keep the version they used."""
+    version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != TemplateVersion.Status.DRAFT:
+        raise TemplateError(
+            [
+                (
+                    None,
+                    "status",
+                    _("Only a draft can be activated; this version is %(status)s.")
+                    % {"status": version.get_status_display()},
+                )
+            ]
+        )
+    found = problems(list(version.items.all()), version.grade_bands, catalog(manual=False))
+    other = (
+        TemplateVersion.objects.filter(
+            status=TemplateVersion.Status.ACTIVE,
+            template__position=version.template.position,
+            template__org_unit=version.template.org_unit,
+        )
+        .exclude(template=version.template)
+        .select_related("template")
+        .first()
+    )
+    if other:
+        found.append(
+            (
+                None,
+                "template",
+                _("%(other)s is already active for this position; retire it first.")
+                % {"other": other.template.name},
+            )
+        )
+    if found:
+        raise TemplateError(found)
+    version.template.versions.filter(status=TemplateVersion.Status.ACTIVE).update(
+        status=TemplateVersion.Status.RETIRED
+    )
+    version.status = TemplateVersion.Status.ACTIVE
+    version.activated_at = timezone.now()
+    version.activated_by = by
+    version.save(update_fields=["status", "activated_at", "activated_by", "modified"])
+    return version
