@@ -14,8 +14,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from servicescore.kpi.services import ImportTouches
 
 from .cells import CellError
 from .kinds import KINDS
@@ -94,11 +97,14 @@ def run_import(
     if not _check_header(kind, table, report):
         return report
     context = Context(user=user, source_label=label)
+    touches = ImportTouches()
     try:
         with transaction.atomic():
-            _run_rows(kind, table, context, report)
+            _run_rows(kind, table, context, report, touches)
             if report.errors or dry_run:
                 raise _Rejected
+            if settings.KPI_AUTO_RECOMPUTE:
+                touches.request()
     except _Rejected:
         pass
     if report.errors:
@@ -134,7 +140,7 @@ def _check_header(kind: Kind, table: Table, report: ImportReport) -> bool:
     return not report.errors
 
 
-def _run_rows(kind: Kind, table: Table, context: Context, report: ImportReport) -> None:
+def _run_rows(kind: Kind, table: Table, context: Context, report: ImportReport, touches) -> None:
     header = table.header
     columns = [kind.column(name) for name in header]
     first_seen: dict = {}
@@ -156,6 +162,8 @@ def _run_rows(kind: Kind, table: Table, context: Context, report: ImportReport) 
         good = [row for row in chunk if not row.bad]
         if writing and len(report.errors) == errors_before and not report.errors:
             created, updated, unchanged = kind.write(good, context)
+            for row in good:
+                touches.add(row.values)
             report.created += created
             report.updated += updated
             report.unchanged += unchanged

@@ -377,6 +377,75 @@ def process_recompute_requests() -> dict:
     return done
 
 
+class ImportTouches:
+    """What an import run touched, gathered row by row: the months of its timestamps and
+    periods, the people it names directly or through work orders. Past `LIMIT` work-order
+    references it stops collecting and the months are recomputed for everyone."""
+
+    PEOPLE_COLUMNS = ("technician", "advisor", "agent", "employee", "handler")
+    ORDER_COLUMNS = ("work_order_external_id", "rework_of")
+    LIMIT = 50_000
+
+    def __init__(self):
+        self.months: set[str] = set()
+        self.employee_nos: set[str] = set()
+        self.orders: set[str] = set()
+        self.everyone = False
+
+    def add(self, values: dict) -> None:
+        import datetime
+
+        from servicescore.core.periods import month_of
+
+        for name, value in values.items():
+            if isinstance(value, datetime.datetime):
+                self.months.add(month_of(value))
+            elif name == "period" and isinstance(value, str):
+                self.months.add(value)
+            elif name == "org_unit" and value:
+                self.everyone = True
+            elif self.everyone:
+                continue
+            elif name in self.PEOPLE_COLUMNS and value:
+                self.employee_nos.add(value)
+            elif name in self.ORDER_COLUMNS and value:
+                self.orders.add(value)
+        if len(self.orders) + len(self.employee_nos) > self.LIMIT:
+            self.everyone = True
+            self.orders.clear()
+            self.employee_nos.clear()
+
+    def people(self) -> set[int] | None:
+        from servicescore.workorders.models import WorkOrder
+
+        if self.everyone:
+            return None
+        found = set()
+        nos, refs = sorted(self.employee_nos), sorted(self.orders)
+        for start in range(0, len(nos), 5000):
+            found |= set(
+                Employee.objects.filter(employee_no__in=nos[start : start + 5000]).values_list(
+                    "pk", flat=True
+                )
+            )
+        for start in range(0, len(refs), 5000):
+            for tech, advisor in WorkOrder.objects.filter(
+                external_id__in=refs[start : start + 5000]
+            ).values_list("technician", "advisor"):
+                found |= {tech, advisor} - {None}
+        return found
+
+    def request(self) -> None:
+        """Queue the recompute (runs after the import commits)."""
+        if not self.months:
+            return
+        people = self.people()
+        if people is not None and not people:
+            return
+        for month in sorted(self.months):
+            request_recompute(month, sorted(people) if people is not None else None)
+
+
 # --- templates ---------------------------------------------------------------------------
 
 
