@@ -12,8 +12,8 @@ from servicescore.kpi.models import TemplateItem
 from servicescore.kpi.registry import INDICATORS, MANUAL
 from servicescore.kpi.scoring import (
     Figure,
-    band_problems,
     band_points,
+    band_problems,
     grade_for,
     linear_points,
     problems,

@@ -56,14 +56,12 @@ def voice(network):
     response(4, o3, "10-21 10:00", 4, nps=9)
     response(5, cancelled, "10-23 10:00", 1, nps=0)  # a cancelled order never counts
     response(6, o5, "10-30 10:00", 5)  # 9 days after closing: does not cover o5
-    for n, (wo, sent, answer) in enumerate(
-        [
-            (o1, "10-05 13:00", r1),
-            (o2, "10-10 13:00", r2),
-            (o3, "10-20 13:00", None),
-            (o1, "09-30 13:00", None),
-        ]
-    ):
+    for wo, sent, answer in [
+        (o1, "10-05 13:00", r1),
+        (o2, "10-10 13:00", r2),
+        (o3, "10-20 13:00", None),
+        (o1, "09-30 13:00", None),
+    ]:
         SurveyInvitation.objects.create(work_order=wo, sent_at=at(sent), response=answer)
     for n, (wo, when, reached) in enumerate(
         [
