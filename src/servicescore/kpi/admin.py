@@ -4,7 +4,15 @@ from django.contrib import admin
 
 from servicescore.core.admin import ScopedModelAdmin
 
-from .models import FactIndicator, MetricFact
+from .models import (
+    DerivedIndicator,
+    FactIndicator,
+    IndicatorResult,
+    KpiSettings,
+    ManualRating,
+    MetricFact,
+    Scorecard,
+)
 
 
 @admin.register(FactIndicator)
@@ -27,3 +35,78 @@ class MetricFactAdmin(ScopedModelAdmin):
     ]
     list_select_related = ["employee", "org_unit"]
     raw_id_fields = ["employee", "org_unit"]
+
+
+@admin.register(DerivedIndicator)
+class DerivedIndicatorAdmin(ScopedModelAdmin):
+    """Company configuration; `DerivedIndicator.clean` refuses syntax errors, unknown codes,
+    forbidden names and cycles before anything is saved."""
+
+    list_display = ["code", "name_zh", "name_en", "unit", "direction", "formula"]
+    search_fields = ["code", "name_zh", "name_en", "formula"]
+
+
+@admin.register(KpiSettings)
+class KpiSettingsAdmin(ScopedModelAdmin):
+    list_display = ["__str__", "comeback_window_days"]
+
+    def has_add_permission(self, request, *args):
+        return not KpiSettings.objects.exists() and super().has_add_permission(request, *args)
+
+
+class ReadOnlyResultAdmin(ScopedModelAdmin):
+    """Computed rows: visible in scope, never edited by hand (the engine writes them)."""
+
+    company_admin_actions = frozenset({"view"})
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IndicatorResult)
+class IndicatorResultAdmin(ReadOnlyResultAdmin):
+    scope_rules = (("employee", "employee__"), ("org_unit", "org_unit__"))
+    list_display = [
+        "period",
+        "indicator",
+        "employee",
+        "org_unit",
+        "value",
+        "numerator",
+        "denominator",
+        "sample",
+    ]
+    list_filter = ["period", "indicator"]
+    search_fields = ["indicator", "employee__employee_no", "employee__name", "org_unit__code"]
+    list_select_related = ["employee", "org_unit"]
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(ReadOnlyResultAdmin):
+    scope_rules = (("employee", "employee__"),)
+    list_display = [
+        "period",
+        "employee",
+        "version",
+        "base_score",
+        "adjustment",
+        "final_score",
+        "grade",
+        "vetoed",
+    ]
+    list_filter = ["period", "grade", "vetoed"]
+    search_fields = ["employee__employee_no", "employee__name"]
+    list_select_related = ["employee", "version__template"]
+
+
+@admin.register(ManualRating)
+class ManualRatingAdmin(ScopedModelAdmin):
+    scope_rules = (("employee", "employee__"),)
+    list_display = ["period", "employee", "indicator", "rating", "reviewer"]
+    list_filter = ["period", "indicator"]
+    search_fields = ["employee__employee_no", "employee__name"]
+    list_select_related = ["employee", "reviewer"]
+    raw_id_fields = ["employee", "reviewer"]
