@@ -1,0 +1,62 @@
+"""The recompute task on a real Celery worker with Redis as broker and result backend
+(scripts/services-up.sh redis starts it): a changed record queues a request, the worker
+drains it and stores the results."""
+
+import datetime
+import socket
+
+import pytest
+from django.db import transaction
+
+from servicescore.celery import app
+from servicescore.kpi.models import IndicatorResult, RecomputeRequest
+from servicescore.kpi.tasks import process_recompute_requests_task
+
+from ..factories import WorkOrderFactory
+
+REDIS = "redis://127.0.0.1:6379/14"
+CST = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def redis_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def worker():
+    if not redis_up():
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (bash scripts/services-up.sh redis)")
+    from celery.contrib.testing.worker import start_worker
+
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=REDIS, result_backend=REDIS, task_always_eager=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            yield
+    finally:
+        app.conf.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_on_redis_recomputes_what_a_change_queued(network, settings, worker):
+    settings.KPI_AUTO_RECOMPUTE = True
+    with transaction.atomic():
+        WorkOrderFactory(
+            service_center=network.sc1,
+            technician=network.tech,
+            state="completed",
+            resolution="fixed",
+            created_at=datetime.datetime(2026, 10, 5, 8, tzinfo=CST),
+            completed_at=datetime.datetime(2026, 10, 5, 12, tzinfo=CST),
+        )
+        # the on-commit hook sends the task to the broker; wait for the worker's answer
+    queued = process_recompute_requests_task.apply_async()
+    queued.get(timeout=60)
+    assert not RecomputeRequest.objects.exists()
+    row = IndicatorResult.objects.get(period="2026-10", employee=network.tech, indicator="FTFR")
+    assert (row.value, row.numerator, row.denominator) == (100, 1, 1)
+    assert IndicatorResult.objects.filter(period="2026-10", org_unit=network.sc1, indicator="FTFR").exists()
