@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from servicescore.core.models import User
 from servicescore.customers.models import Asset, Customer
+from servicescore.kpi.models import IndicatorResult, Scorecard, Template, TemplateVersion
 from servicescore.org.models import Employee, OrgUnit
 from servicescore.org.services import rebuild_paths
 from servicescore.workorders.models import WorkOrder
@@ -79,3 +80,50 @@ class WorkOrderFactory(factory.django.DjangoModelFactory):
     priority = "normal"
     created_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=2))
     difficulty = Decimal("1.0")
+
+
+class TemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Template
+
+    code = factory.Sequence(lambda n: f"TPL{n:03d}")
+    name = factory.Sequence(lambda n: f"技师考核方案{n}")
+    position = "technician"
+
+
+class TemplateVersionFactory(factory.django.DjangoModelFactory):
+    """An active version of a new template."""
+
+    class Meta:
+        model = TemplateVersion
+
+    template = factory.SubFactory(TemplateFactory)
+    number = 1
+    status = TemplateVersion.Status.ACTIVE
+
+
+class ScorecardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scorecard
+
+    period = "2026-10"
+    version = factory.SubFactory(TemplateVersionFactory)
+    base_score = 88.0
+    final_score = 88.0
+    grade = "A"
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class IndicatorResultFactory(factory.django.DjangoModelFactory):
+    """A stored value; give `employee` or `org_unit`."""
+
+    class Meta:
+        model = IndicatorResult
+
+    period = "2026-10"
+    indicator = "FTFR"
+    value = 90.0
+    numerator = 9
+    denominator = 10
+    sample = 10
+    computed_at = factory.LazyFunction(timezone.now)

@@ -6,7 +6,7 @@ import pytest
 
 from servicescore.workorders import services
 
-from ..factories import WorkOrderFactory
+from ..factories import IndicatorResultFactory, ScorecardFactory, TemplateVersionFactory, WorkOrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,12 @@ def world(network):
         by=None,
     )
     elsewhere = WorkOrderFactory(service_center=network.sc2, external_id="ELSEWHERE")
+    version = TemplateVersionFactory()
+    for person in (network.tech, network.tech_colleague, network.tech_sc2, network.manager):
+        IndicatorResultFactory(employee=person)
+        ScorecardFactory(employee=person, version=version)
+    for unit in (network.t11, network.sc1, network.sc2):
+        IndicatorResultFactory(org_unit=unit)
     return {"mine": mine, "outside": [colleagues, elsewhere]}
 
 
@@ -57,12 +63,16 @@ CALLS = {
         ]
     },
     ("post", "/api/import/{kind}/file"): None,
+    ("get", "/api/kpi/indicators"): {},
+    ("get", "/api/kpi/results"): {"period": "2026-10"},
+    ("get", "/api/kpi/scorecards"): {},
+    ("get", "/api/kpi/scorecards/{employee_no}/{period}"): {},
 }
 
 
 def call(api, method, path, body):
     if method == "get":
-        return api.get(path)
+        return api.get(path, body)
     if method == "patch":
         return api.patch(path, body or {})
     if path.endswith("/file"):
@@ -92,7 +102,8 @@ def test_every_endpoint_returns_only_in_scope_data(client, network, world, token
                 assert response.status_code == 404, (method, url, response.content)
         if "{employee_no}" in path:
             for number in ("T2", "T4", "M1"):
-                assert call(api, method, fill(path, employee_no=number), body).status_code == 404
+                url = fill(path, employee_no=number, period="2026-10")
+                assert call(api, method, url, body).status_code == 404, url
         if "{code}" in path:
             for code in ("SC1", "SC2", "ACME"):
                 assert call(api, method, fill(path, code=code), body).status_code == 404
@@ -106,6 +117,7 @@ def test_every_endpoint_returns_only_in_scope_data(client, network, world, token
             employee_no="T1",
             code="SC1-T1",
             kind="work_orders",
+            period="2026-10",
         )
         response = call(api, method, url, body)
         assert response.status_code in (200, 201, 403, 404, 422), (method, url, response.status_code)
@@ -126,6 +138,16 @@ def test_every_endpoint_returns_only_in_scope_data(client, network, world, token
             assert data["external_id"] == "MINE"
         elif path == "/api/employees/{employee_no}":
             assert data["employee_no"] == "T1"
+        elif path == "/api/kpi/indicators":
+            assert "FTFR" in [item["code"] for item in data]
+        elif path == "/api/kpi/results":
+            assert [(item["subject"], item["employee_no"]) for item in data["items"]] == [("employee", "T1")]
+        elif path == "/api/kpi/scorecards":
+            assert [item["employee_no"] for item in data["items"]] == ["T1"]
+        elif path == "/api/kpi/scorecards/{employee_no}/{period}":
+            assert data["employee_no"] == "T1" and data["period"] == "2026-10"
+        else:
+            raise AssertionError(f"say what {method} {path} answers a technician")
 
     # a technician may act on his own order, never create, edit, import or see org units
     assert call(api, "post", "/api/work-orders", CALLS[("post", "/api/work-orders")]).status_code == 403

@@ -32,13 +32,22 @@ def worker():
         pytest.skip("Redis is not running on 127.0.0.1:6379 (bash scripts/services-up.sh redis)")
     from celery.contrib.testing.worker import start_worker
 
+    def reset_connections():
+        # Earlier tests may have built the app's connection pools for the default broker.
+        app._pool = None
+        app.amqp._producer_pool = None
+        app._backend_cache = None
+        app._local.__dict__.pop("backend", None)
+
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=REDIS, result_backend=REDIS, task_always_eager=False)
+    reset_connections()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             yield
     finally:
         app.conf.update(saved)
+        reset_connections()
 
 
 @pytest.mark.django_db(transaction=True)

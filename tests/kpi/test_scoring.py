@@ -9,7 +9,7 @@ from django.utils import translation
 
 from servicescore.kpi.catalog import catalog
 from servicescore.kpi.models import TemplateItem
-from servicescore.kpi.registry import INDICATORS, MANUAL
+from servicescore.kpi.registry import INDICATORS, MANUAL_RATINGS
 from servicescore.kpi.scoring import (
     Figure,
     band_points,
@@ -28,7 +28,7 @@ BANDS = [
     {"grade": "C", "min": 60},
     {"grade": "D", "min": None},
 ]
-LOOKUP = INDICATORS | MANUAL
+LOOKUP = INDICATORS | MANUAL_RATINGS
 
 
 @pytest.fixture(autouse=True)

@@ -62,17 +62,23 @@ class Cursor:
                     raise ValueError
             return value, pk
         except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
-            raise bad_input(
-                "cursor", _("The cursor is not valid; use the next_cursor of the previous page.")
-            ) from None
+            raise bad_cursor() from None
+
+
+def bad_cursor() -> ValidationError:
+    return bad_input("cursor", _("The cursor is not valid; use the next_cursor of the previous page."))
+
+
+def check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise bad_input("limit", _("limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT})
 
 
 def keyset_page(qs, *, field: str, descending: bool, cursor: str | None, limit: int):
     """One page of `qs` ordered by (field, id), after `cursor`; returns (rows, next_cursor)."""
     from django.db.models import Q
 
-    if not 1 <= limit <= MAX_LIMIT:
-        raise bad_input("limit", _("limit must be between 1 and %(max)d.") % {"max": MAX_LIMIT})
+    check_limit(limit)
     is_datetime = field != "id"
     if cursor:
         value, pk = Cursor.decode(cursor, datetime_value=is_datetime)

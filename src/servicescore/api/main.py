@@ -21,10 +21,10 @@ api = NinjaAPI(
     title="ServiceScore API",
     version="1",
     description=(
-        "Work orders, people and bulk import for ServiceScore (售后绩效). Authenticate with "
-        "`Authorization: Bearer ss_…` (a token an administrator creates, with the scopes read, "
-        "write, import) or the browser session. Records outside the caller's data scope answer 404. "
-        "See docs/api.md."
+        "Work orders, people, KPI results and scorecards, and bulk import for ServiceScore (售后绩效). "
+        "Authenticate with `Authorization: Bearer ss_…` (a token an administrator creates, with the "
+        "scopes read, write, import) or the browser session. Records outside the caller's data scope "
+        "answer 404. See docs/api.md."
     ),
     urls_namespace="api",
     docs_url="/docs",
@@ -83,9 +83,11 @@ def _schema_invalid(request, exc):
 
 
 from .imports import router as imports_router  # noqa: E402
+from .kpi import router as kpi_router  # noqa: E402
 from .org import router as org_router  # noqa: E402
 from .workorders import router as work_orders_router  # noqa: E402
 
 api.add_router("/work-orders", work_orders_router)
 api.add_router("/", org_router)
 api.add_router("/import", imports_router)
+api.add_router("/kpi", kpi_router)

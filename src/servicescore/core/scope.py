@@ -138,6 +138,40 @@ def visible_employees(user) -> QuerySet:
     return Employee.objects.filter(scope_for(user).employees_q())
 
 
+# Roles that read other people's scores and appraisal details within their scope; everyone
+# else sees only their own (a dispatcher sees his centre's work orders, not its scores).
+# An integration token (e.g. payroll) reads the scores within its org subtree.
+APPRAISAL_VIEWER_ROLES = {
+    Role.FOREMAN,
+    Role.SERVICE_MANAGER,
+    Role.HR,
+    Role.AUDITOR,
+    Role.ADMIN,
+    Role.INTEGRATION,
+}
+
+
+def can_see_others_scores(user) -> bool:
+    return user.is_authenticated and user.effective_role in APPRAISAL_VIEWER_ROLES
+
+
+def visible_appraisees(user) -> QuerySet:
+    """Employees whose scores, scorecards and KPI results the user may read: those in scope
+    for leads, managers, HR, auditors and administrators; otherwise only the user's own."""
+    from servicescore.org.models import Employee
+
+    if can_see_others_scores(user):
+        return visible_employees(user)
+    return Employee.objects.filter(user=user) if user.is_authenticated else Employee.objects.none()
+
+
+def visible_appraisal_units(user) -> QuerySet:
+    """Org units whose pooled results the user may read (none for self-only readers)."""
+    from servicescore.org.models import OrgUnit
+
+    return visible_org_units(user) if can_see_others_scores(user) else OrgUnit.objects.none()
+
+
 # Above this many ids the orders worked elsewhere stay a subquery instead of a literal list.
 OUTSIDE_LITERAL_LIMIT = 5000
 

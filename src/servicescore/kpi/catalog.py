@@ -5,7 +5,7 @@ from .registry import (
     DERIVED,
     FACTS,
     INDICATORS,
-    MANUAL,
+    MANUAL_RATINGS,
     Indicator,
     derived_indicator,
     fact_indicator,
@@ -26,7 +26,7 @@ def catalog(*, manual: bool = True) -> dict[str, Indicator]:
             item.code, item.name_zh, item.name_en, item.unit, item.direction, item.formula
         )
     if manual:
-        items.update(MANUAL)
+        items.update(MANUAL_RATINGS)
     return items
 
 

@@ -210,12 +210,12 @@ MANUAL_INDICATORS = [
 ]
 
 INDICATORS: dict[str, Indicator] = {i.code: i for i in WORK_ORDER_INDICATORS + VOICE_INDICATORS}
-MANUAL: dict[str, Indicator] = {i.code: i for i in MANUAL_INDICATORS}
+MANUAL_RATINGS: dict[str, Indicator] = {i.code: i for i in MANUAL_INDICATORS}
 
 
 def indicator(code: str) -> Indicator:
     """The built-in indicator with this code; KeyError names it otherwise."""
-    return INDICATORS.get(code) or MANUAL[code]
+    return INDICATORS.get(code) or MANUAL_RATINGS[code]
 
 
 def fact_indicator(code, name_zh, name_en, unit, direction=UP, aggregation="sum") -> Indicator:

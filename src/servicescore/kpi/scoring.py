@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from .registry import DOWN, MANUAL, Indicator
+from .registry import DOWN, MANUAL_RATINGS, Indicator
 
 DEFAULT_SHRINK_K = 10
 TOTAL_WEIGHT = Decimal(100)
@@ -131,7 +131,7 @@ def score(items, grade_bands, figures: dict, priors: dict, indicators: dict) -> 
     lines, weighted = [], []
     adjustment, vetoed = 0.0, False
     for item in items:
-        indicator = indicators.get(item.indicator) or MANUAL.get(item.indicator)
+        indicator = indicators.get(item.indicator) or MANUAL_RATINGS.get(item.indicator)
         figure = figures.get(item.indicator, NO_FIGURE)
         line = {
             "item": item.pk,
@@ -225,7 +225,7 @@ def problems(items, grade_bands, indicators: dict, *, activating: bool = True) -
         def problem(field_name, message, n=n):
             found.append((n, field_name, message))
 
-        indicator = indicators.get(item.indicator) or MANUAL.get(item.indicator)
+        indicator = indicators.get(item.indicator) or MANUAL_RATINGS.get(item.indicator)
         if indicator is None:
             problem("indicator", _("Unknown indicator %(code)s.") % {"code": item.indicator})
             continue

@@ -27,7 +27,7 @@ from .models import (
     TemplateItem,
     TemplateVersion,
 )
-from .registry import DERIVED, FACTS, MANUAL
+from .registry import DERIVED, FACTS, MANUAL_RATINGS
 from .scoring import Figure, problems, score
 
 
@@ -43,14 +43,19 @@ def _period(period) -> Period:
     return period if isinstance(period, Period) else parse_period(period)
 
 
-def _is_empty(row) -> bool:
-    return not row.numerator and not row.denominator and not row.note and not row.value
-
+def _is_empty(row, item) -> bool:
+    """Nothing worth a stored row: reading a missing row gives the same (0 for a count or
+    sum, no data otherwise). A fact or formula whose value is 0 is kept."""
+    if row.note or row.denominator:
+        return False
+    if item.shape in ("count", "sum"):
+        return not row.value
+    return row.value is None
 
 # --- indicator results -------------------------------------------------------------------
 
 
-def _store_employee_results(period: Period, rows, people, now) -> int:
+def _store_employee_results(period: Period, rows, people, now, items) -> int:
     stale = IndicatorResult.objects.filter(period=period.code, employee__isnull=False)
     if people is not None:
         stale = stale.filter(employee__in=people)
@@ -68,7 +73,7 @@ def _store_employee_results(period: Period, rows, people, now) -> int:
             "computed_at": now,
         }
         for row in rows
-        if not _is_empty(row)
+        if not _is_empty(row, items[row.indicator])
     ]
     fast_insert(IndicatorResult, kept)
     return len(kept)
@@ -207,7 +212,7 @@ def _centres(chains, kinds) -> dict[int, int | None]:
 def figures_for(period: Period, people: list[int], codes: set[str]) -> dict[int, dict[str, Figure]]:
     """employee id → code → Figure, from the stored results and the manual ratings."""
     result: dict[int, dict[str, Figure]] = defaultdict(dict)
-    stored = IndicatorResult.objects.filter(period=period.code, indicator__in=codes - set(MANUAL))
+    stored = IndicatorResult.objects.filter(period=period.code, indicator__in=codes - set(MANUAL_RATINGS))
     stored = (
         stored.filter(employee__in=people)
         if len(people) <= PEOPLE_FILTER_LIMIT
@@ -217,7 +222,7 @@ def figures_for(period: Period, people: list[int], codes: set[str]) -> dict[int,
         "employee", "indicator", "value", "numerator", "denominator", "sample"
     ).iterator(chunk_size=20_000):
         result[employee][code] = Figure(value, num, den, sample)
-    manual = codes & set(MANUAL)
+    manual = codes & set(MANUAL_RATINGS)
     if manual:
         ratings = ManualRating.objects.filter(period=period.code, indicator__in=manual, employee__in=people)
         for row in ratings.values("employee", "indicator").annotate(mean=Avg("rating"), n=Count("pk")):
@@ -263,7 +268,7 @@ def score_people(period: Period, employees, *, versions=None, items=None, keep_v
         period=period.code, org_unit__in=centres, indicator__in=codes
     ).values_list("org_unit", "indicator", "value"):
         priors[unit][code] = value
-    lookup = items | MANUAL
+    lookup = items | MANUAL_RATINGS
     scored = []
     for pk, _position, unit in people:
         version = chosen.get(pk)
@@ -330,7 +335,7 @@ def recompute_period(period, people=None) -> dict:
     if people is not None and len(people) > PEOPLE_FILTER_LIMIT:
         rows = [row for row in rows if row.employee_id in people]
     computed = time.perf_counter()
-    stored = _store_employee_results(period, rows, people, now)
+    stored = _store_employee_results(period, rows, people, now, items)
     units = roll_up(period, items, now)
     rolled = time.perf_counter()
     scorecards = _store_scorecards(period, score_people(period, employees, items=items), people, now)
