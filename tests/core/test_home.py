@@ -163,19 +163,21 @@ def nav_keys(response):
 def test_navigation_shows_only_what_the_role_can_open(client, network):
     login(client, network.tech)
     response = client.get(reverse("home"))
-    assert nav_keys(response) == ["home", "mine", "work_orders", "people"]
+    assert nav_keys(response) == ["home", "mine", "work_orders", "people", "scores"]
     assert reverse("exchange:upload") not in response.content.decode()
     assert reverse("org:me") in response.content.decode()  # a technician's "people" is his own profile
     assert response.context["nav_active"] == "home"
 
     login(client, network.manager)
-    assert nav_keys(client.get(reverse("home"))) == ["home", "work_orders", "board", "people", "import"]
+    assert nav_keys(client.get(reverse("home"))) == [
+        "home", "work_orders", "board", "people", "scores", "team_scores", "import"
+    ]
 
     network.hr.user.is_staff = True
     network.hr.user.save()
     login(client, network.hr)
     response = client.get(reverse("home"))
-    assert nav_keys(response) == ["home", "work_orders", "people", "import", "admin"]
+    assert nav_keys(response) == ["home", "work_orders", "people", "scores", "team_scores", "import", "admin"]
     html = response.content.decode()
     assert network.hr.user.username in html  # the account has no full name: its user name
     assert "人事" in html  # the role label, in Chinese by default

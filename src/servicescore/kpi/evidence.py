@@ -164,8 +164,10 @@ def _facts(code):
 def _through_work_order(queryset, employee, prefix: str = "work_order__"):
     """Records that count through their work order: the person is its lead technician or
     its service advisor (once when both); none on a cancelled work order."""
-    return queryset.order_by().exclude(**{f"{prefix}state": State.CANCELLED}).filter(
-        Q(**{f"{prefix}technician": employee}) | Q(**{f"{prefix}advisor": employee})
+    return (
+        queryset.order_by()
+        .exclude(**{f"{prefix}state": State.CANCELLED})
+        .filter(Q(**{f"{prefix}technician": employee}) | Q(**{f"{prefix}advisor": employee}))
     )
 
 
@@ -230,10 +232,15 @@ DONE = Source(
         "completed": Part(),
         "difficulty": Part(amount=F("difficulty"), output=DECIMAL),
         "started": Part(Q(started_at__isnull=False), shows=("started_at",)),
-        "repair_time": Part(Q(started_at__isnull=False), _duration("completed_at", "started_at"), DURATION,
-                            shows=("started_at",)),
-        "turnaround": Part(amount=_duration("completed_at", "created_at"), output=DURATION,
-                           shows=("created_at",)),
+        "repair_time": Part(
+            Q(started_at__isnull=False),
+            _duration("completed_at", "started_at"),
+            DURATION,
+            shows=("started_at",),
+        ),
+        "turnaround": Part(
+            amount=_duration("completed_at", "created_at"), output=DURATION, shows=("created_at",)
+        ),
         "with_due": Part(Q(due_at__isnull=False), shows=("due_at",)),
         "on_time": Part(Q(due_at__isnull=False, completed_at__lte=F("due_at")), shows=("due_at",)),
         "resolved": Part(~Q(resolution=""), shows=("resolution",)),
@@ -254,10 +261,13 @@ MADE = Source(
     {
         "created": Part(),
         "responded": Part(ANSWERED, shows=("first_response_at",)),
-        "response_time": Part(ANSWERED, _duration("first_response_at", "created_at"), DURATION,
-                              shows=("first_response_at",)),
-        "within_30_min": Part(ANSWERED & Q(first_response_at__lte=F("created_at") + RESPONSE_LIMIT),
-                              shows=("first_response_at",)),
+        "response_time": Part(
+            ANSWERED, _duration("first_response_at", "created_at"), DURATION, shows=("first_response_at",)
+        ),
+        "within_30_min": Part(
+            ANSWERED & Q(first_response_at__lte=F("created_at") + RESPONSE_LIMIT),
+            shows=("first_response_at",),
+        ),
     },
     ("created_at", "pk"),
     ("external_id", "type", "created_at"),
@@ -267,25 +277,36 @@ SOURCES = {
     "done": DONE,
     "made": MADE,
     "rework": Source(
-        "comeback", _comebacks, {"comebacks": Part()}, ("created_at", "pk"),
+        "comeback",
+        _comebacks,
+        {"comebacks": Part()},
+        ("created_at", "pk"),
         ("external_id", "created_at", "rework_of", "rework_of.completed_at"),
-        order_field="pk", related=("rework_of",),
+        order_field="pk",
+        related=("rework_of",),
     ),
     "hours": Source(
-        "labour_line", _labour,
+        "labour_line",
+        _labour,
         {
             "standard_hours": Part(amount=F("standard_hours"), output=DECIMAL),
             "clocked_hours": Part(amount=F("clocked_hours"), output=DECIMAL),
         },
-        ("work_order__completed_at", "pk"), ("work_order", "work_order.completed_at"),
+        ("work_order__completed_at", "pk"),
+        ("work_order", "work_order.completed_at"),
         related=("work_order",),
     ),
     "available": Source(
-        "fact", _facts("AVAILABLE_HOURS"), {"available_hours": Part(amount=F("value"), output=DECIMAL)},
-        ("period", "pk"), ("indicator", "period", "value"), order_field=None,
+        "fact",
+        _facts("AVAILABLE_HOURS"),
+        {"available_hours": Part(amount=F("value"), output=DECIMAL)},
+        ("period", "pk"),
+        ("indicator", "period", "value"),
+        order_field=None,
     ),
     "responses": Source(
-        "response", _responses,
+        "response",
+        _responses,
         {
             "responses": Part(),
             "satisfied": Part(Q(overall__gte=4), shows=("overall",)),
@@ -298,30 +319,45 @@ SOURCES = {
                 shows=("nps",),
             ),
         },
-        ("submitted_at", "pk"), ("external_id", "work_order", "submitted_at"), related=("work_order",),
+        ("submitted_at", "pk"),
+        ("external_id", "work_order", "submitted_at"),
+        related=("work_order",),
     ),
     "invitations": Source(
-        "invitation", _invitations,
+        "invitation",
+        _invitations,
         {"sent": Part(), "answered": Part(Q(response__isnull=False))},
-        ("sent_at", "pk"), ("work_order", "sent_at", "channel"), related=("work_order",),
+        ("sent_at", "pk"),
+        ("work_order", "sent_at", "channel"),
+        related=("work_order",),
     ),
     "closed": Source(
-        "work_order", _closed,
+        "work_order",
+        _closed,
         {"closed": Part(), "covered": Part(COVERED, shows=("covering_call_at", "covering_response_at"))},
-        ("closed_at", "pk"), ("external_id", "type", "closed_at"), order_field="pk",
+        ("closed_at", "pk"),
+        ("external_id", "type", "closed_at"),
+        order_field="pk",
     ),
     "calls": Source(
-        "followup", _calls,
+        "followup",
+        _calls,
         {"calls": Part(), "reached": Part(Q(reached=True), shows=("reached",))},
-        ("called_at", "pk"), ("external_id", "work_order", "called_at"), related=("work_order",),
+        ("called_at", "pk"),
+        ("external_id", "work_order", "called_at"),
+        related=("work_order",),
     ),
     "complaints": Source(
-        "complaint", _complaints, {"complaints": Part()},
-        ("received_at", "pk"), ("external_id", "received_at", "work_order", "employee", "severity"),
+        "complaint",
+        _complaints,
+        {"complaints": Part()},
+        ("received_at", "pk"),
+        ("external_id", "received_at", "work_order", "employee", "severity"),
         related=("work_order", "employee"),
     ),
     "handled": Source(
-        "complaint", _handled,
+        "complaint",
+        _handled,
         {
             "received": Part(),
             "in_time": Part(
@@ -329,22 +365,34 @@ SOURCES = {
                 shows=("resolved_at",),
             ),
         },
-        ("received_at", "pk"), ("external_id", "received_at", "work_order"), related=("work_order",),
+        ("received_at", "pk"),
+        ("external_id", "received_at", "work_order"),
+        related=("work_order",),
     ),
     "resolved": Source(
-        "complaint", _resolved,
+        "complaint",
+        _resolved,
         {"resolved": Part(), "recovered": Part(Q(satisfied_after=True), shows=("satisfied_after",))},
-        ("resolved_at", "pk"), ("external_id", "received_at", "resolved_at", "work_order"),
+        ("resolved_at", "pk"),
+        ("external_id", "received_at", "resolved_at", "work_order"),
         related=("work_order",),
     ),
     "praise": Source(
-        "praise", _praise, {"praise": Part()}, ("received_at", "pk"), ("received_at", "work_order", "note"),
+        "praise",
+        _praise,
+        {"praise": Part()},
+        ("received_at", "pk"),
+        ("received_at", "work_order", "note"),
         related=("work_order",),
     ),
 }
 # Groups whose records follow the service advisor (Indicator.groups(advisor=True)).
-PERSON_OF_GROUP = {"done": "technician", "done_advisor": "advisor", "made": "technician",
-                   "made_advisor": "advisor"}
+PERSON_OF_GROUP = {
+    "done": "technician",
+    "done_advisor": "advisor",
+    "made": "technician",
+    "made_advisor": "advisor",
+}
 SOURCE_OF_GROUP = {"done_advisor": "done", "made_advisor": "made"}
 
 
@@ -354,20 +402,31 @@ def fact_source(indicator: Indicator) -> Source:
     parts = {indicator.code: Part(amount=F("value"), output=DECIMAL)}
     if indicator.fact_aggregation == "mean":
         parts["months"] = Part()
-    return Source("fact", _facts(indicator.code), parts, ("period", "pk"), ("indicator", "period", "value"),
-                  order_field=None)
+    return Source(
+        "fact",
+        _facts(indicator.code),
+        parts,
+        ("period", "pk"),
+        ("indicator", "period", "value"),
+        order_field=None,
+    )
 
 
 def manual_source(indicator: Indicator) -> Source:
     def records(employee, period, person):
         from .models import ManualRating
 
-        return ManualRating.objects.order_by().filter(employee=employee, period=period.code,
-                                                      indicator=indicator.code)
+        return ManualRating.objects.order_by().filter(
+            employee=employee, period=period.code, indicator=indicator.code
+        )
 
     return Source(
-        "rating", records, {"rating": Part(amount=F("rating"), output=INTEGER), "ratings": Part()},
-        ("created", "pk"), ("reviewer", "rating", "comment", "created"), order_field=None,
+        "rating",
+        records,
+        {"rating": Part(amount=F("rating"), output=INTEGER), "ratings": Part()},
+        ("created", "pk"),
+        ("reviewer", "rating", "comment", "created"),
+        order_field=None,
         related=("reviewer",),
     )
 
@@ -487,8 +546,16 @@ class Evidence:
         return item.scale * float(numerator) / float(denominator)
 
 
-def _section(role, source: Source, employee, period, person, numerator: Part | None,
-             denominator: Part | None, convert: str) -> Section:
+def _section(
+    role,
+    source: Source,
+    employee,
+    period,
+    person,
+    numerator: Part | None,
+    denominator: Part | None,
+    convert: str,
+) -> Section:
     records = source.records(employee, period, person)
     population = (denominator or numerator).when if role == RECORDS else (numerator or denominator).when
     if population is not None:
@@ -522,8 +589,11 @@ def evidence(indicator: Indicator, employee, period: Period) -> Evidence:
         return found
     if indicator.shape == "manual":
         source = manual_source(indicator)
-        found.sections.append(_section(RECORDS, source, employee, period, "", source.parts["rating"],
-                                       source.parts["ratings"], ""))
+        found.sections.append(
+            _section(
+                RECORDS, source, employee, period, "", source.parts["rating"], source.parts["ratings"], ""
+            )
+        )
         return found
     advisor = employee.position == Position.SERVICE_ADVISOR
     num_group, den_group = indicator.groups(advisor)
@@ -557,5 +627,3 @@ def evidence(indicator: Indicator, employee, period: Period) -> Evidence:
 def derived_value(indicator: Indicator, values: dict):
     """A derived indicator's (value, reason) from its components' values."""
     return Formula(indicator.expression).evaluate(values)
-
-

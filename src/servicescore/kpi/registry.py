@@ -18,6 +18,8 @@ Facts and derived indicators a company adds live in the database (`kpi.models`);
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 UP, DOWN = "up", "down"
 WORK_ORDERS, VOICE, FACTS, DERIVED, MANUAL = "work_orders", "voice", "facts", "derived", "manual"
 FAMILIES = [WORK_ORDERS, VOICE, FACTS, DERIVED, MANUAL]
@@ -89,14 +91,14 @@ class Indicator:
         return group(self.numerator), group(self.denominator)
 
 
-LEAD = "the work order's lead technician (service advisors: its advisor)"
-LEAD_ONLY = "the work order's lead technician"
-LINES = "the technician on each labour line"
-THROUGH = "through the work order: its lead technician and its service advisor"
-COMPLAINED = "the complaint's employee when given, otherwise through the work order"
-AGENT = "the agent who made the call"
-HANDLER = "the complaint's handler"
-PRAISED = "the praised employee"
+LEAD = gettext_noop("the work order's lead technician (service advisors: its advisor)")
+LEAD_ONLY = gettext_noop("the work order's lead technician")
+LINES = gettext_noop("the technician on each labour line")
+THROUGH = gettext_noop("through the work order: its lead technician and its service advisor")
+COMPLAINED = gettext_noop("the complaint's employee when given, otherwise through the work order")
+AGENT = gettext_noop("the agent who made the call")
+HANDLER = gettext_noop("the complaint's handler")
+PRAISED = gettext_noop("the praised employee")
 
 
 def _i(code, zh, en, unit, direction, family, shape, formula, population, num, den=None, **kw):
@@ -104,102 +106,428 @@ def _i(code, zh, en, unit, direction, family, shape, formula, population, num, d
 
 
 WORK_ORDER_INDICATORS = [
-    _i("WO_COMPLETED", "完成工单数", "Completed work orders", "count", UP, WORK_ORDERS, "count",
-       "work orders completed in the period", LEAD, ("done", "completed"), advisor_version=True),
-    _i("WORKLOAD", "加权工作量", "Difficulty-weighted workload", "points", UP, WORK_ORDERS, "sum",
-       "sum of the difficulty coefficients of the work orders completed in the period", LEAD_ONLY,
-       ("done", "difficulty")),
-    _i("RESPONSE_TIME_AVG", "平均响应时长", "Average response time", "minutes", DOWN, WORK_ORDERS, "mean",
-       "mean minutes from creation to first response, over work orders created in the period "
-       "that have a first response", LEAD, ("made", "response_time"), ("made", "responded"),
-       convert="minutes", advisor_version=True),
-    _i("RESPONSE_30MIN_RATE", "30分钟响应率", "Responded within 30 min", "%", UP, WORK_ORDERS, "rate",
-       "work orders created in the period and answered within 30 minutes, out of all created in "
-       "the period (never-answered ones count in the denominator)", LEAD,
-       ("made", "within_30_min"), ("made", "created"), scale=100, advisor_version=True),
-    _i("REPAIR_TIME_AVG", "平均维修时长", "Average repair time", "hours", DOWN, WORK_ORDERS, "mean",
-       "mean hours from start to completion, over work orders completed in the period with a "
-       "start time", LEAD_ONLY, ("done", "repair_time"), ("done", "started"), convert="hours"),
-    _i("TURNAROUND_AVG", "平均处理周期", "Average turnaround", "hours", DOWN, WORK_ORDERS, "mean",
-       "mean hours from creation to completion, over work orders completed in the period", LEAD,
-       ("done", "turnaround"), ("done", "completed"), convert="hours", advisor_version=True),
-    _i("ON_TIME_RATE", "工单准时完成率", "On-time completion", "%", UP, WORK_ORDERS, "rate",
-       "work orders completed in the period by their due time, out of those completed in the "
-       "period that have a due time", LEAD, ("done", "on_time"), ("done", "with_due"), scale=100,
-       advisor_version=True),
-    _i("REPAIR_SUCCESS_RATE", "维修成功率", "Repair success", "%", UP, WORK_ORDERS, "rate",
-       "work orders completed in the period as fixed, out of those completed with a resolution",
-       LEAD_ONLY, ("done", "fixed"), ("done", "resolved"), scale=100),
-    _i("FTFR", "首次修复率", "First-time fix rate", "%", UP, WORK_ORDERS, "rate",
-       "work orders completed in the period as fixed in one visit, out of those completed with a "
-       "resolution", LEAD_ONLY, ("done", "fixed_first_visit"), ("done", "resolved"), scale=100),
-    _i("REWORK_RATE", "返修率", "Comeback (rework) rate", "%", DOWN, WORK_ORDERS, "rate",
-       "comebacks created in the period at most the comeback window after their original's "
-       "completion, for originals the person led, out of work orders the person completed in the "
-       "period", "the original work order's lead technician", ("rework", "comebacks"),
-       ("done", "completed"), scale=100),
-    _i("FLAGGED_HOURS", "产值工时", "Flagged hours", "hours", UP, WORK_ORDERS, "sum",
-       "standard hours of the person's labour lines on work orders completed in the period", LINES,
-       ("hours", "standard_hours")),
-    _i("EFFICIENCY", "技师效率", "Technician efficiency", "%", UP, WORK_ORDERS, "rate",
-       "standard hours out of clocked hours, the person's labour lines on work orders completed in "
-       "the period", LINES, ("hours", "standard_hours"), ("hours", "clocked_hours"), scale=100),
-    _i("PRODUCTIVITY", "技师生产率", "Technician productivity", "%", UP, WORK_ORDERS, "rate",
-       "clocked hours (as above) out of the person's available hours (fact AVAILABLE_HOURS)", LINES,
-       ("hours", "clocked_hours"), ("available", "available_hours"), scale=100),
-    _i("LABOR_REVENUE", "工时收入", "Labour revenue", "currency", UP, WORK_ORDERS, "sum",
-       "labour amount of the work orders completed in the period", LEAD, ("done", "labor_amount"),
-       advisor_version=True),
-    _i("PARTS_COST_PER_WO", "单均配件成本", "Parts cost per order", "currency", DOWN, WORK_ORDERS, "mean",
-       "parts cost of the work orders completed in the period, per work order completed", LEAD_ONLY,
-       ("done", "parts_cost"), ("done", "completed")),
-    _i("TRAVEL_COST_PER_VISIT", "单次差旅成本", "Travel cost per visit", "currency", DOWN, WORK_ORDERS,
-       "mean", "travel cost of the work orders completed in the period, per visit", LEAD_ONLY,
-       ("done", "travel_cost"), ("done", "visits")),
+    _i(
+        "WO_COMPLETED",
+        "完成工单数",
+        "Completed work orders",
+        "count",
+        UP,
+        WORK_ORDERS,
+        "count",
+        gettext_noop("work orders completed in the period"),
+        LEAD,
+        ("done", "completed"),
+        advisor_version=True,
+    ),
+    _i(
+        "WORKLOAD",
+        "加权工作量",
+        "Difficulty-weighted workload",
+        "points",
+        UP,
+        WORK_ORDERS,
+        "sum",
+        gettext_noop("sum of the difficulty coefficients of the work orders completed in the period"),
+        LEAD_ONLY,
+        ("done", "difficulty"),
+    ),
+    _i(
+        "RESPONSE_TIME_AVG",
+        "平均响应时长",
+        "Average response time",
+        "minutes",
+        DOWN,
+        WORK_ORDERS,
+        "mean",
+        gettext_noop(
+            "mean minutes from creation to first response, over work orders created in the period "
+            "that have a first response"
+        ),
+        LEAD,
+        ("made", "response_time"),
+        ("made", "responded"),
+        convert="minutes",
+        advisor_version=True,
+    ),
+    _i(
+        "RESPONSE_30MIN_RATE",
+        "30分钟响应率",
+        "Responded within 30 min",
+        "%",
+        UP,
+        WORK_ORDERS,
+        "rate",
+        gettext_noop(
+            "work orders created in the period and answered within 30 minutes, out of all created in "
+            "the period (never-answered ones count in the denominator)"
+        ),
+        LEAD,
+        ("made", "within_30_min"),
+        ("made", "created"),
+        scale=100,
+        advisor_version=True,
+    ),
+    _i(
+        "REPAIR_TIME_AVG",
+        "平均维修时长",
+        "Average repair time",
+        "hours",
+        DOWN,
+        WORK_ORDERS,
+        "mean",
+        gettext_noop(
+            "mean hours from start to completion, over work orders completed in the period with a start time"
+        ),
+        LEAD_ONLY,
+        ("done", "repair_time"),
+        ("done", "started"),
+        convert="hours",
+    ),
+    _i(
+        "TURNAROUND_AVG",
+        "平均处理周期",
+        "Average turnaround",
+        "hours",
+        DOWN,
+        WORK_ORDERS,
+        "mean",
+        gettext_noop("mean hours from creation to completion, over work orders completed in the period"),
+        LEAD,
+        ("done", "turnaround"),
+        ("done", "completed"),
+        convert="hours",
+        advisor_version=True,
+    ),
+    _i(
+        "ON_TIME_RATE",
+        "工单准时完成率",
+        "On-time completion",
+        "%",
+        UP,
+        WORK_ORDERS,
+        "rate",
+        gettext_noop(
+            "work orders completed in the period by their due time, out of those completed in the "
+            "period that have a due time"
+        ),
+        LEAD,
+        ("done", "on_time"),
+        ("done", "with_due"),
+        scale=100,
+        advisor_version=True,
+    ),
+    _i(
+        "REPAIR_SUCCESS_RATE",
+        "维修成功率",
+        "Repair success",
+        "%",
+        UP,
+        WORK_ORDERS,
+        "rate",
+        gettext_noop(
+            "work orders completed in the period as fixed, out of those completed with a resolution"
+        ),
+        LEAD_ONLY,
+        ("done", "fixed"),
+        ("done", "resolved"),
+        scale=100,
+    ),
+    _i(
+        "FTFR",
+        "首次修复率",
+        "First-time fix rate",
+        "%",
+        UP,
+        WORK_ORDERS,
+        "rate",
+        gettext_noop(
+            "work orders completed in the period as fixed in one visit, out of those completed with a "
+            "resolution"
+        ),
+        LEAD_ONLY,
+        ("done", "fixed_first_visit"),
+        ("done", "resolved"),
+        scale=100,
+    ),
+    _i(
+        "REWORK_RATE",
+        "返修率",
+        "Comeback (rework) rate",
+        "%",
+        DOWN,
+        WORK_ORDERS,
+        "rate",
+        gettext_noop(
+            "comebacks created in the period at most the comeback window after their original's "
+            "completion, for originals the person led, out of work orders the person completed in the "
+            "period"
+        ),
+        gettext_noop("the original work order's lead technician"),
+        ("rework", "comebacks"),
+        ("done", "completed"),
+        scale=100,
+    ),
+    _i(
+        "FLAGGED_HOURS",
+        "产值工时",
+        "Flagged hours",
+        "hours",
+        UP,
+        WORK_ORDERS,
+        "sum",
+        gettext_noop("standard hours of the person's labour lines on work orders completed in the period"),
+        LINES,
+        ("hours", "standard_hours"),
+    ),
+    _i(
+        "EFFICIENCY",
+        "技师效率",
+        "Technician efficiency",
+        "%",
+        UP,
+        WORK_ORDERS,
+        "rate",
+        gettext_noop(
+            "standard hours out of clocked hours, the person's labour lines on work orders completed in "
+            "the period"
+        ),
+        LINES,
+        ("hours", "standard_hours"),
+        ("hours", "clocked_hours"),
+        scale=100,
+    ),
+    _i(
+        "PRODUCTIVITY",
+        "技师生产率",
+        "Technician productivity",
+        "%",
+        UP,
+        WORK_ORDERS,
+        "rate",
+        gettext_noop("clocked hours (as above) out of the person's available hours (fact AVAILABLE_HOURS)"),
+        LINES,
+        ("hours", "clocked_hours"),
+        ("available", "available_hours"),
+        scale=100,
+    ),
+    _i(
+        "LABOR_REVENUE",
+        "工时收入",
+        "Labour revenue",
+        "currency",
+        UP,
+        WORK_ORDERS,
+        "sum",
+        gettext_noop("labour amount of the work orders completed in the period"),
+        LEAD,
+        ("done", "labor_amount"),
+        advisor_version=True,
+    ),
+    _i(
+        "PARTS_COST_PER_WO",
+        "单均配件成本",
+        "Parts cost per order",
+        "currency",
+        DOWN,
+        WORK_ORDERS,
+        "mean",
+        gettext_noop("parts cost of the work orders completed in the period, per work order completed"),
+        LEAD_ONLY,
+        ("done", "parts_cost"),
+        ("done", "completed"),
+    ),
+    _i(
+        "TRAVEL_COST_PER_VISIT",
+        "单次差旅成本",
+        "Travel cost per visit",
+        "currency",
+        DOWN,
+        WORK_ORDERS,
+        "mean",
+        gettext_noop("travel cost of the work orders completed in the period, per visit"),
+        LEAD_ONLY,
+        ("done", "travel_cost"),
+        ("done", "visits"),
+    ),
 ]
 
 VOICE_INDICATORS = [
-    _i("CSAT", "客户满意度", "Customer satisfaction", "%", UP, VOICE, "rate",
-       "survey responses submitted in the period rating 4 or 5 overall, out of all responses "
-       "submitted in the period", THROUGH, ("responses", "satisfied"), ("responses", "responses"),
-       scale=100),
-    _i("CSAT_AVG", "满意度均分", "Average rating", "1–5", UP, VOICE, "mean",
-       "mean overall rating of the survey responses submitted in the period", THROUGH,
-       ("responses", "overall"), ("responses", "responses")),
-    _i("NPS", "净推荐值", "Net promoter score", "−100…100", UP, VOICE, "rate",
-       "promoters (9–10) minus detractors (0–6), out of the responses in the period with an NPS "
-       "answer", THROUGH, ("responses", "net_promoters"), ("responses", "with_nps"), scale=100),
-    _i("SURVEY_RESPONSE_RATE", "评价回收率", "Survey response rate", "%", UP, VOICE, "rate",
-       "survey invitations sent in the period that were answered, out of all sent in the period",
-       THROUGH, ("invitations", "answered"), ("invitations", "sent"), scale=100),
-    _i("FOLLOWUP_COVERAGE", "回访覆盖率", "Follow-up coverage", "%", UP, VOICE, "rate",
-       "work orders closed in the period with a reached follow-up call or a survey response within "
-       "7 days after closing, out of all closed in the period", THROUGH, ("closed", "covered"),
-       ("closed", "closed"), scale=100),
-    _i("FOLLOWUP_REACH_RATE", "回访接通率", "Follow-up reach rate", "%", UP, VOICE, "rate",
-       "the person's follow-up calls in the period that reached the customer, out of all their "
-       "calls in the period", AGENT, ("calls", "reached"), ("calls", "calls"), scale=100),
-    _i("COMPLAINT_RATE", "投诉率", "Complaints per 100 orders", "per 100", DOWN, VOICE, "rate",
-       "valid complaints received in the period counted for the person, per 100 work orders the "
-       "person completed in the period", COMPLAINED, ("complaints", "complaints"),
-       ("done", "completed"), scale=100, advisor_version=True),
-    _i("COMPLAINT_ON_TIME_RATE", "投诉及时处理率", "Complaints resolved in time", "%", UP, VOICE, "rate",
-       "complaints received in the period and resolved within 48 hours, out of all received in the "
-       "period that the person handles", HANDLER, ("handled", "in_time"), ("handled", "received"),
-       scale=100),
-    _i("COMPLAINT_RECOVERY_RATE", "投诉挽回率", "Complaint recovery", "%", UP, VOICE, "rate",
-       "complaints resolved in the period with the customer satisfied afterwards, out of all the "
-       "person resolved in the period", HANDLER, ("resolved", "recovered"), ("resolved", "resolved"),
-       scale=100),
-    _i("PRAISE_COUNT", "表扬次数", "Praise received", "count", UP, VOICE, "count",
-       "praise records received in the period", PRAISED, ("praise", "praise")),
+    _i(
+        "CSAT",
+        "客户满意度",
+        "Customer satisfaction",
+        "%",
+        UP,
+        VOICE,
+        "rate",
+        gettext_noop(
+            "survey responses submitted in the period rating 4 or 5 overall, out of all responses "
+            "submitted in the period"
+        ),
+        THROUGH,
+        ("responses", "satisfied"),
+        ("responses", "responses"),
+        scale=100,
+    ),
+    _i(
+        "CSAT_AVG",
+        "满意度均分",
+        "Average rating",
+        "1–5",
+        UP,
+        VOICE,
+        "mean",
+        gettext_noop("mean overall rating of the survey responses submitted in the period"),
+        THROUGH,
+        ("responses", "overall"),
+        ("responses", "responses"),
+    ),
+    _i(
+        "NPS",
+        "净推荐值",
+        "Net promoter score",
+        "−100…100",
+        UP,
+        VOICE,
+        "rate",
+        gettext_noop(
+            "promoters (9–10) minus detractors (0–6), out of the responses in the period with an NPS answer"
+        ),
+        THROUGH,
+        ("responses", "net_promoters"),
+        ("responses", "with_nps"),
+        scale=100,
+    ),
+    _i(
+        "SURVEY_RESPONSE_RATE",
+        "评价回收率",
+        "Survey response rate",
+        "%",
+        UP,
+        VOICE,
+        "rate",
+        gettext_noop(
+            "survey invitations sent in the period that were answered, out of all sent in the period"
+        ),
+        THROUGH,
+        ("invitations", "answered"),
+        ("invitations", "sent"),
+        scale=100,
+    ),
+    _i(
+        "FOLLOWUP_COVERAGE",
+        "回访覆盖率",
+        "Follow-up coverage",
+        "%",
+        UP,
+        VOICE,
+        "rate",
+        gettext_noop(
+            "work orders closed in the period with a reached follow-up call or a survey response within "
+            "7 days after closing, out of all closed in the period"
+        ),
+        THROUGH,
+        ("closed", "covered"),
+        ("closed", "closed"),
+        scale=100,
+    ),
+    _i(
+        "FOLLOWUP_REACH_RATE",
+        "回访接通率",
+        "Follow-up reach rate",
+        "%",
+        UP,
+        VOICE,
+        "rate",
+        gettext_noop(
+            "the person's follow-up calls in the period that reached the customer, out of all their "
+            "calls in the period"
+        ),
+        AGENT,
+        ("calls", "reached"),
+        ("calls", "calls"),
+        scale=100,
+    ),
+    _i(
+        "COMPLAINT_RATE",
+        "投诉率",
+        "Complaints per 100 orders",
+        "per 100",
+        DOWN,
+        VOICE,
+        "rate",
+        gettext_noop(
+            "valid complaints received in the period counted for the person, per 100 work orders the "
+            "person completed in the period"
+        ),
+        COMPLAINED,
+        ("complaints", "complaints"),
+        ("done", "completed"),
+        scale=100,
+        advisor_version=True,
+    ),
+    _i(
+        "COMPLAINT_ON_TIME_RATE",
+        "投诉及时处理率",
+        "Complaints resolved in time",
+        "%",
+        UP,
+        VOICE,
+        "rate",
+        gettext_noop(
+            "complaints received in the period and resolved within 48 hours, out of all received in the "
+            "period that the person handles"
+        ),
+        HANDLER,
+        ("handled", "in_time"),
+        ("handled", "received"),
+        scale=100,
+    ),
+    _i(
+        "COMPLAINT_RECOVERY_RATE",
+        "投诉挽回率",
+        "Complaint recovery",
+        "%",
+        UP,
+        VOICE,
+        "rate",
+        gettext_noop(
+            "complaints resolved in the period with the customer satisfied afterwards, out of all the "
+            "person resolved in the period"
+        ),
+        HANDLER,
+        ("resolved", "recovered"),
+        ("resolved", "resolved"),
+        scale=100,
+    ),
+    _i(
+        "PRAISE_COUNT",
+        "表扬次数",
+        "Praise received",
+        "count",
+        UP,
+        VOICE,
+        "count",
+        gettext_noop("praise records received in the period"),
+        PRAISED,
+        ("praise", "praise"),
+    ),
 ]
 
 # kpi-library.md, "Manual ratings": rated 1–5 by reviewers during the appraisal cycle.
 MANUAL_INDICATORS = [
-    _i(code, zh, en, "1–5", UP, MANUAL, "manual",
-       "mean of the reviewers' 1–5 ratings (a comment is required below 3 or at 5)",
-       "the employee rated", None)
+    _i(
+        code,
+        zh,
+        en,
+        "1–5",
+        UP,
+        MANUAL,
+        "manual",
+        gettext_noop("mean of the reviewers' 1–5 ratings (a comment is required below 3 or at 5)"),
+        gettext_noop("the employee rated"),
+        None,
+    )
     for code, zh, en in [
         ("TEAMWORK", "团队协作", "Teamwork"),
         ("COMPLIANCE", "服务规范", "Service compliance"),
@@ -218,19 +546,42 @@ def indicator(code: str) -> Indicator:
     return INDICATORS.get(code) or MANUAL_RATINGS[code]
 
 
+FACT_SUMS = gettext_noop(
+    "imported from another system (metric_facts) for the month; a quarter sums its months"
+)
+FACT_AVERAGES = gettext_noop(
+    "imported from another system (metric_facts) for the month; a quarter averages the months given"
+)
+
+
 def fact_indicator(code, name_zh, name_en, unit, direction=UP, aggregation="sum") -> Indicator:
     return Indicator(
-        code, name_zh, name_en, unit, direction, FACTS, "fact",
-        "imported from another system (metric_facts) for the month; a quarter "
-        + ("sums its months" if aggregation == "sum" else "averages the months given"),
-        "the employee the figure is imported for", ("facts", code), fact_aggregation=aggregation,
+        code,
+        name_zh,
+        name_en,
+        unit,
+        direction,
+        FACTS,
+        "fact",
+        FACT_SUMS if aggregation == "sum" else FACT_AVERAGES,
+        gettext_noop("the employee the figure is imported for"),
+        ("facts", code),
+        fact_aggregation=aggregation,
     )
 
 
 def derived_indicator(code, name_zh, name_en, unit, direction, expression) -> Indicator:
     return Indicator(
-        code, name_zh, name_en, unit, direction, DERIVED, "derived", f"= {expression}",
-        "as the indicators in the formula", expression=expression,
+        code,
+        name_zh,
+        name_en,
+        unit,
+        direction,
+        DERIVED,
+        "derived",
+        f"= {expression}",
+        gettext_noop("as the indicators in the formula"),
+        expression=expression,
     )
 
 
@@ -334,4 +685,3 @@ def markdown() -> str:
         "",
     ]
     return "\n".join(lines)
-

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .registry import DOWN, MANUAL_RATINGS, Indicator
 
@@ -111,7 +112,7 @@ def _points(item, indicator: Indicator, value: float) -> tuple[float | None, str
     if item.rule == "bands":
         points = band_points(value, item.bands or [], cap)
         if points is None:
-            return 0.0, _("no band holds this value; scored 0")
+            return 0.0, gettext_noop("No band holds this value; scored 0.")
         return points, ""
     if item.rule == "manual":
         return _clamp(manual_points(value), cap), ""
@@ -136,7 +137,7 @@ def score(items, grade_bands, figures: dict, priors: dict, indicators: dict) -> 
         line = {
             "item": item.pk,
             "indicator": item.indicator,
-            "label": item.label or (indicator.name() if indicator else item.indicator),
+            "label": item.label,
             "kind": item.kind,
             "rule": item.rule,
             "unit": indicator.unit if indicator else "",
@@ -164,7 +165,7 @@ def score(items, grade_bands, figures: dict, priors: dict, indicators: dict) -> 
         }
         lines.append(line)
         if indicator is None:
-            line["note"] = _("unknown indicator %(code)s") % {"code": item.indicator}
+            line["note"] = gettext_noop("Unknown indicator: not scored.")
             continue
         if item.kind in ("bonus", "deduction"):
             basis = figure.numerator if item.basis == "numerator" else figure.value
@@ -188,14 +189,16 @@ def score(items, grade_bands, figures: dict, priors: dict, indicators: dict) -> 
                 value = shrunk
                 line.update(value=shrunk, shrunk=True)
             else:
-                line["note"] = _("no centre value to shrink towards; scored on the raw value")
+                line["note"] = gettext_noop("No centre value to shrink towards; scored on the raw value.")
         if value is None:
             if item.no_data == "reweight":
-                line["note"] = _("no data: left out, the other weights are scaled up")
+                line["note"] = gettext_noop("No data: left out, the other weights are scaled up.")
                 continue
             line["points"] = 0.0 if item.no_data == "zero" else min(100.0, float(item.cap))
             line["note"] = (
-                _("no data: scored 0 points") if item.no_data == "zero" else _("no data: scored as on target")
+                gettext_noop("No data: scored 0 points.")
+                if item.no_data == "zero"
+                else gettext_noop("No data: scored as on target.")
             )
         else:
             line["points"], note = _points(item, indicator, value)

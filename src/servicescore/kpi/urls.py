@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "kpi"
+
+urlpatterns = [
+    path("", views.my_scorecard, name="my_scorecard"),
+    path("team/", views.team_scores, name="team_scores"),
+    path("<str:employee_no>/<str:period>/", views.scorecard, name="scorecard"),
+    path("<str:employee_no>/<str:period>/<str:code>/", views.evidence, name="evidence"),
+]
