@@ -15,6 +15,7 @@ urlpatterns = [
     path("import/", include("servicescore.exchange.urls")),
     path("work-orders/", include("servicescore.workorders.urls")),
     path("people/", include("servicescore.org.urls")),
+    path("appraisal-templates/", include("servicescore.kpi.template_urls")),
     path("scores/", include("servicescore.kpi.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

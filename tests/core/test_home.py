@@ -170,14 +170,16 @@ def test_navigation_shows_only_what_the_role_can_open(client, network):
 
     login(client, network.manager)
     assert nav_keys(client.get(reverse("home"))) == [
-        "home", "work_orders", "board", "people", "scores", "team_scores", "import"
+        "home", "work_orders", "board", "people", "scores", "team_scores", "templates", "import"
     ]
 
     network.hr.user.is_staff = True
     network.hr.user.save()
     login(client, network.hr)
     response = client.get(reverse("home"))
-    assert nav_keys(response) == ["home", "work_orders", "people", "scores", "team_scores", "import", "admin"]
+    assert nav_keys(response) == [
+        "home", "work_orders", "people", "scores", "team_scores", "templates", "import", "admin"
+    ]
     html = response.content.decode()
     assert network.hr.user.username in html  # the account has no full name: its user name
     assert "人事" in html  # the role label, in Chinese by default

@@ -21,6 +21,7 @@ _ACTIVE_KEY = {
     "scorecard": "scores",
     "evidence": "scores",
     "team_scores": "team_scores",
+    "kpi_templates": "templates",
 }
 # Roles that work at the workshop's dispatch board / on their own orders by phone.
 BOARD_ROLES = {Role.DISPATCHER, Role.FOREMAN, Role.SERVICE_MANAGER, Role.ADMIN}
@@ -37,6 +38,7 @@ def _has_employee(user) -> bool:
 def navigation(request):
     """`nav_items` for the current user, the key of the active item and the role's label."""
     from servicescore.kpi.selectors import TEAM_VIEW_ROLES
+    from servicescore.kpi.template_selectors import EDITOR_ROLES
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -57,6 +59,10 @@ def navigation(request):
         items.append({"url": reverse("kpi:my_scorecard"), "label": _("My scorecard"), "key": "scores"})
     if role in TEAM_VIEW_ROLES:
         items.append({"url": reverse("kpi:team_scores"), "label": _("Team scores"), "key": "team_scores"})
+    if role in EDITOR_ROLES:
+        items.append(
+            {"url": reverse("kpi_templates:list"), "label": _("Appraisal templates"), "key": "templates"}
+        )
     if role in IMPORT_ROLES:
         items.append({"url": reverse("exchange:upload"), "label": _("Import"), "key": "import"})
     if user.is_staff:

@@ -239,12 +239,13 @@ def empty_figure(item) -> Figure:
 
 def score_people(period: Period, employees, *, versions=None, items=None, keep_versions=True):
     """Score `employees` (a queryset) for the period: returns [(employee id, version, Score)].
-    An existing scorecard keeps the version it was scored with unless keep_versions=False."""
+    A finished period's existing scorecard keeps the version it was scored with (unless
+    keep_versions=False); a period still running follows the active version."""
     items = items or catalog(manual=False)
     versions = versions if versions is not None else active_versions()
     people = list(employees.values_list("pk", "position", "org_unit"))
     kept = {}
-    if keep_versions:
+    if keep_versions and period.end <= timezone.now():
         existing = Scorecard.objects.filter(period=period.code, employee__in=[p[0] for p in people])
         version_of = dict(existing.values_list("employee", "version"))
         needed_ids = set(version_of.values()) - {v.pk for v in versions.values()}
@@ -474,6 +475,7 @@ def _copy_items(source: TemplateVersion, target: TemplateVersion) -> None:
 def draft_version(template: Template, *, by=None, note: str = "") -> TemplateVersion:
     """The template's draft to edit: the existing draft, or a copy of the newest version
     (editing an active template makes a new version; the active one stays as it was)."""
+    Template.objects.select_for_update().filter(pk=template.pk).first()  # two editors: one number each
     draft = template.versions.filter(status=TemplateVersion.Status.DRAFT).order_by("-number").first()
     if draft:
         return draft

@@ -1,0 +1,18 @@
+"""Appraisal-template pages, mounted at /appraisal-templates/."""
+
+from django.urls import path
+
+from . import template_views as views
+
+app_name = "kpi_templates"
+
+urlpatterns = [
+    path("", views.template_list, name="list"),
+    path("new/", views.template_create, name="create"),
+    path("install-defaults/", views.install_defaults, name="install_defaults"),
+    path("<int:pk>/draft/", views.template_draft, name="draft"),
+    path("versions/<int:pk>/", views.version_edit, name="version"),
+    path("versions/<int:pk>/preview/", views.version_preview, name="preview"),
+    path("versions/<int:pk>/discard/", views.version_discard, name="discard"),
+    path("what-if/", views.whatif_page, name="whatif"),
+]

@@ -1,0 +1,305 @@
+"""Appraisal-template pages (考核方案): the list, a new template, the editor of a draft
+(items, live weight sum, grade bands, a preview of sample employees on the unsaved form,
+save and activate) and the what-if over a past month.
+
+Views parse input, ask `template_selectors` / `whatif` (which start from core.scope) and
+call one service in `template_services`. Only service managers, HR and administrators
+open these pages (403 for everyone else); a template outside a manager's scope is 404.
+"""
+
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import template_services, whatif
+from .catalog import catalog
+from .models import TemplateVersion
+from .services import TemplateError
+from .template_forms import (
+    DraftForm,
+    GradeBandFormSet,
+    ItemFormSet,
+    NewTemplateForm,
+    WhatIfForm,
+    item_initial,
+)
+from .template_selectors import (
+    missing_default_templates,
+    require_template_editor,
+    template_overview,
+    visible_drafts,
+    visible_template,
+    visible_version,
+)
+
+ITEMS_PREFIX, GRADES_PREFIX = "items", "grades"
+
+
+def _editor(view):
+    """login_required, then 403 unless the role may edit appraisal templates."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        require_template_editor(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _problem_text(problem, number=None) -> str:
+    index, _field, message = problem
+    if index is None:
+        return str(message)
+    return _("Item %(n)d: %(message)s") % {"n": number or index + 1, "message": message}
+
+
+def _placed(items, problems) -> list[str]:
+    """The problems of a refused save or activation as sentences; those of one item are
+    also put on its row (numbered as the page numbers rows, removed ones included)."""
+    kept = items.kept_forms()
+    texts = []
+    for problem in problems:
+        index, name, message = problem
+        number = None
+        if index is not None and index < len(kept):
+            form = kept[index]
+            number = items.forms.index(form) + 1
+            form.add_error(name if name in form.fields else None, message)
+        texts.append(_problem_text(problem, number))
+    return texts
+
+
+@_editor
+def template_list(request):
+    """Templates by position with their active version, drafts and version history."""
+    context = {
+        "groups": template_overview(request.user),
+        "missing_defaults": missing_default_templates(),
+        "has_drafts": visible_drafts(request.user).exists(),
+    }
+    return render(request, "kpi/template_list.html", context)
+
+
+@_editor
+@require_POST
+def install_defaults(request):
+    created = template_services.install_defaults(by=request.user)
+    if created:
+        messages.success(
+            request,
+            _("Installed %(n)d default templates: %(codes)s.")
+            % {"n": len(created), "codes": ", ".join(t.code for t in created)},
+        )
+    else:
+        messages.info(request, _("All default templates are installed already."))
+    return redirect("kpi_templates:list")
+
+
+@_editor
+def template_create(request):
+    """A new template for a position; it starts as an empty draft, version 1."""
+    form = NewTemplateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        draft = template_services.create_template(**form.cleaned_data, by=request.user)
+        messages.success(
+            request, _("Template %(name)s created; add its items.") % {"name": draft.template.name}
+        )
+        return redirect("kpi_templates:version", pk=draft.pk)
+    return render(request, "kpi/template_new.html", {"form": form})
+
+
+@_editor
+@require_POST
+def template_draft(request, pk):
+    """Open the template's draft, making one (a copy of the newest version) if needed."""
+    template = visible_template(request.user, pk)
+    had_draft = template.versions.filter(status=TemplateVersion.Status.DRAFT).exists()
+    draft = template_services.start_draft(template, by=request.user)
+    if not had_draft:
+        messages.info(
+            request,
+            _(
+                "Version %(number)d is a new draft; the active version stays in use until you "
+                "activate this one."
+            )
+            % {"number": draft.number},
+        )
+    return redirect("kpi_templates:version", pk=draft.pk)
+
+
+def _formsets(version, data=None, indicators=None):
+    """The item and grade-band formsets and the draft form, bound to `data` when given,
+    else filled from the saved version."""
+    indicators = indicators if indicators is not None else catalog()
+    if data is not None:
+        return (
+            ItemFormSet(data, prefix=ITEMS_PREFIX, form_kwargs={"indicators": indicators}),
+            GradeBandFormSet(data, prefix=GRADES_PREFIX),
+            DraftForm(data),
+        )
+    return (
+        ItemFormSet(
+            prefix=ITEMS_PREFIX,
+            initial=[item_initial(item) for item in version.items.all()],
+            form_kwargs={"indicators": indicators},
+        ),
+        GradeBandFormSet(prefix=GRADES_PREFIX, initial=version.grade_bands),
+        DraftForm(initial={"note": version.note, "stamp": template_services.stamp(version)}),
+    )
+
+
+def _render_editor(request, version, items, grades, draft_form, *, problems=(), status=200):
+    context = {
+        "version": version,
+        "template": version.template,
+        "items": items,
+        "grades": grades,
+        "draft_form": draft_form,
+        "problems": problems,
+        "weight_sum": _weight_sum(items),
+    }
+    return render(request, "kpi/template_edit.html", context, status=status)
+
+
+def _weight_sum(items) -> str:
+    """The weight sum the page opens with (the script keeps it live)."""
+    total = Decimal(0)
+    for form in items.forms:
+        prefix = form.prefix
+        if form.is_bound:
+            if form.data.get(f"{prefix}-DELETE") or form.data.get(f"{prefix}-kind") != "scored":
+                continue
+            raw = form.data.get(f"{prefix}-weight") or "0"
+        else:
+            if form.initial.get("kind") != "scored":
+                continue
+            raw = form.initial.get("weight") or 0
+        try:
+            total += Decimal(str(raw))
+        except InvalidOperation:
+            continue
+    text = f"{total:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@_editor
+def version_edit(request, pk):
+    """A draft's editor (GET shows it, POST saves it, or saves and activates it); an
+    active or retired version is shown read-only."""
+    version = visible_version(request.user, pk)
+    if version.status != TemplateVersion.Status.DRAFT:
+        return render(
+            request,
+            "kpi/template_version.html",
+            {"version": version, "template": version.template, "items": list(version.items.all())},
+        )
+    if request.method != "POST":
+        return _render_editor(request, version, *_formsets(version))
+    action = request.POST.get("action", "save")
+    data = request.POST
+    if action == "add_row":  # the no-script way to get one more blank item
+        data = data.copy()
+        count = data.get(f"{ITEMS_PREFIX}-TOTAL_FORMS", "")
+        data[f"{ITEMS_PREFIX}-TOTAL_FORMS"] = str(int(count) + 1 if count.isdigit() else 1)
+        return _render_editor(request, version, *_formsets(version, data))
+    items, grades, draft_form = _formsets(version, data)
+    if not (items.is_valid() and grades.is_valid() and draft_form.is_valid()):
+        return _render_editor(request, version, items, grades, draft_form)
+    write = template_services.save_and_activate if action == "activate" else template_services.save_draft
+    try:
+        version = write(
+            version,
+            items=items.item_fields(),
+            grade_bands=grades.bands(),
+            note=draft_form.cleaned_data["note"],
+            by=request.user,
+            expected_stamp=draft_form.cleaned_data["stamp"] or None,
+        )
+    except TemplateError as error:
+        return _render_editor(
+            request, version, items, grades, draft_form, problems=_placed(items, error.problems)
+        )
+    if action != "activate":
+        messages.success(request, _("Draft version %(number)d saved.") % {"number": version.number})
+        return redirect("kpi_templates:version", pk=version.pk)
+    messages.success(
+        request,
+        _(
+            "Version %(number)d of %(name)s is active; the previous version is retired and "
+            "past scores keep it."
+        )
+        % {"number": version.number, "name": version.template.name},
+    )
+    return redirect("kpi_templates:list")
+
+
+@_editor
+@require_POST
+def version_preview(request, pk):
+    """The scores of sample employees under the editor's unsaved items (an htmx partial)."""
+    version = visible_version(request.user, pk)
+    indicators = catalog()
+    items, grades, _draft_form = _formsets(version, request.POST, indicators)
+    period = whatif.last_month()
+    context = {"period": period, "version": version}
+    if not (items.is_valid() and grades.is_valid()):
+        context["row_errors"] = items.row_errors() if not items.is_valid() else []
+        context["grade_errors"] = grades.non_form_errors() if not grades.is_valid() else []
+    else:
+        draft = whatif.draft_of(version, items.items(), grades.bands())
+        context["preview"] = whatif.preview(request.user, draft, period, indicators=indicators)
+    return render(request, "kpi/template_preview.html", context)
+
+
+@_editor
+@require_POST
+def version_discard(request, pk):
+    """Delete a draft version (and a template that had nothing else)."""
+    version = visible_version(request.user, pk)
+    try:
+        template_services.discard_draft(version, by=request.user)
+    except TemplateError as error:
+        for problem in error.problems:
+            messages.error(request, _problem_text(problem))
+        return redirect("kpi_templates:version", pk=version.pk)
+    messages.success(request, _("Draft version %(number)d discarded.") % {"number": version.number})
+    return redirect("kpi_templates:list")
+
+
+@_editor
+def whatif_page(request):
+    """A draft over a past month beside the active versions, per service centre, and the
+    people whose grade would change."""
+    drafts = visible_drafts(request.user)
+    data = request.GET.copy()
+    data.setdefault("period", whatif.last_month())
+    if "version" not in data and drafts:
+        data["version"] = str(drafts[0].pk)
+    form = WhatIfForm(data, drafts=drafts)
+    result = None
+    if drafts and form.is_valid():
+        result = whatif.what_if(
+            request.user, whatif.draft_of(form.cleaned_data["version"]), form.cleaned_data["period"]
+        )
+    context = {"form": form, "result": result, "has_drafts": bool(drafts), "chart": _chart(result)}
+    return render(request, "kpi/template_whatif.html", context)
+
+
+def _chart(result) -> dict | None:
+    """The grade distribution of everyone compared, for the chart (the table beside it
+    holds the same numbers)."""
+    if result is None or not result.people:
+        return None
+    return {
+        "grades": [grade or _("no score") for grade in result.grades],
+        "series": [
+            {"name": _("In use"), "data": result.total.active.cells},
+            {"name": _("Draft"), "data": result.total.draft.cells},
+        ],
+    }
