@@ -76,7 +76,11 @@ class Indicator:
         return self.advisor_version or self.population in (THROUGH, COMPLAINED)
 
     def name(self, language: str | None = None) -> str:
-        return self.name_zh if (language or "zh-hans").lower().startswith("zh") else self.name_en
+        """The name in `language`, by default the active one (Chinese unless English)."""
+        from django.utils.translation import get_language
+
+        language = language or get_language() or "zh-hans"
+        return self.name_zh if language.lower().startswith("zh") else self.name_en
 
     def groups(self, advisor: bool) -> tuple[str | None, str | None]:
         """The component groups of numerator and denominator for this person."""
