@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from servicescore.core.models import TimeStampedModel
 from servicescore.core.periods import MONTH_RE
@@ -276,8 +277,8 @@ class Template(TimeStampedModel):
 class TemplateVersion(TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        ACTIVE = "active", _("Active")
-        RETIRED = "retired", _("Retired")
+        ACTIVE = "active", pgettext_lazy("template version", "Active")
+        RETIRED = "retired", pgettext_lazy("template version", "Retired")
 
     template = models.ForeignKey(
         Template, verbose_name=_("template"), on_delete=models.CASCADE, related_name="versions"
