@@ -19,27 +19,10 @@ import random
 import socket
 import statistics
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/servicescore_bench"
-MIN_EMPLOYEES = {"large": 10_000, "small": 50}
-
-
-def ensure_database(url: str) -> None:
-    if not url.startswith("postgres"):
-        return
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+from common import ROOT, ensure_demo, setup_django
 
 
 def free_port() -> int:
@@ -101,32 +84,15 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicescore.settings")
-    ensure_database(url)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_django()
     from django.db import connection
 
     from servicescore.api.models import ApiToken
     from servicescore.core.models import User
     from servicescore.core.scope import visible_work_orders
-    from servicescore.org.models import Employee
     from servicescore.workorders.models import WorkOrder
 
-    call_command("migrate", verbosity=0)
-    if (
-        Employee.objects.count() < MIN_EMPLOYEES[args.scale]
-        or not User.objects.filter(username="manager").exists()
-    ):
-        from servicescore.demo.builder import build_demo
-
-        print(f"building the {args.scale} demo (seed {args.seed}) …", flush=True)
-        report = build_demo(args.scale, args.seed)
-        print(f"  built in {report.seconds:.0f} s", flush=True)
+    ensure_demo(args.scale, args.seed)
     total_orders = WorkOrder.objects.count()
 
     users = {name: User.objects.get(username=name) for name in ("manager", "dispatcher", "hr", "tech")}

@@ -3,25 +3,34 @@
 import dataclasses
 import datetime
 import io
+import statistics
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.test import RequestFactory
 
 from servicescore.core.models import User
+from servicescore.core.periods import parse_period
 from servicescore.core.roles import Role
 from servicescore.demo import bulk
-from servicescore.demo.builder import build_demo, digest
+from servicescore.demo.builder import add_day, build_demo, digest, remove_day
 from servicescore.demo.config import SCALES
 from servicescore.demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_USERNAMES
 from servicescore.kpi.models import FactIndicator, MetricFact
 from servicescore.org.models import Certificate, Employee, OrgUnit
-from servicescore.voice.models import Complaint, FollowUp, SurveyResponse
-from servicescore.workorders.models import OPEN_STATES, SLAPolicy, State, WorkOrder, WorkOrderEvent
+from servicescore.voice.models import Complaint, FollowUp, SurveyInvitation, SurveyResponse
+from servicescore.workorders.models import (
+    OPEN_STATES,
+    LabourLine,
+    SLAPolicy,
+    State,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
 # A fixed anchor keeps the tests independent of the day they run on.
 ANCHOR = datetime.date(2026, 3, 15)
@@ -171,6 +180,41 @@ def test_small_demo_has_customer_voice_and_facts(small_demo, db):
     assert SLAPolicy.objects.exists()
 
 
+def test_small_demo_invites_closed_orders_to_surveys_and_links_the_answers(small_demo, db):
+    invitations = SurveyInvitation.objects.all()
+    answered = invitations.filter(response__isnull=False)
+    assert answered.count() == SurveyResponse.objects.count()
+    assert 0.55 <= answered.count() / invitations.count() <= 0.85
+    assert not invitations.filter(work_order__closed_at__isnull=True).exists()
+    assert not invitations.filter(sent_at__lt=F("work_order__closed_at")).exists()
+    assert not answered.filter(response__submitted_at__lt=F("sent_at")).exists()
+    assert not answered.exclude(response__work_order=F("work_order")).exists()
+
+
+def test_small_demo_technicians_clock_most_of_their_available_hours_near_the_standard(small_demo, db):
+    month = parse_period("2026-02")  # a whole month before the anchor
+    hours = (
+        LabourLine.objects.filter(
+            work_order__completed_at__gte=month.start, work_order__completed_at__lt=month.end
+        )
+        .values("technician")
+        .annotate(standard=Sum("standard_hours"), clocked=Sum("clocked_hours"))
+    )
+    available = dict(
+        MetricFact.objects.filter(indicator="AVAILABLE_HOURS", period=month.code).values_list(
+            "employee", "value"
+        )
+    )
+    technicians = set(Employee.objects.filter(position="technician").values_list("pk", flat=True))
+    assert set(available) == technicians
+    productivity = [100 * row["clocked"] / available[row["technician"]] for row in hours]
+    efficiency = [100 * row["standard"] / row["clocked"] for row in hours]
+    assert len(productivity) == len(technicians)
+    assert 70 <= statistics.median(productivity) <= 100
+    assert sum(50 <= p <= 130 for p in productivity) >= 0.8 * len(productivity)
+    assert 90 <= statistics.median(efficiency) <= 120
+
+
 @pytest.mark.django_db
 def test_demo_is_deterministic_for_a_seed_and_differs_between_seeds():
     build_demo(MINI, seed=3, anchor=ANCHOR)
@@ -194,6 +238,33 @@ def test_demo_rerun_wipes_the_previous_demo_and_builds_the_same_counts():
 
 
 @pytest.mark.django_db
+def test_add_day_appends_a_day_of_work_after_the_demo_and_remove_day_takes_it_away():
+    build_demo(MINI, seed=5, anchor=ANCHOR)
+    counts = {label: bulk.model_of(label).objects.count() for label in bulk.DEMO_MODELS}
+    last_order = WorkOrder.objects.order_by("-pk").first()
+
+    written = add_day(40, MINI, seed=5, anchor=ANCHOR)
+
+    day_start = datetime.datetime(2026, 3, 15, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    added = WorkOrder.objects.filter(pk__gt=last_order.pk)
+    assert added.count() == written["workorders.WorkOrder"] == 40
+    assert not added.filter(created_at__lt=day_start).exists()
+    assert_lifecycle_in_order(day_start + datetime.timedelta(days=1))
+    assert LabourLine.objects.filter(work_order__in=added).count() == written["workorders.LabourLine"] > 0
+    assert WorkOrder.objects.filter(created_at__lt=day_start).count() == counts["workorders.WorkOrder"]
+
+    assert remove_day(ANCHOR) == 40
+    assert {label: bulk.model_of(label).objects.count() for label in bulk.DEMO_MODELS} == counts
+
+
+@pytest.mark.django_db
+def test_add_day_refuses_a_demo_built_with_another_seed():
+    build_demo(MINI, seed=5, anchor=ANCHOR)
+    with pytest.raises(ValueError, match="seed 6"):
+        add_day(10, MINI, seed=6, anchor=ANCHOR)
+
+
+@pytest.mark.django_db
 def test_large_code_path_bulk_loads_a_consistent_demo():
     report = build_demo("tiny-large", seed=11, anchor=ANCHOR)
     assert WorkOrder.objects.count() == report.counts["workorders.WorkOrder"] > 400
@@ -208,6 +279,8 @@ def test_large_code_path_bulk_loads_a_consistent_demo():
     order = WorkOrder.objects.filter(closed_at__isnull=False).first()
     assert order.created_at.tzinfo is not None and order.closed_at > order.created_at
     assert SurveyResponse.objects.filter(Q(overall__lt=1) | Q(overall__gt=5)).count() == 0
+    assert SurveyInvitation.objects.count() == report.counts["voice.SurveyInvitation"]
+    assert SurveyInvitation.objects.filter(response__isnull=False).count() == SurveyResponse.objects.count()
     assert (
         not WorkOrder.objects.filter(rework_of__isnull=False)
         .exclude(rework_of__service_center=F("service_center"))

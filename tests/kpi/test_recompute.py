@@ -195,3 +195,22 @@ def test_recompute_runs_a_fixed_number_of_queries(october, django_assert_max_num
     install_default_templates()
     with django_assert_max_num_queries(60):
         services.recompute_period("2026-10")
+
+
+def test_recompute_of_many_people_stores_only_their_scorecards(october, monkeypatch):
+    """Above the IN-list limit the families read everyone; only the requested people's
+    results and scorecards are replaced."""
+    net = october
+    install_default_templates()
+    services.recompute_period("2026-10")
+    monkeypatch.setattr(services, "PEOPLE_FILTER_LIMIT", 1)
+    monkeypatch.setattr("servicescore.kpi.compute.PEOPLE_FILTER_LIMIT", 1)
+    services.recompute_period("2026-10", people={net.tech.pk, net.tech_colleague.pk})
+    assert Scorecard.objects.filter(period="2026-10", employee=net.tech).count() == 1
+    assert Scorecard.objects.filter(period="2026-10").count() > 2
+    assert result("FTFR", employee=net.tech) == (50, 1, 2)
+
+
+def test_an_empty_request_queues_nothing(network):
+    services.request_recompute("2026-10", [])
+    assert not RecomputeRequest.objects.exists()

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from faker import Faker
 
 from servicescore.core.periods import company_zone
+from servicescore.kpi.defaults import install_default_templates
 
 from . import bulk
 from .config import SCALES, Clock, Scale
@@ -64,22 +66,26 @@ def sla_seconds() -> dict:
     }
 
 
+def _context(scale: Scale, seed: int, anchor: datetime.date) -> Context:
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    return Context(
+        scale=scale,
+        seed=seed,
+        rng=random.Random(seed),
+        fake=fake,
+        clock=Clock(anchor, scale.history_months),
+        sla=sla_seconds(),
+        comeback_window_days=settings.COMEBACK_WINDOW_DAYS,
+    )
+
+
 def build_demo(scale: str | Scale = "small", seed: int = 42, anchor: datetime.date | None = None) -> Report:
     """Wipe the previous demo and build a new one; the same seed and anchor give the same rows."""
     scale = SCALES[scale] if isinstance(scale, str) else scale
     started = time.perf_counter()
     timings = {}
-    fake = Faker("zh_CN")
-    fake.seed_instance(seed)
-    ctx = Context(
-        scale=scale,
-        seed=seed,
-        rng=random.Random(seed),
-        fake=fake,
-        clock=Clock(anchor or demo_today(), scale.history_months),
-        sla=sla_seconds(),
-        comeback_window_days=settings.COMEBACK_WINDOW_DAYS,
-    )
+    ctx = _context(scale, seed, anchor or demo_today())
 
     # On SQLite, foreign-key checks are off for the wipe (so DELETE can drop whole tables
     # instead of checking row by row) and, for raw loads, for the load too: the generator
@@ -112,6 +118,8 @@ def build_demo(scale: str | Scale = "small", seed: int = 42, anchor: datetime.da
             writer.finish()
             bulk.reset_sequences()
             timings["indexes"] = time.perf_counter() - mark
+            # The wipe took the templates (they hang on org units); scorecards need them.
+            install_default_templates()
         writer.after_transaction()
     finally:
         if checks_off:
@@ -130,6 +138,92 @@ def build_demo(scale: str | Scale = "small", seed: int = 42, anchor: datetime.da
         seconds=time.perf_counter() - started,
         timings=timings,
     )
+
+
+def built_on() -> datetime.date:
+    """The anchor of the demo in the database, when it was built with the default one: the
+    local day its people were written (bulk loads stamp them with the demo's now)."""
+    from servicescore.org.models import Employee
+
+    latest = Employee.objects.aggregate(latest=Max("created"))["latest"]
+    if latest is None:
+        raise ValueError("there is no demo in this database")
+    return latest.astimezone(company_zone()).date()
+
+
+def _demo_network(ctx: Context) -> Network:
+    """The network of the demo in the database, rebuilt from its scale and seed (the same
+    draws give the same people and ids), with their log-ins as stored."""
+    from servicescore.org.models import Employee
+
+    net = build_network(ctx)
+    stored = {
+        pk: (no, name, position, unit, user)
+        for pk, no, name, position, unit, user in Employee.objects.values_list(
+            "pk", "employee_no", "name", "position", "org_unit", "user"
+        )
+    }
+    for person in net.people:
+        *found, user = stored.get(person.id, (None,) * 5)
+        if found != [person.employee_no, person.name, person.position, person.unit]:
+            raise ValueError(
+                f"the demo in this database was not built with scale {ctx.scale.name} and seed {ctx.seed}"
+            )
+        person.user = user
+    return net
+
+
+def add_day(
+    orders: int,
+    scale: str | Scale = "large",
+    seed: int = 42,
+    anchor: datetime.date | None = None,
+    day_seed: int | None = None,
+) -> dict[str, int]:
+    """Append one day of new work to the demo in the database: `orders` work orders created
+    on the demo's anchor day (the day after its data ends), with their lines, events and the
+    customer voice that has come in by that day's end, at the demo's proportions. Rows go
+    through the bulk writer (COPY on PostgreSQL) into the indexed tables; ids continue after
+    the stored ones. For benchmarks of the incremental recompute; `remove_day` undoes it.
+    Returns the rows written per model."""
+    scale = SCALES[scale] if isinstance(scale, str) else scale
+    ctx = _context(scale, seed, anchor or built_on())
+    net = _demo_network(ctx)
+    ctx.rng = random.Random(seed + 1 if day_seed is None else day_seed)
+    writer = bulk.writer_for(True)
+    load = Workload(ctx, net, writer)
+    load.continue_ids(
+        {
+            label: bulk.model_of(label).objects.aggregate(top=Max("pk"))["top"] or 0
+            for label in bulk.DEMO_MODELS
+        }
+    )
+    with transaction.atomic():
+        load.add_day(orders)
+    return {label: count for label, count in writer.counts.items() if count}
+
+
+def remove_day(anchor: datetime.date | None = None) -> int:
+    """Delete what `add_day` wrote: the work orders created at or after the demo's now and
+    every row that hangs on them. Returns the number of work orders deleted."""
+    from servicescore.workorders.models import WorkOrder
+
+    now = Clock(anchor or built_on(), 0).now
+    added = WorkOrder.objects.filter(created_at__gte=datetime.datetime.fromtimestamp(now, datetime.UTC))
+    ids_sql, params = added.values("pk").query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for label in reversed(bulk.DEMO_MODELS):
+            model = bulk.model_of(label)
+            if label != "workorders.WorkOrder" and "work_order_id" in bulk.COLUMNS[label]:
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(f"DELETE FROM {table} WHERE work_order_id IN ({ids_sql})", params)
+        cursor.execute(
+            f"DELETE FROM {connection.ops.quote_name(WorkOrder._meta.db_table)} WHERE id IN ({ids_sql})",
+            params,
+        )
+        deleted = cursor.rowcount
+    bulk.reset_sequences()
+    return deleted
 
 
 def account_table(net: Network) -> list[tuple]:

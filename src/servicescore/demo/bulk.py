@@ -35,6 +35,7 @@ DEMO_MODELS = [
     "workorders.LabourLine",
     "workorders.PartsLine",
     "voice.SurveyResponse",
+    "voice.SurveyInvitation",
     "voice.FollowUp",
     "voice.Complaint",
     "voice.Praise",
@@ -51,6 +52,7 @@ HEAVY_MODELS = [
     "workorders.LabourLine",
     "workorders.PartsLine",
     "voice.SurveyResponse",
+    "voice.SurveyInvitation",
     "voice.FollowUp",
 ]
 
@@ -171,6 +173,15 @@ COLUMNS = {
         "nps",
         "comment",
         "channel",
+        "created",
+        "modified",
+    ),
+    "voice.SurveyInvitation": (
+        "id",
+        "work_order_id",
+        "sent_at",
+        "channel",
+        "response_id",
         "created",
         "modified",
     ),

@@ -18,6 +18,11 @@ EPOCH = datetime.date(1970, 1, 1)
 DAY = 86_400
 HOUR = 3_600
 MINUTE = 60
+# A technician's month (the AVAILABLE_HOURS fact): working days × shift hours × attendance,
+# attendance drawn as gauss(mean, sigma) percent, at most 100.
+WORKING_DAYS = 22
+SHIFT_HOURS = 8
+ATTENDANCE = (97.0, 2.5)
 
 
 @dataclass(frozen=True)

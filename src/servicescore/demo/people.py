@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 
 from . import catalog
+from .config import ATTENDANCE, SHIFT_HOURS, WORKING_DAYS
 
 DEMO_PASSWORD = "demo1234"
 
@@ -385,14 +386,16 @@ def fact_rows(ctx, net: Network) -> list[tuple]:
     rng, clock = ctx.rng, ctx.clock
     rows = []
     for month in clock.months:
-        working_days = round(22 * month.covered_days / month.days_in_month)
+        working_days = round(WORKING_DAYS * month.covered_days / month.days_in_month)
         stamp = min(month.end, clock.now)
         for p in net.people:
             values = {}
-            attendance = min(100.0, rng.gauss(97, 2.5))
+            attendance = min(100.0, rng.gauss(*ATTENDANCE))
             values["ATTENDANCE_RATE"] = attendance
-            if p.position in ("technician", "foreman"):
-                values["AVAILABLE_HOURS"] = working_days * 8 * attendance / 100
+            # Only technicians clock hours on labour lines; a foreman's available hours
+            # would count as idle time in his team's productivity.
+            if p.position == "technician":
+                values["AVAILABLE_HOURS"] = working_days * SHIFT_HOURS * attendance / 100
             if rng.random() < 0.5:
                 values["TRAINING_HOURS"] = rng.choice([2, 4, 8])
                 values["TRAINING_SCORE"] = min(100.0, rng.gauss(84, 8))
@@ -402,6 +405,8 @@ def fact_rows(ctx, net: Network) -> list[tuple]:
                 values["INVENTORY_ACCURACY"] = rng.uniform(96, 100)
             if p.position in ("foreman", "service_manager"):
                 values["TEAM_ATTRITION"] = rng.choice([0, 0, 0, 0, 2.5, 5, 8.3])
+            if p.position in ("technician", "foreman"):
+                values["SAFETY_VIOLATIONS"] = 1 if rng.random() < 0.01 else 0
             for code, value in values.items():
                 rows.append((0, code, month.code, f"{value:.4f}", p.id, None, stamp, stamp))
     return [(i + 1, *row[1:]) for i, row in enumerate(rows)]

@@ -17,12 +17,17 @@ from faker.providers.person.zh_CN import Provider as PersonProvider
 from faker.providers.phone_number.zh_CN import Provider as PhoneProvider
 
 from . import catalog
-from .config import DAY, HOUR, MINUTE
+from .config import ATTENDANCE, DAY, HOUR, MINUTE, SHIFT_HOURS, WORKING_DAYS
 
 WO = "workorders.WorkOrder"
 OPEN_HOUR, CLOSE_HOUR = 8 * HOUR, 20 * HOUR
 ONLINE_CHANNELS = ("app", "online", "wecom")
 COMEBACK_TYPES = ("maintenance", "repair", "warranty", "diagnosis")
+# A completed order of those types comes back with this chance (more for slow technicians),
+# to the same technician with SAME_TECH_SHARE, as a harder job (REWORK_DIFFICULTY).
+COMEBACK_RATE = 0.055
+SAME_TECH_SHARE = 0.6
+REWORK_DIFFICULTY = 1.15
 LABOUR_RATE = 220  # yuan per standard hour
 # Survey ratings by mood: weights of 1..5 stars.
 MOODS = {
@@ -31,6 +36,19 @@ MOODS = {
     "bad": (18, 22, 30, 22, 8),
 }
 SURVEY_CHANNELS = ("sms", "wecom", "wecom", "sms", "web", "phone")
+# Of the survey invitations sent, about this share is answered (SURVEY_RESPONSE_RATE); the
+# scale's survey_rate is the share of closed orders answered.
+ANSWERED_SHARE = 0.7
+# How often an order goes to a team other than its type's first choice.
+OTHER_TEAM_SHARE = 0.25
+# A labour line's hours: standard × difficulty × one of JOB_SIZES × the team's hours scale;
+# clocked = that × the technician's slowness × lognormal(CLOCKED_BIAS, CLOCKED_SIGMA), so
+# an ordinary technician beats the standard a little (EFFICIENCY about 110 %).
+JOB_SIZES = (0.8, 1.0, 1.0, 1.2, 1.5)
+DIFFICULTY_SIGMA = 0.2
+CLOCKED_BIAS, CLOCKED_SIGMA = -0.1, 0.2
+# Share of their available hours technicians spend clocked on jobs (PRODUCTIVITY).
+UTILISATION = 0.85
 
 
 def _cumulative(weights):
@@ -65,6 +83,16 @@ class Workload:
         self.agents = net.cs_agents
         self.complaint_handlers = net.cs_agents + ([net.cs_manager] if net.cs_manager else [])
         self.parts_by_type = {t[0]: [p for p in catalog.PARTS if t[0] in p[3]] for t in self.types}
+        # Within a team, a technician who takes twice as long gets half as many jobs.
+        self.tech_cum = {
+            (centre.id, kind): _cumulative(1 / t.slowness for t in techs)
+            for centre in self.centres
+            for kind, (_, techs) in centre.teams.items()
+        }
+        self.hours_scale = self.team_hours_scale()
+        self.pace = 1.0  # the current month's job-length factor (see plan)
+        answered = min(0.99, self.scale.survey_rate / ANSWERED_SHARE)
+        self.unanswered_rate = (answered - self.scale.survey_rate) / (1 - self.scale.survey_rate)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -110,8 +138,10 @@ class Workload:
 
     # --- plan ---------------------------------------------------------------------------
 
-    def plan(self) -> list[tuple[int, int]]:
-        """(local midnight, number of orders) for every covered day; weekends a little busier."""
+    def plan(self) -> list[tuple[int, int, float]]:
+        """(local midnight, number of orders, pace) for every covered day; weekends a little
+        busier. A month busier than orders_per_month (the large scale's latest) has a pace
+        below 1: shorter jobs, so the technicians' clocked hours still fit their time."""
         plan = []
         months = self.clock.months
         for i, month in enumerate(months):
@@ -125,8 +155,42 @@ class Workload:
             counts = [int(w * share) for w in weights]
             for k in range(total - sum(counts)):
                 counts[k % len(counts)] += 1
-            plan += list(zip(days, counts, strict=True))
+            pace = self.scale.orders_per_month * len(days) / (month.days_in_month * total) if total else 1.0
+            plan += [(day, count, pace) for day, count in zip(days, counts, strict=True)]
         return plan
+
+    def team_hours_scale(self) -> dict:
+        """(centre id, team kind) → the factor on its labour hours that makes a technician's
+        expected clocked hours in a month UTILISATION of his available hours, whatever the
+        scale's order volume and the team's share of the centre's order types."""
+        clocked = math.exp(CLOCKED_BIAS + CLOCKED_SIGMA**2 / 2)
+        available = WORKING_DAYS * SHIFT_HOURS * ATTENDANCE[0] / 100
+        scales = {}
+        for centre in self.centres:
+            hours = self.expected_team_hours(centre)
+            for kind, (_, techs) in centre.teams.items():
+                # With jobs shared in proportion to speed, every technician of the team
+                # clocks the team's hours ÷ Σ(1 / slowness).
+                wanted = UTILISATION * available * sum(1 / t.slowness for t in techs) / clocked
+                scales[(centre.id, kind)] = wanted / hours[kind] if hours[kind] else 1.0
+        return scales
+
+    def expected_team_hours(self, centre) -> dict:
+        """Team kind → the standard hours (before scaling) its orders carry in a month,
+        comebacks included, as random_order, team_for and emit draw them."""
+        share = centre.weight / sum(c.weight for c in self.centres) / sum(t[1] for t in self.types)
+        job = math.exp(DIFFICULTY_SIGMA**2 / 2) * sum(JOB_SIZES) / len(JOB_SIZES)
+        hours = defaultdict(float)
+        for kind in self.types:
+            orders = self.scale.orders_per_month * share * kind[1]
+            jobs = [(kind, kind, orders)]
+            if kind[0] in COMEBACK_TYPES:
+                back, again = self.comeback_kind(kind), orders * COMEBACK_RATE * REWORK_DIFFICULTY
+                jobs += [(back, kind, again * SAME_TECH_SHARE), (back, back, again * (1 - SAME_TECH_SHARE))]
+            for done, dispatched_as, count in jobs:
+                for team, odds in self.team_odds(centre, dispatched_as[0]):
+                    hours[team] += count * odds * done[3] * done[4] * job
+        return hours
 
     # --- customers and vehicles ---------------------------------------------------------
 
@@ -182,14 +246,32 @@ class Workload:
 
     def run(self):
         plan = self.plan()
-        self.write_customers(sum(n for _, n in plan))
+        self.write_customers(sum(n for _, n, _ in plan))
         chunk = self.scale.chunk_orders
-        for day, count in plan:
+        for day, count, pace in plan:
+            self.pace = pace
             for _ in range(count):
                 self.random_order(day)
             if len(self.batch[WO]) >= chunk:
                 self.flush()
         self.pinned_orders()
+        self.flush()
+
+    def continue_ids(self, last_ids: dict[str, int]):
+        """Carry on after rows already stored (label → highest id), over the stored
+        customers and vehicles (ids 1…n, as write_customers numbers them)."""
+        self.ids.update(last_ids)
+        self.n_customers = last_ids["customers.Customer"]
+        self.n_assets = last_ids["customers.Asset"]
+
+    def add_day(self, orders: int):
+        """`orders` more work orders created on the day that starts at the demo's now, cut
+        at that day's end, at the pace of the latest month."""
+        day = self.now
+        self.now += DAY
+        self.pace = self.plan()[-1][2]
+        for _ in range(orders):
+            self.random_order(day)
         self.flush()
 
     def random_order(self, day):
@@ -205,9 +287,25 @@ class Workload:
         asset = self.randint(1, self.n_assets)
         self.emit(centre, kind, priority, channel, created, self.owner(asset), asset)
 
+    def comeback_kind(self, kind):
+        """A comeback is a repair, except that a warranty job comes back as warranty."""
+        return kind if kind[0] == "warranty" else self.types[1]
+
+    @staticmethod
+    def team_kinds(centre, type_) -> list[str]:
+        """The centre's teams that take an order type, first choice first."""
+        return [k for k in catalog.TEAM_FOR_TYPE[type_] if k in centre.teams] or list(centre.teams)
+
+    def team_odds(self, centre, type_) -> list[tuple[str, float]]:
+        """(team kind, probability) as team_for draws them."""
+        first, *others = self.team_kinds(centre, type_)
+        if not others:
+            return [(first, 1.0)]
+        return [(first, 1 - OTHER_TEAM_SHARE)] + [(k, OTHER_TEAM_SHARE / len(others)) for k in others]
+
     def team_for(self, centre, type_):
-        kinds = [k for k in catalog.TEAM_FOR_TYPE[type_] if k in centre.teams] or list(centre.teams)
-        if len(kinds) > 1 and self.rng.random() < 0.25:
+        kinds = self.team_kinds(centre, type_)
+        if len(kinds) > 1 and self.rng.random() < OTHER_TEAM_SHARE:
             return self.choice(kinds[1:])
         return kinds[0]
 
@@ -255,11 +353,17 @@ class Workload:
         else:  # a comeback for the same technician, or a pinned order: their own team
             team = next(k for k, (lead, _) in centre.teams.items() if lead.unit == tech.unit)
         foreman, techs = centre.teams[team]
-        tech = tech or self.choice(techs)
+        tech = tech or self.pick(techs, self.tech_cum[(centre.id, team)])
         dispatcher = self.choice(centre.dispatchers) if centre.dispatchers else foreman
         advisor = self.choice(centre.advisors)
         difficulty = max(
-            0.5, round(difficulty_base * math.exp(rng.gauss(0, 0.2)) * (1.15 if rework_of else 1), 2)
+            0.5,
+            round(
+                difficulty_base
+                * math.exp(rng.gauss(0, DIFFICULTY_SIGMA))
+                * (REWORK_DIFFICULTY if rework_of else 1),
+                2,
+            ),
         )
 
         cancelled_at, cancel_reason = None, ""
@@ -367,12 +471,12 @@ class Workload:
             done
             and rework_of is None
             and type_ in COMEBACK_TYPES
-            and rng.random() < 0.055 * (1.8 if tech.slowness > 1.5 else 1.0)
+            and rng.random() < COMEBACK_RATE * (1.8 if tech.slowness > 1.5 else 1.0)
         ):
             back = completed + int(rng.uniform(1 * DAY, self.comeback_window - 2 * DAY))
             if back < now:
-                same = tech if rng.random() < 0.6 else None
-                comeback_kind = kind if type_ == "warranty" else self.types[1]
+                same = tech if rng.random() < SAME_TECH_SHARE else None
+                comeback_kind = self.comeback_kind(kind)
                 self.emit(
                     centre,
                     comeback_kind,
@@ -390,15 +494,16 @@ class Workload:
     def lines(self, order_id, type_, team, centre, tech, standard, difficulty):
         """Labour lines (sometimes two technicians) and parts lines; returns the order's money."""
         rng = self.rng
-        hours = round(standard * difficulty * self.choice((0.8, 1.0, 1.0, 1.2, 1.5)), 1) or 0.3
+        scale = self.hours_scale[(centre.id, team)] * self.pace
+        hours = round(standard * difficulty * self.choice(JOB_SIZES) * scale, 2) or 0.05
         mates = [t for t in centre.teams[team][1] if t is not tech]
         crew = [(tech, hours)]
         if mates and rng.random() < 0.18:
-            first = round(hours * 0.6, 1)
-            crew = [(tech, first), (self.choice(mates), round(hours - first, 1) or 0.1)]
+            first = round(hours * 0.6, 2)
+            crew = [(tech, first), (self.choice(mates), round(hours - first, 2) or 0.01)]
         total = 0.0
         for person, flagged in crew:
-            clocked = flagged * person.slowness * math.exp(rng.gauss(0, 0.2))
+            clocked = flagged * person.slowness * math.exp(rng.gauss(CLOCKED_BIAS, CLOCKED_SIGMA))
             self.batch["workorders.LabourLine"].append(
                 (
                     self.next_id("workorders.LabourLine"),
@@ -463,73 +568,26 @@ class Workload:
             )
 
     def voice(self, order_id, closed, mood, tech, advisor, late):
-        """Survey, follow-up call, complaint and praise for a closed order."""
+        """Survey invitation and response, follow-up call, complaint and praise for a closed order."""
         rng, now = self.rng, self.now
         overall = None
-        if rng.random() < self.scale.survey_rate:
-            submitted = closed + self.lognormal(6 * HOUR, 1.2)
-            if submitted < now:
-                overall = self.pick((1, 2, 3, 4, 5), _cumulative(MOODS[mood]))
-
-                def near(value, down=0.0):
-                    return min(
-                        5, max(1, value + self.choice((-1, 0, 0, 0, 1)) - (1 if rng.random() < down else 0))
-                    )
-
-                nps = (
-                    self.choice((9, 10, 10, 8))
-                    if overall == 5
-                    else self.randint(6, 9)
-                    if overall == 4
-                    else self.randint(4, 7)
-                    if overall == 3
-                    else self.randint(0, 5)
-                )
-                if rng.random() < 0.45:
-                    pool = (
-                        catalog.GOOD_COMMENTS
-                        if overall >= 4
-                        else catalog.MIXED_COMMENTS
-                        if overall == 3
-                        else catalog.BAD_COMMENTS
-                    )
-                    comment = self.choice(pool)
-                else:
-                    comment = ""
-                sid = self.next_id("voice.SurveyResponse")
-                self.batch["voice.SurveyResponse"].append(
-                    (
-                        sid,
-                        f"SV{sid:09d}",
-                        order_id,
-                        submitted,
-                        overall,
-                        near(overall),
-                        near(overall),
-                        near(overall, 0.6 if late or tech.slowness > 1.5 else 0.0),
-                        nps if rng.random() < 0.9 else None,
-                        comment,
-                        self.choice(SURVEY_CHANNELS),
-                        submitted,
-                        submitted,
-                    )
-                )
-                if overall == 5 and rng.random() < 0.04:
-                    praised = tech if rng.random() < 0.7 else advisor
-                    at = submitted + self.lognormal(DAY, 1.0)
-                    if at < now:
-                        self.batch["voice.Praise"].append(
-                            (
-                                self.next_id("voice.Praise"),
-                                praised.id,
-                                order_id,
-                                "praise" if rng.random() < 0.85 else "referral",
-                                at,
-                                self.choice(catalog.PRAISE_NOTES),
-                                at,
-                                at,
-                            )
+        surveyed = rng.random() < self.scale.survey_rate
+        # Some closed orders get an invitation the customer never answers.
+        if surveyed or rng.random() < self.unanswered_rate:
+            sent = closed + self.lognormal(20 * MINUTE, 0.8)
+            if sent < now:
+                channel = self.choice(SURVEY_CHANNELS)
+                response = None
+                if surveyed:
+                    submitted = sent + self.lognormal(6 * HOUR, 1.2)
+                    if submitted < now:
+                        response, overall = self.survey(
+                            order_id, submitted, channel, mood, tech, advisor, late
                         )
+                iid = self.next_id("voice.SurveyInvitation")
+                self.batch["voice.SurveyInvitation"].append(
+                    (iid, order_id, sent, channel, response, sent, sent)
+                )
         if self.agents and rng.random() < self.scale.followup_rate:
             called = self.shop_hours(closed + self.lognormal(20 * HOUR, 0.7))
             if called < now:
@@ -577,6 +635,70 @@ class Workload:
                         resolved or received,
                     )
                 )
+
+    def survey(self, order_id, submitted, channel, mood, tech, advisor, late) -> tuple[int, int]:
+        """A survey response (and now and then a praise); returns its id and overall rating."""
+        rng, now = self.rng, self.now
+        overall = self.pick((1, 2, 3, 4, 5), _cumulative(MOODS[mood]))
+
+        def near(value, down=0.0):
+            return min(5, max(1, value + self.choice((-1, 0, 0, 0, 1)) - (1 if rng.random() < down else 0)))
+
+        nps = (
+            self.choice((9, 10, 10, 8))
+            if overall == 5
+            else self.randint(6, 9)
+            if overall == 4
+            else self.randint(4, 7)
+            if overall == 3
+            else self.randint(0, 5)
+        )
+        if rng.random() < 0.45:
+            pool = (
+                catalog.GOOD_COMMENTS
+                if overall >= 4
+                else catalog.MIXED_COMMENTS
+                if overall == 3
+                else catalog.BAD_COMMENTS
+            )
+            comment = self.choice(pool)
+        else:
+            comment = ""
+        sid = self.next_id("voice.SurveyResponse")
+        self.batch["voice.SurveyResponse"].append(
+            (
+                sid,
+                f"SV{sid:09d}",
+                order_id,
+                submitted,
+                overall,
+                near(overall),
+                near(overall),
+                near(overall, 0.6 if late or tech.slowness > 1.5 else 0.0),
+                nps if rng.random() < 0.9 else None,
+                comment,
+                channel,
+                submitted,
+                submitted,
+            )
+        )
+        if overall == 5 and rng.random() < 0.04:
+            praised = tech if rng.random() < 0.7 else advisor
+            at = submitted + self.lognormal(DAY, 1.0)
+            if at < now:
+                self.batch["voice.Praise"].append(
+                    (
+                        self.next_id("voice.Praise"),
+                        praised.id,
+                        order_id,
+                        "praise" if rng.random() < 0.85 else "referral",
+                        at,
+                        self.choice(catalog.PRAISE_NOTES),
+                        at,
+                        at,
+                    )
+                )
+        return sid, overall
 
     # --- pinned orders ------------------------------------------------------------------
 

@@ -339,7 +339,10 @@ def recompute_period(period, people=None) -> dict:
     stored = _store_employee_results(period, rows, people, now, items)
     units = roll_up(period, items, now)
     rolled = time.perf_counter()
-    scorecards = _store_scorecards(period, score_people(period, employees, items=items), people, now)
+    scored = score_people(period, employees, items=items)
+    if people is not None:
+        scored = [entry for entry in scored if entry[0] in people]  # `employees` may be everyone
+    scorecards = _store_scorecards(period, scored, people, now)
     return {
         "period": period.code,
         "people": len({row.employee_id for row in rows}),
@@ -357,6 +360,8 @@ def recompute_period(period, people=None) -> dict:
 def request_recompute(period_code: str, employee_ids=None) -> None:
     """Queue a recompute of these people's results (None: everyone) for the period; the
     task runs after the transaction commits (inline when no broker is configured)."""
+    if employee_ids is not None and not employee_ids:
+        return  # nobody touched
     rows = [RecomputeRequest(period=period_code, employee_id=pk) for pk in (employee_ids or [None])]
     RecomputeRequest.objects.bulk_create(rows, batch_size=5000)
     from .tasks import process_recompute_requests_task
