@@ -16,7 +16,7 @@ from servicescore.exchange.importer import run_import
 from servicescore.exchange.tables import Table
 from servicescore.kpi.compute import compute_period
 from servicescore.kpi.derived import Formula, find_cycle
-from servicescore.kpi.models import DerivedIndicator, FactIndicator, MetricFact
+from servicescore.kpi.models import DerivedIndicator, FactIndicator, IndicatorResult, MetricFact
 from servicescore.org.models import Employee
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +170,14 @@ def test_command_prints_derived_and_facts_and_refuses_manual_codes(network):
     assert rows["T1"]["value"] == 160 and rows["T2"]["value"] is None
     with pytest.raises(CommandError, match="unknown indicator TEAMWORK"):
         run("--period", "2026-10", "--indicator", "TEAMWORK")
+
+
+def test_recompute_command_refuses_a_bad_period_and_stores_a_good_one(network):
+    with pytest.raises(CommandError) as error:
+        call_command("kpi", "recompute", "--period", "2026-13", stdout=io.StringIO())
+    assert error.value.returncode == 2
+    fact("AVAILABLE_HOURS", "2026-10", "160", network.tech)
+    out = io.StringIO()
+    call_command("kpi", "recompute", "--period", "2026-10", stdout=out)
+    assert json.loads(out.getvalue())["period"] == "2026-10"
+    assert IndicatorResult.objects.filter(employee=network.tech, indicator="AVAILABLE_HOURS").exists()
