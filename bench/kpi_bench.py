@@ -12,12 +12,14 @@ most work orders is measured, for every employee:
 1. bare SQL: the plain GROUP BY queries a DBA would write for the numerators and denominators
    of the work-order and customer-voice indicators (kpi-library.md), run twice (the better
    run is the reference);
-2. the engine's `compute_period` (figures only) and `recompute_period` (figures, stored, rolled
-   up to org units, scorecards), each in a child process whose peak memory is reported;
+2. the engine's `compute_period` (figures only, from the records) and `recompute_period`
+   (the daily components rebuilt, figures summed from them and stored, rolled up to org
+   units, scorecards), each in a child process whose peak memory is reported;
 3. every stored figure against the bare SQL's, employee by employee (within 1e-6);
 4. the incremental path: one more day of work (by default the month's daily mean of work
-   orders, with their lines and customer voice, `demo.builder.add_day`), the people it
-   touches queued with `request_recompute` and `process_recompute_requests` timed; the
+   orders, with their lines and customer voice, `demo.builder.add_day`), the (group, day)
+   pairs it touches (`kpi.touches.order_days`, as the importer finds them) queued with
+   `request_recompute_days` and `process_recompute_requests` timed; the
    stored figures are checked again, the day removed and the queue processed once more,
    so the database is left as it was.
 
@@ -370,27 +372,15 @@ def since_moment(epoch: float) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(epoch, datetime.UTC)
 
 
-def touched_people(since: datetime.datetime) -> list[int]:
-    """Everyone the work orders created since `since` count for, and the records hanging on
-    them: what the signals or the importer would queue for those rows."""
-    from django.db import connection
+def touched_days(since: datetime.datetime) -> dict[str, list[str]]:
+    """The (group, local day) pairs of the stored daily components that the work orders
+    created since `since` and the records hanging on them count in: what the importer
+    queues for those rows (kpi.touches.order_days, read after the write)."""
+    from servicescore.kpi.touches import order_days
+    from servicescore.workorders.models import WorkOrder
 
-    orders = "SELECT id FROM workorders_workorder WHERE created_at >= %s"
-    parts = [
-        "SELECT technician_id FROM workorders_workorder WHERE created_at >= %s",
-        "SELECT advisor_id FROM workorders_workorder WHERE created_at >= %s",
-        "SELECT o.technician_id FROM workorders_workorder c JOIN workorders_workorder o "
-        "ON o.id = c.rework_of_id WHERE c.created_at >= %s",
-        f"SELECT technician_id FROM workorders_labourline WHERE work_order_id IN ({orders})",
-        f"SELECT agent_id FROM voice_followup WHERE work_order_id IN ({orders})",
-        f"SELECT employee_id FROM voice_complaint WHERE work_order_id IN ({orders})",
-        f"SELECT handler_id FROM voice_complaint WHERE work_order_id IN ({orders})",
-        f"SELECT employee_id FROM voice_praise WHERE work_order_id IN ({orders})",
-    ]
-    moment = connection.ops.adapt_datetimefield_value(since)
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ".join(parts), [moment] * len(parts))
-        return sorted(pk for (pk,) in cursor.fetchall() if pk is not None)
+    found = order_days(WorkOrder.objects.filter(created_at__gte=since))
+    return {group: sorted(day.isoformat() for day in days) for group, days in sorted(found.items())}
 
 
 def child(args) -> None:
@@ -406,11 +396,14 @@ def child(args) -> None:
     base = peak_mb()
     extra = {}
     if args.child == "incremental":
-        people = json.loads(Path(args.people).read_text())
+        touched = json.loads(Path(args.people).read_text())
+        days = {
+            group: {datetime.date.fromisoformat(day) for day in listed} for group, listed in touched.items()
+        }
         # The queue is drained below, timed, as a worker would; not inline at commit.
         with mock.patch.object(tasks.process_recompute_requests_task, "delay"):
-            services.request_recompute(args.period, people)
-        extra["touched"] = len(people)
+            services.request_recompute_days(days)
+        extra["touched_days"] = touched
     steps = {
         "compute": lambda: {"values": len(compute_period(parse_period(args.period), Employee.objects.all()))},
         "recompute": lambda: services.recompute_period(args.period),
@@ -584,9 +577,9 @@ def main():
 
 
 def incremental_path(args, bare, period, employees) -> tuple[dict | None, dict | None, int, int]:
-    """Add a day of work, recompute what it touched and check; remove it, recompute the
-    same people again and check. Returns both runs' reports, the number of people touched
-    and the figures that disagree."""
+    """Add a day of work, recompute the (group, day) pairs it touched and check; remove it,
+    recompute the same pairs again and check. Returns both runs' reports, the number of
+    people recomputed and the figures that disagree."""
     from servicescore.core.periods import company_zone, month_of, parse_period
     from servicescore.demo.builder import add_day, built_on, remove_day
     from servicescore.demo.config import Clock
@@ -599,7 +592,7 @@ def incremental_path(args, bare, period, employees) -> tuple[dict | None, dict |
         run_child("recompute", month.code, False)
     local_day = day.astimezone(company_zone()).date()
     print(f"\nincremental: adding {orders:,} work orders on {local_day} …", flush=True)
-    wrong, incremental, touched = 0, None, []
+    wrong, incremental, touched = 0, None, {}
     with tempfile.NamedTemporaryFile("w", suffix=".json") as people:
         try:
             started = time.perf_counter()
@@ -608,7 +601,12 @@ def incremental_path(args, bare, period, employees) -> tuple[dict | None, dict |
                 f"  wrote {sum(written.values()):,} rows in {time.perf_counter() - started:.1f} s: "
                 + ", ".join(f"{label.split('.')[1]} {count:,}" for label, count in written.items())
             )
-            touched = touched_people(day)
+            started = time.perf_counter()
+            touched = touched_days(day)
+            print(
+                f"  the importer's touches (kpi.touches.order_days): {sum(map(len, touched.values()))} "
+                f"(group, day) pairs in {time.perf_counter() - started:.2f} s"
+            )
             json.dump(touched, people)
             people.flush()
             incremental = run_child("incremental", month.code, args.profile, people.name)
@@ -622,7 +620,8 @@ def incremental_path(args, bare, period, employees) -> tuple[dict | None, dict |
     if undo:
         _, restored = timed_bare(bare, month)
         wrong += check("after removing it again", month.code, restored, employees)
-    return incremental, undo, len(touched), wrong
+    people_count = next(iter(incremental["result"].values()))["people"] if incremental else 0
+    return incremental, undo, people_count, wrong
 
 
 def period_days(period) -> int:

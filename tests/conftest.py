@@ -1,9 +1,9 @@
 """Shared fixtures: a small service network with one person per role.
 
-    ACME (company)
-    └── EAST (region)
-        ├── SC1 (service centre) ── SC1-T1 (team), SC1-T2 (team)
-        └── SC2 (service centre) ── SC2-T1 (team)
+ACME (company)
+└── EAST (region)
+    ├── SC1 (service centre) ── SC1-T1 (team), SC1-T2 (team)
+    └── SC2 (service centre) ── SC2-T1 (team)
 """
 
 import os
@@ -58,15 +58,26 @@ def network(db):
     def person(no, position, unit, manager=None, role=None):
         user = UserFactory(username=no.lower(), role=role or ROLE_OF_POSITION[position])
         return EmployeeFactory(
-            employee_no=no, name=f"员工{no}", position=position, org_unit=unit,
-            manager=manager, user=user,
+            employee_no=no,
+            name=f"员工{no}",
+            position=position,
+            org_unit=unit,
+            manager=manager,
+            user=user,
         )
 
     manager = person("M1", "service_manager", sc1)
     foreman = person("F1", "foreman", t11, manager)
     net = SimpleNamespace(
-        company=company, region=region, sc1=sc1, sc2=sc2, t11=t11, t12=t12, t21=t21,
-        manager=manager, foreman=foreman,
+        company=company,
+        region=region,
+        sc1=sc1,
+        sc2=sc2,
+        t11=t11,
+        t12=t12,
+        t21=t21,
+        manager=manager,
+        foreman=foreman,
         tech=person("T1", "technician", t11, foreman),
         tech_colleague=person("T2", "technician", t11, foreman),
         tech_other_team=person("T3", "technician", t12, manager),

@@ -289,8 +289,9 @@ def test_asset_history_and_customer_are_reused_not_duplicated(network, token_for
 
 
 def test_an_advisor_cannot_dispatch_through_create(network, token_for):
-    response = token_for(network.advisor).post("/api/work-orders", {
-        "service_center": "SC1", "type": "repair", "advisor": "A1", "technician": "A1"})
+    response = token_for(network.advisor).post(
+        "/api/work-orders", {"service_center": "SC1", "type": "repair", "advisor": "A1", "technician": "A1"}
+    )
     assert response.status_code == 403 and not WorkOrder.objects.exists()
 
 

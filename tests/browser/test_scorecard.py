@@ -27,20 +27,41 @@ def october(network):
     """T1's October: three orders (two fixed first time), scored by a technician template
     through the engine; T2 and T3 scored too, so that the team view has a distribution."""
     version = TemplateVersionFactory(template__name="技师考核方案", template__position="technician")
-    TemplateItem.objects.create(version=version, indicator="FTFR", weight=Decimal(70), rule="linear",
-                                target=Decimal(90), threshold=Decimal(50))
-    TemplateItem.objects.create(version=version, indicator="ON_TIME_RATE", weight=Decimal(30), rule="ratio",
-                                target=Decimal(100))
+    TemplateItem.objects.create(
+        version=version,
+        indicator="FTFR",
+        weight=Decimal(70),
+        rule="linear",
+        target=Decimal(90),
+        threshold=Decimal(50),
+    )
+    TemplateItem.objects.create(
+        version=version, indicator="ON_TIME_RATE", weight=Decimal(30), rule="ratio", target=Decimal(100)
+    )
     orders = []
-    for n, (tech, visits, resolution) in enumerate([
-        (network.tech, 1, "fixed"), (network.tech, 2, "fixed"), (network.tech, 1, "fixed"),
-        (network.tech_colleague, 1, "not_fixed"), (network.tech_other_team, 1, "fixed"),
-    ], start=1):
-        orders.append(WorkOrderFactory(
-            service_center=network.sc1, technician=tech, state="completed", created_at=at(n, 8),
-            completed_at=at(n, 12), due_at=at(n, 18), resolution=resolution, visits=visits,
-            description=f"第{n}单",
-        ))
+    for n, (tech, visits, resolution) in enumerate(
+        [
+            (network.tech, 1, "fixed"),
+            (network.tech, 2, "fixed"),
+            (network.tech, 1, "fixed"),
+            (network.tech_colleague, 1, "not_fixed"),
+            (network.tech_other_team, 1, "fixed"),
+        ],
+        start=1,
+    ):
+        orders.append(
+            WorkOrderFactory(
+                service_center=network.sc1,
+                technician=tech,
+                state="completed",
+                created_at=at(n, 8),
+                completed_at=at(n, 12),
+                due_at=at(n, 18),
+                resolution=resolution,
+                visits=visits,
+                description=f"第{n}单",
+            )
+        )
     for n in range(6):
         EmployeeFactory(employee_no=f"X{n}", name=f"员工X{n}", position="technician", org_unit=network.t12)
     recompute_period("2026-10")

@@ -83,8 +83,12 @@ def test_manager_edits_a_draft_with_a_live_weight_sum_adds_an_item_and_saves(des
     assert items == [
         ("CSAT", Decimal("50"), "linear", []),
         ("FTFR", Decimal("40"), "linear", []),
-        ("ON_TIME_RATE", Decimal("10"), "bands",
-         [{"from": None, "to": 80, "points": 0}, {"from": 80, "to": None, "points": 100}]),
+        (
+            "ON_TIME_RATE",
+            Decimal("10"),
+            "bands",
+            [{"from": None, "to": 80, "points": 0}, {"from": 80, "to": None, "points": 100}],
+        ),
     ]
     assert draft.status == "draft" and active.items.get(indicator="CSAT").weight == 60
 

@@ -39,7 +39,9 @@ def camera_photo(size=(2400, 1800)) -> bytes:
 def phone(browser):
     """A phone that has granted the page its location (the workshop in Shanghai)."""
     context = browser.new_context(
-        viewport=PHONE_VIEWPORT, locale="zh-CN", permissions=["geolocation"],
+        viewport=PHONE_VIEWPORT,
+        locale="zh-CN",
+        permissions=["geolocation"],
         geolocation={"latitude": 31.2304, "longitude": 121.4737},
     )
     page = context.new_page()
@@ -53,8 +55,12 @@ def test_technician_accepts_checks_in_with_photo_records_labour_and_completes(
 ):
     settings.MEDIA_ROOT = tmp_path
     customer = CustomerFactory(name="陈女士", phone="13912345678")
-    order = WorkOrderFactory(service_center=network.sc1, customer=customer,
-                             asset=AssetFactory(customer=customer, plate="沪A00001"), description="空调不制冷")
+    order = WorkOrderFactory(
+        service_center=network.sc1,
+        customer=customer,
+        asset=AssetFactory(customer=customer, plate="沪A00001"),
+        description="空调不制冷",
+    )
     services.dispatch(order, technician=network.tech, by=network.dispatcher.user)
     page, base = phone, live_server.url
 
@@ -68,8 +74,9 @@ def test_technician_accepts_checks_in_with_photo_records_labour_and_completes(
     page.locator("[data-next-step=accept]").click()
     expect(page.locator(".ss-phone-page")).to_have_attribute("data-state", "accepted")
 
-    page.set_input_files("#checkin-photos", files=[
-        {"name": "IMG_0001.png", "mimeType": "image/png", "buffer": camera_photo()}])
+    page.set_input_files(
+        "#checkin-photos", files=[{"name": "IMG_0001.png", "mimeType": "image/png", "buffer": camera_photo()}]
+    )
     expect(page.locator("input[name=latitude]")).not_to_have_value("")
     page.fill("#checkin-note", "已到店，开始检查")
     page.locator("[data-next-step=start]").click()

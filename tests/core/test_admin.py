@@ -41,7 +41,9 @@ def orders(network):
             external_id="WO-T2", service_center=network.sc1, technician=network.tech_colleague
         ),
         "other_team": WorkOrderFactory(
-            external_id="WO-T3", service_center=network.sc1, technician=network.tech_other_team,
+            external_id="WO-T3",
+            service_center=network.sc1,
+            technician=network.tech_other_team,
             state="dispatched",  # a new order would be on the foreman's board (his centre's waiting work)
         ),
         "other_centre": WorkOrderFactory(

@@ -28,7 +28,9 @@ def test_manager_sees_the_subtree(network):
     seen = nos(visible_employees(network.manager.user))
     assert {"M1", "F1", "T1", "T2", "T3", "A1", "D1", "CS1"} == seen
     assert set(visible_org_units(network.manager.user).values_list("code", flat=True)) == {
-        "SC1", "SC1-T1", "SC1-T2"
+        "SC1",
+        "SC1-T1",
+        "SC1-T2",
     }
 
 
@@ -52,8 +54,7 @@ def test_work_orders_follow_the_people_and_centres_in_scope(network):
     mine = WorkOrderFactory(service_center=network.sc1, technician=network.tech)
     colleague = WorkOrderFactory(service_center=network.sc1, technician=network.tech_colleague)
     helped = WorkOrderFactory(service_center=network.sc1, technician=network.tech_colleague)
-    LabourLine.objects.create(work_order=helped, technician=network.tech, standard_hours=1,
-                              clocked_hours=1)
+    LabourLine.objects.create(work_order=helped, technician=network.tech, standard_hours=1, clocked_hours=1)
     other_centre = WorkOrderFactory(service_center=network.sc2, technician=network.tech_sc2)
     unassigned = WorkOrderFactory(service_center=network.sc1)
 

@@ -170,7 +170,14 @@ def test_navigation_shows_only_what_the_role_can_open(client, network):
 
     login(client, network.manager)
     assert nav_keys(client.get(reverse("home"))) == [
-        "home", "work_orders", "board", "people", "scores", "team_scores", "templates", "import"
+        "home",
+        "work_orders",
+        "board",
+        "people",
+        "scores",
+        "team_scores",
+        "templates",
+        "import",
     ]
 
     network.hr.user.is_staff = True
@@ -178,7 +185,14 @@ def test_navigation_shows_only_what_the_role_can_open(client, network):
     login(client, network.hr)
     response = client.get(reverse("home"))
     assert nav_keys(response) == [
-        "home", "work_orders", "people", "scores", "team_scores", "templates", "import", "admin"
+        "home",
+        "work_orders",
+        "people",
+        "scores",
+        "team_scores",
+        "templates",
+        "import",
+        "admin",
     ]
     html = response.content.decode()
     assert network.hr.user.username in html  # the account has no full name: its user name

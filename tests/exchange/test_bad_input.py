@@ -254,11 +254,14 @@ def test_import_queries_do_not_grow_with_the_number_of_rows(base):
     assert queries(300, 0) - queries(10, 1000) < 30
 
 
-@pytest.mark.parametrize("args", [
-    ["work_orders", "--org", "NO-SUCH"],
-    ["work_orders", "--format", "xlsx"],
-    ["work_orders", "--out", "/no/such/dir/x.csv"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["work_orders", "--org", "NO-SUCH"],
+        ["work_orders", "--format", "xlsx"],
+        ["work_orders", "--out", "/no/such/dir/x.csv"],
+    ],
+)
 def test_export_usage_errors_exit_with_status_2_and_write_nothing(base, args):
     with pytest.raises(CommandError) as problem:
         call_command("export", *args, stdout=io.StringIO())

@@ -112,8 +112,11 @@ def test_unknown_kinds_and_formats_in_download_urls_are_404(client, network):
     assert client.get(reverse("exchange:export", args=["nope", "csv"])).status_code == 404
     assert client.get(reverse("exchange:export", args=["work_orders", "pdf"])).status_code == 404
     assert client.get(reverse("exchange:template", args=["nope"])).status_code == 404
-    assert client.get(reverse("exchange:template", args=["work_orders"])).content.decode().lstrip("\ufeff").startswith(
-        "external_id,service_center,type"
+    assert (
+        client.get(reverse("exchange:template", args=["work_orders"]))
+        .content.decode()
+        .lstrip("\ufeff")
+        .startswith("external_id,service_center,type")
     )
 
 

@@ -350,12 +350,16 @@ def test_manual_ratings_are_their_own_evidence(records):
 
 
 def test_every_component_group_of_the_engine_has_its_evidence():
-    from servicescore.kpi.compute import GROUPS
+    from servicescore.kpi.daily import ALL_GROUPS as GROUPS
     from servicescore.kpi.evidence import PERSON_OF_GROUP, SOURCE_OF_GROUP, SOURCES
 
     assert set(GROUPS) <= set(SOURCES) | set(SOURCE_OF_GROUP)
     assert set(SOURCE_OF_GROUP) <= set(PERSON_OF_GROUP)
     for name, source in SOURCES.items():
-        keys = {part[1] for item in catalog(manual=False).values() for part in (item.numerator, item.denominator)
-                if part and SOURCE_OF_GROUP.get(part[0], part[0]) == name}
+        keys = {
+            part[1]
+            for item in catalog(manual=False).values()
+            for part in (item.numerator, item.denominator)
+            if part and SOURCE_OF_GROUP.get(part[0], part[0]) == name
+        }
         assert keys <= set(source.parts), name

@@ -72,15 +72,21 @@ def test_results_are_stored_and_pooled_into_every_unit_above(october):
     assert result("FTFR", employee=net.tech_other_team) is None
 
 
-def test_recompute_for_some_people_leaves_the_others_alone(october):
+def test_recompute_of_some_days_leaves_the_others_alone(october):
     net = october
     services.recompute_period("2026-10")
     done(net, net.tech_colleague, "10-06", resolution="not_fixed")
     done(net, net.tech, "10-07", resolution="not_fixed")
-    services.recompute_period("2026-10", people={net.tech_colleague.pk})
+    stats = services.recompute_period("2026-10", days={"done": {datetime.date(2026, 10, 6)}})
+    assert stats["people"] == 1  # only who the re-aggregated day counts for
     assert result("FTFR", employee=net.tech_colleague) == (50, 1, 2)
-    assert result("FTFR", employee=net.tech) == (50, 1, 2)  # not recomputed: still the old figure
+    assert result("FTFR", employee=net.tech) == (50, 1, 2)  # 10-07 not re-aggregated: the old figure
     assert result("FTFR", unit=net.t11)[1:] == (2, 4)  # roll-ups follow the stored figures
+    # a recompute of people alone reads the stored days: no records are read again
+    services.recompute_period("2026-10", people={net.tech.pk})
+    assert result("FTFR", employee=net.tech) == (50, 1, 2)
+    services.recompute_period("2026-10")
+    assert result("FTFR", employee=net.tech) == (pytest.approx(100 / 3), 1, 3)
 
 
 def test_changing_a_record_queues_a_recompute_of_who_it_touches(

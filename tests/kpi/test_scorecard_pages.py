@@ -46,8 +46,12 @@ def evidence_url(employee, code, period="2026-10", **params):
 def fixed(network, technician, created, completed, **fields):
     fields.setdefault("resolution", "fixed")
     return WorkOrderFactory(
-        service_center=network.sc1, technician=technician, state="completed", created_at=at(created),
-        completed_at=at(completed), **fields,
+        service_center=network.sc1,
+        technician=technician,
+        state="completed",
+        created_at=at(created),
+        completed_at=at(completed),
+        **fields,
     )
 
 
@@ -63,7 +67,7 @@ def test_technician_sees_his_scorecard_item_by_item(client, network, card):
     response = client.get(scorecard_url(network.tech))
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-final>61.67<' in html and 'data-grade>' in html and ">C<" in html
+    assert "data-final>61.67<" in html and "data-grade>" in html and ">C<" in html
     ftfr = re.search(r'data-item="FTFR".*?</div>\s*</div>\s*<dl.*?</dl>', html, re.S).group(0)
     assert "First-time fix rate" in ftfr  # the indicator's name in the user's language
     assert "80 %" in ftfr and "raw 100" in ftfr and "90 %" in ftfr and "0 points at 60" in ftfr
@@ -78,19 +82,35 @@ def test_no_data_and_shrinkage_are_said_plainly(client, network, card):
     login(client, network.tech)
     html = client.get(scorecard_url(network.tech)).content.decode()
     assert 'data-no-data="reweight"' in html
-    assert "No data this period: this item is left out and the other items' weights are scaled back up to 100." in html
+    assert (
+        "No data this period: this item is left out and the other items' weights are scaled back up to 100."
+        in html
+    )
     assert "Some items had no data and were left out" in html
-    assert ("Scored on 80 instead of the raw 100: a value resting on 3 records is pulled towards the service "
-            "centre's 75, as if 10 records at the centre's value were added.") in html
+    assert (
+        "Scored on 80 instead of the raw 100: a value resting on 3 records is pulled towards the service "
+        "centre's 75, as if 10 records at the centre's value were added."
+    ) in html
 
 
-@pytest.mark.parametrize("policy, sentence", [
-    ("zero", "No data this period: this item scores 0 points, as the template says."),
-    ("target", "No data this period: this item scores as on target (100 points), as the template says."),
-])
+@pytest.mark.parametrize(
+    "policy, sentence",
+    [
+        ("zero", "No data this period: this item scores 0 points, as the template says."),
+        ("target", "No data this period: this item scores as on target (100 points), as the template says."),
+    ],
+)
 def test_other_no_data_policies_are_said_too(client, network, policy, sentence):
-    items = [line("CSAT", no_data=True, no_data_policy=policy, weight=100.0, effective_weight=100.0,
-                  points=0.0 if policy == "zero" else 100.0)]
+    items = [
+        line(
+            "CSAT",
+            no_data=True,
+            no_data_policy=policy,
+            weight=100.0,
+            effective_weight=100.0,
+            points=0.0 if policy == "zero" else 100.0,
+        )
+    ]
     scorecard(network.tech, technician_version(), items=items)
     login(client, network.tech)
     assert sentence in client.get(scorecard_url(network.tech)).content.decode()
@@ -113,8 +133,13 @@ def test_rank_is_within_the_position_in_the_service_centre(network):
     scorecard(network.tech_sc2, version, final=99.0)  # other centre: not counted
     scorecard(network.advisor, version, final=95.0)  # other position: not counted
     scorecard(network.tech_other_team, version, period="2026-11", final=100.0)  # other period
-    vetoed = scorecard(EmployeeFactory(position="technician", org_unit=network.t12), version, final=97.0,
-                       vetoed=True, grade="D")
+    vetoed = scorecard(
+        EmployeeFactory(position="technician", org_unit=network.t12),
+        version,
+        final=97.0,
+        vetoed=True,
+        grade="D",
+    )
     rank = rank_in_centre(Scorecard.objects.select_related("employee__org_unit__parent").get(pk=mine.pk))
     assert (rank.position, rank.out_of, rank.centre) == (3, 4, network.sc1)
     last = rank_in_centre(Scorecard.objects.select_related("employee__org_unit__parent").get(pk=vetoed.pk))
@@ -158,8 +183,12 @@ def test_my_scorecard_without_an_employee_record(client, network):
 
 
 def test_anonymous_visitor_is_sent_to_log_in(client, network, card):
-    for url in (reverse("kpi:my_scorecard"), scorecard_url(network.tech), evidence_url(network.tech, "FTFR"),
-                reverse("kpi:team_scores")):
+    for url in (
+        reverse("kpi:my_scorecard"),
+        scorecard_url(network.tech),
+        evidence_url(network.tech, "FTFR"),
+        reverse("kpi:team_scores"),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
@@ -212,7 +241,8 @@ def test_a_malformed_period_gets_a_clear_message(client, network, card, period):
         response = client.get(url)
         assert response.status_code == 400
         assert f"&#x27;{period}&#x27; is not a period: use YYYY-MM (e.g. 2026-10) or YYYY-Qn" in (
-            response.content.decode())
+            response.content.decode()
+        )
 
 
 def test_team_view_with_a_malformed_period_gets_a_clear_message(client, network):
@@ -246,8 +276,14 @@ def october(network, card):
         fixed(network, t1, "10-03 08:00", "10-03 12:00", resolution="not_fixed"),
         fixed(network, t1, "10-04 08:00", "10-04 12:00", resolution=""),  # no resolution: not counted
         fixed(network, t1, "09-04 08:00", "09-30 12:00"),  # September
-        WorkOrderFactory(service_center=network.sc1, technician=t1, state="cancelled", created_at=at("10-05 08:00"),
-                         completed_at=at("10-05 09:00"), resolution="fixed"),
+        WorkOrderFactory(
+            service_center=network.sc1,
+            technician=t1,
+            state="cancelled",
+            created_at=at("10-05 08:00"),
+            completed_at=at("10-05 09:00"),
+            resolution="fixed",
+        ),
     ]
     IndicatorResultFactory(employee=t1, indicator="FTFR", value=100 / 3, numerator=1, denominator=3, sample=3)
     return orders
@@ -279,7 +315,9 @@ def test_evidence_says_when_records_changed_since_the_score(client, network, oct
 def test_evidence_no_data_is_said_plainly(client, network, card):
     login(client, network.tech)
     html = client.get(evidence_url(network.tech, "CSAT")).content.decode()
-    assert "No data: there is no record in the denominator this period, so the value is empty, not zero." in html
+    assert (
+        "No data: there is no record in the denominator this period, so the value is empty, not zero." in html
+    )
     assert "No data this period: this item is left out" in html
     assert "No records this period." in html
 
@@ -288,8 +326,12 @@ def test_evidence_of_others_orders_is_listed_without_a_link_the_user_may_not_ope
     """A comeback led by a colleague counts against the original's technician: he sees it
     listed, and the link goes only to his own original."""
     original = fixed(network, network.tech, "10-01 08:00", "10-01 12:00")
-    comeback = WorkOrderFactory(service_center=network.sc1, technician=network.tech_colleague,
-                                rework_of=original, created_at=at("10-10 08:00"))
+    comeback = WorkOrderFactory(
+        service_center=network.sc1,
+        technician=network.tech_colleague,
+        rework_of=original,
+        created_at=at("10-10 08:00"),
+    )
     login(client, network.tech)
     response = client.get(evidence_url(network.tech, "REWORK_RATE"))
     html = response.content.decode()
@@ -299,17 +341,22 @@ def test_evidence_of_others_orders_is_listed_without_a_link_the_user_may_not_ope
     assert reverse("workorders:detail", args=[comeback.pk]) not in html
     assert linked_orders(html).count(original.external_id) == 2  # as the comeback's original and as completed
     login(client, network.manager)
-    assert reverse("workorders:detail", args=[comeback.pk]) in client.get(
-        evidence_url(network.tech, "REWORK_RATE")).content.decode()
+    assert (
+        reverse("workorders:detail", args=[comeback.pk])
+        in client.get(evidence_url(network.tech, "REWORK_RATE")).content.decode()
+    )
 
 
 def test_evidence_of_labour_and_responses_links_to_their_work_orders(client, network):
     from servicescore.voice.models import SurveyResponse
 
     order = fixed(network, network.tech, "10-01 08:00", "10-01 12:00")
-    LabourLine.objects.create(work_order=order, technician=network.tech, standard_hours=Decimal("2"),
-                              clocked_hours=Decimal("2.5"))
-    SurveyResponse.objects.create(external_id="R1", work_order=order, submitted_at=at("10-02 10:00"), overall=5)
+    LabourLine.objects.create(
+        work_order=order, technician=network.tech, standard_hours=Decimal("2"), clocked_hours=Decimal("2.5")
+    )
+    SurveyResponse.objects.create(
+        external_id="R1", work_order=order, submitted_at=at("10-02 10:00"), overall=5
+    )
     login(client, network.tech)
     efficiency = client.get(evidence_url(network.tech, "EFFICIENCY")).content.decode()
     assert linked_orders(efficiency) == [order.external_id]
@@ -319,8 +366,14 @@ def test_evidence_of_labour_and_responses_links_to_their_work_orders(client, net
 
 
 def test_evidence_of_manual_ratings_shows_reviewer_and_comment(client, network):
-    ManualRating.objects.create(employee=network.tech, period="2026-10", indicator="TEAMWORK",
-                                reviewer=network.foreman, rating=5, comment="主动帮助新同事")
+    ManualRating.objects.create(
+        employee=network.tech,
+        period="2026-10",
+        indicator="TEAMWORK",
+        reviewer=network.foreman,
+        rating=5,
+        comment="主动帮助新同事",
+    )
     login(client, network.tech)
     response = client.get(evidence_url(network.tech, "TEAMWORK"))
     html = response.content.decode()
@@ -330,8 +383,9 @@ def test_evidence_of_manual_ratings_shows_reviewer_and_comment(client, network):
 
 
 def test_evidence_of_a_derived_indicator_points_to_its_components(client, network):
-    DerivedIndicator.objects.create(code="QUALITY", name_zh="质量", name_en="Quality", unit="%",
-                                    formula="0.5 * CSAT + 0.5 * FTFR")
+    DerivedIndicator.objects.create(
+        code="QUALITY", name_zh="质量", name_en="Quality", unit="%", formula="0.5 * CSAT + 0.5 * FTFR"
+    )
     IndicatorResultFactory(employee=network.tech, indicator="FTFR", value=80.0)
     IndicatorResultFactory(employee=network.tech, indicator="CSAT", value=90.0)
     login(client, network.tech)
@@ -354,19 +408,26 @@ def test_evidence_is_paginated_per_list(client, network, card):
     assert client.get(evidence_url(network.tech, "WO_COMPLETED", records_page="x")).status_code == 200
 
 
-@pytest.mark.parametrize("viewer, code", [("tech", "FTFR"), ("tech", "REWORK_RATE"), ("manager", "CSAT"),
-                                          ("hr", "COMPLAINT_RATE")])
-def test_evidence_query_count_does_not_grow_with_records(client, network, card, django_assert_num_queries,
-                                                         viewer, code):
+@pytest.mark.parametrize(
+    "viewer, code", [("tech", "FTFR"), ("tech", "REWORK_RATE"), ("manager", "CSAT"), ("hr", "COMPLAINT_RATE")]
+)
+def test_evidence_query_count_does_not_grow_with_records(
+    client, network, card, django_assert_num_queries, viewer, code
+):
     from servicescore.voice.models import Complaint, SurveyResponse
 
     def add(n, start):
         for i in range(start, start + n):
             order = fixed(network, network.tech, "10-01 08:00", "10-02 08:00", visits=1 + i % 2)
-            WorkOrderFactory(service_center=network.sc1, technician=network.tech_colleague, rework_of=order,
-                             created_at=at("10-05 08:00"))
-            SurveyResponse.objects.create(external_id=f"R{i}", work_order=order, submitted_at=at("10-03 08:00"),
-                                          overall=3 + i % 3)
+            WorkOrderFactory(
+                service_center=network.sc1,
+                technician=network.tech_colleague,
+                rework_of=order,
+                created_at=at("10-05 08:00"),
+            )
+            SurveyResponse.objects.create(
+                external_id=f"R{i}", work_order=order, submitted_at=at("10-03 08:00"), overall=3 + i % 3
+            )
             Complaint.objects.create(external_id=f"C{i}", work_order=order, received_at=at("10-04 08:00"))
 
     add(3, 0)
@@ -392,7 +453,8 @@ def test_scorecard_query_count_does_not_grow_with_items(client, network, django_
     with CaptureQueriesContext(connection) as few:
         client.get(scorecard_url(network.tech))
     Scorecard.objects.filter(employee=network.tech).update(
-        items=[line(code, value=1.0, points=1.0, weight=100 / 30) for code in ["FTFR", "CSAT", "NPS"] * 10])
+        items=[line(code, value=1.0, points=1.0, weight=100 / 30) for code in ["FTFR", "CSAT", "NPS"] * 10]
+    )
     for _ in range(30):
         scorecard(EmployeeFactory(position="technician", org_unit=network.t11), version)
     with django_assert_num_queries(len(few)):
@@ -408,12 +470,24 @@ def test_recomputed_scorecard_drills_down_to_the_same_numbers(client, network):
     from servicescore.kpi.services import recompute_period
 
     version = technician_version()
-    TemplateItem.objects.create(version=version, indicator="FTFR", weight=Decimal(60), rule="linear",
-                                target=Decimal(90), threshold=Decimal(50))
-    TemplateItem.objects.create(version=version, indicator="ON_TIME_RATE", weight=Decimal(40), rule="ratio",
-                                target=Decimal(100))
-    TemplateItem.objects.create(version=version, indicator="PRAISE_COUNT", kind="bonus",
-                                points_per_unit=Decimal(2), max_points=Decimal(10))
+    TemplateItem.objects.create(
+        version=version,
+        indicator="FTFR",
+        weight=Decimal(60),
+        rule="linear",
+        target=Decimal(90),
+        threshold=Decimal(50),
+    )
+    TemplateItem.objects.create(
+        version=version, indicator="ON_TIME_RATE", weight=Decimal(40), rule="ratio", target=Decimal(100)
+    )
+    TemplateItem.objects.create(
+        version=version,
+        indicator="PRAISE_COUNT",
+        kind="bonus",
+        points_per_unit=Decimal(2),
+        max_points=Decimal(10),
+    )
     fixed(network, network.tech, "10-01 08:00", "10-01 12:00", visits=1, due_at=at("10-01 18:00"))
     fixed(network, network.tech, "10-02 08:00", "10-02 12:00", visits=2, due_at=at("10-02 10:00"))
     fixed(network, network.tech, "10-03 08:00", "10-03 12:00", visits=1)
@@ -465,7 +539,12 @@ def test_periods_read_newest_first_months_before_their_quarter():
     from servicescore.kpi.selectors import newest_first
 
     assert newest_first(["2026-Q1", "2026-12", "2026-Q4", "2026-11", "2025-12", "2026-12"]) == [
-        "2026-12", "2026-Q4", "2026-11", "2026-Q1", "2025-12"]
+        "2026-12",
+        "2026-Q4",
+        "2026-11",
+        "2026-Q1",
+        "2025-12",
+    ]
 
 
 def test_my_scorecard_prefers_the_newest_month_over_an_older_quarter(client, network, card):

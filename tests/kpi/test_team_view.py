@@ -82,17 +82,20 @@ def test_sorted_by_final_score_best_first_vetoed_shown(client, network, cards):
     assert f'href="{reverse("kpi:scorecard", args=["T1", "2026-10"])}"' in html
 
 
-@pytest.mark.parametrize("sort, expected", [
-    ("name", ["A1", "T1", "T2", "T3"]),  # 员工A1, 员工T1 …
-    ("-name", ["T3", "T2", "T1", "A1"]),
-    ("final", ["T3", "T1", "T2", "A1"]),
-    ("grade", ["T2", "T1", "T3", "A1"]),  # S, A, B, D
-    ("-adjustment", ["T1", "A1", "T2", "T3"]),
-    ("vetoed", ["T1", "T2", "T3", "A1"]),
-    ("position", ["A1", "T1", "T2", "T3"]),  # service_advisor before technician
-    ("nonsense", ["A1", "T2", "T1", "T3"]),  # an unknown sort is the default
-    ("-", ["A1", "T2", "T1", "T3"]),
-])
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("name", ["A1", "T1", "T2", "T3"]),  # 员工A1, 员工T1 …
+        ("-name", ["T3", "T2", "T1", "A1"]),
+        ("final", ["T3", "T1", "T2", "A1"]),
+        ("grade", ["T2", "T1", "T3", "A1"]),  # S, A, B, D
+        ("-adjustment", ["T1", "A1", "T2", "T3"]),
+        ("vetoed", ["T1", "T2", "T3", "A1"]),
+        ("position", ["A1", "T1", "T2", "T3"]),  # service_advisor before technician
+        ("nonsense", ["A1", "T2", "T1", "T3"]),  # an unknown sort is the default
+        ("-", ["A1", "T2", "T1", "T3"]),
+    ],
+)
 def test_every_column_sorts(client, network, cards, sort, expected):
     login(client, network.manager)
     assert listed(client.get(TEAM, {"sort": sort})) == expected
@@ -117,10 +120,15 @@ def test_grade_distribution_as_chart_data_and_table(client, network, cards):
     login(client, network.manager)
     response = client.get(TEAM)
     assert response.context["distribution"] == [
-        {"grade": "S", "count": 1}, {"grade": "A", "count": 1}, {"grade": "B", "count": 1}, {"grade": "D", "count": 1},
+        {"grade": "S", "count": 1},
+        {"grade": "A", "count": 1},
+        {"grade": "B", "count": 1},
+        {"grade": "D", "count": 1},
     ]
     html = response.content.decode()
-    chart = json.loads(html.split('<script id="grade-chart-data" type="application/json">')[1].split("</script>")[0])
+    chart = json.loads(
+        html.split('<script id="grade-chart-data" type="application/json">')[1].split("</script>")[0]
+    )
     assert chart["grades"] == ["S", "A", "B", "D"] and chart["counts"] == [1, 1, 1, 1]
     assert 'data-grade="S"><td>S</td><td class="text-end">1</td>' in html  # the same figures as a table
     assert "vendor/echarts.min.js" in html
@@ -168,14 +176,19 @@ def test_malformed_period_gets_a_clear_message(client, network, cards, period):
     login(client, network.manager)
     response = client.get(TEAM, {"period": period})
     assert response.status_code == 400
-    assert "is not a period: use YYYY-MM (e.g. 2026-10) or YYYY-Qn (e.g. 2026-Q4)." in response.content.decode()
+    assert (
+        "is not a period: use YYYY-MM (e.g. 2026-10) or YYYY-Qn (e.g. 2026-Q4)." in response.content.decode()
+    )
 
 
 def test_the_team_is_paginated(client, network, cards):
     version = cards["T1"].version
     for n in range(TEAM_PER_PAGE):
-        scorecard(EmployeeFactory(employee_no=f"N{n:03d}", position="technician", org_unit=network.t11), version,
-                  final=float(n))
+        scorecard(
+            EmployeeFactory(employee_no=f"N{n:03d}", position="technician", org_unit=network.t11),
+            version,
+            final=float(n),
+        )
     login(client, network.manager)
     first = client.get(TEAM)
     assert len(first.context["page_obj"]) == TEAM_PER_PAGE and first.context["count"] == TEAM_PER_PAGE + 4
@@ -184,15 +197,21 @@ def test_the_team_is_paginated(client, network, cards):
 
 
 @pytest.mark.parametrize("viewer", ["manager", "foreman", "hr"])
-def test_team_view_query_count_does_not_grow_with_the_team(client, network, cards, django_assert_num_queries,
-                                                           viewer):
+def test_team_view_query_count_does_not_grow_with_the_team(
+    client, network, cards, django_assert_num_queries, viewer
+):
     version = cards["T1"].version
 
     def add(n, start):
         for i in range(start, start + n):
             unit = network.t11 if i % 2 else network.t12
-            scorecard(EmployeeFactory(employee_no=f"N{i:03d}", position="technician", org_unit=unit), version,
-                      final=float(i % 100), grade="ABCDS"[i % 5], vetoed=i % 7 == 0)
+            scorecard(
+                EmployeeFactory(employee_no=f"N{i:03d}", position="technician", org_unit=unit),
+                version,
+                final=float(i % 100),
+                grade="ABCDS"[i % 5],
+                vetoed=i % 7 == 0,
+            )
 
     add(3, 0)
     login(client, getattr(network, viewer))

@@ -88,8 +88,12 @@ def technician_template(db):
     """A company-wide technician template, active version 1: CSAT 60 %, FTFR 40 %."""
     template = Template.objects.create(code="TECH", name="技师方案", position="technician")
     version = TemplateVersion.objects.create(template=template, number=1, status="active")
-    TemplateItem.objects.create(version=version, order=0, indicator="CSAT", weight=60, target=95, threshold=70)
-    TemplateItem.objects.create(version=version, order=1, indicator="FTFR", weight=40, target=95, threshold=70)
+    TemplateItem.objects.create(
+        version=version, order=0, indicator="CSAT", weight=60, target=95, threshold=70
+    )
+    TemplateItem.objects.create(
+        version=version, order=1, indicator="FTFR", weight=40, target=95, threshold=70
+    )
     return template
 
 
@@ -131,7 +135,9 @@ def test_technician_and_other_roles_get_403_on_every_page(client, network, draft
 
 
 def test_a_manager_does_not_find_a_template_of_another_centre(client, network, technician_template):
-    elsewhere = Template.objects.create(code="SC2-TECH", name="杭州技师", position="technician", org_unit=network.sc2)
+    elsewhere = Template.objects.create(
+        code="SC2-TECH", name="杭州技师", position="technician", org_unit=network.sc2
+    )
     version = TemplateVersion.objects.create(template=elsewhere, number=1)
     login(client, network.manager)
     assert client.get(version_url(version)).status_code == 404
@@ -170,7 +176,9 @@ def test_list_shows_active_version_drafts_and_history_in_a_fixed_number_of_queri
         template = Template.objects.create(code=f"MORE{n}", name=f"方案{n}", position="service_advisor")
         for number, status in ((1, "retired"), (2, "active"), (3, "draft")):
             version = TemplateVersion.objects.create(template=template, number=number, status=status)
-            TemplateItem.objects.create(version=version, indicator="CSAT", weight=100, target=95, threshold=70)
+            TemplateItem.objects.create(
+                version=version, indicator="CSAT", weight=100, target=95, threshold=70
+            )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
 
@@ -178,8 +186,16 @@ def test_list_shows_active_version_drafts_and_history_in_a_fixed_number_of_queri
 def test_new_template_starts_as_an_empty_draft_and_codes_are_unique(client, network, technician_template):
     login(client, network.manager)
     url = reverse("kpi_templates:create")
-    response = client.post(url, {"code": "FIELD-SC1", "name": "上门技师", "position": "technician",
-                                 "org_unit": network.sc1.pk, "rationale": "上门服务"})
+    response = client.post(
+        url,
+        {
+            "code": "FIELD-SC1",
+            "name": "上门技师",
+            "position": "technician",
+            "org_unit": network.sc1.pk,
+            "rationale": "上门服务",
+        },
+    )
     template = Template.objects.get(code="FIELD-SC1")
     version = template.versions.get()
     assert response.status_code == 302 and response.url == version_url(version)
@@ -187,7 +203,9 @@ def test_new_template_starts_as_an_empty_draft_and_codes_are_unique(client, netw
     assert template.org_unit == network.sc1
     duplicate = client.post(url, {"code": "TECH", "name": "x", "position": "technician"})
     assert duplicate.status_code == 200 and "already exists" in duplicate.content.decode()
-    outside = client.post(url, {"code": "X2", "name": "x", "position": "technician", "org_unit": network.sc2.pk})
+    outside = client.post(
+        url, {"code": "X2", "name": "x", "position": "technician", "org_unit": network.sc2.pk}
+    )
     assert "Select a valid choice" in outside.content.decode()
     assert not Template.objects.filter(code__in=["X2"]).exists()
 
@@ -199,8 +217,14 @@ def test_editing_an_active_template_makes_version_n_plus_1_and_activating_retire
     client, network, technician_template
 ):
     v1 = technician_template.versions.get()
-    card = Scorecard.objects.create(employee=network.tech, period="2026-09", version=v1, final_score=88,
-                                    grade="A", computed_at=timezone.now())
+    card = Scorecard.objects.create(
+        employee=network.tech,
+        period="2026-09",
+        version=v1,
+        final_score=88,
+        grade="A",
+        computed_at=timezone.now(),
+    )
     login(client, network.manager)
     response = client.post(reverse("kpi_templates:draft", args=[technician_template.pk]))
     v2 = technician_template.versions.get(number=2)
@@ -212,16 +236,22 @@ def test_editing_an_active_template_makes_version_n_plus_1_and_activating_retire
     page = client.get(version_url(v2)).content.decode()
     assert re.search(r'class="[^"]*text-success"\s+data-weight-sum>100</span>', page)
 
-    data = editor_data([csat(weight="70", target="90"), ftfr(weight="30")], action="activate",
-                       stamp=template_services.stamp(v2), note="CSAT 70 %")
+    data = editor_data(
+        [csat(weight="70", target="90"), ftfr(weight="30")],
+        action="activate",
+        stamp=template_services.stamp(v2),
+        note="CSAT 70 %",
+    )
     response = client.post(version_url(v2), data)
     assert response.status_code == 302 and response.url == reverse("kpi_templates:list")
     v1.refresh_from_db()
     v2.refresh_from_db()
     assert (v1.status, v2.status) == ("retired", "active")
     assert v2.activated_by == network.manager.user and v2.note == "CSAT 70 %"
-    assert saved_items(v2) == [("CSAT", Decimal("70"), Decimal("90"), Decimal("70")),
-                               ("FTFR", Decimal("30"), Decimal("95"), Decimal("70"))]
+    assert saved_items(v2) == [
+        ("CSAT", Decimal("70"), Decimal("90"), Decimal("70")),
+        ("FTFR", Decimal("30"), Decimal("95"), Decimal("70")),
+    ]
     assert saved_items(v1)[0][1] == Decimal("60")  # the old version is untouched
     card.refresh_from_db()
     assert card.version == v1
@@ -235,12 +265,22 @@ def test_editing_an_active_template_makes_version_n_plus_1_and_activating_retire
 def test_saving_a_draft_replaces_its_items_in_order_and_its_grade_bands(client, network, draft):
     login(client, network.hr)
     rows = [
-        {"indicator": "FTFR", "weight": "40", "rule": "bands",
-         "bands": '[{"from": null, "to": 80, "points": 0}, {"from": 80, "to": 90, "points": 60},'
-                  ' {"from": 90, "to": null, "points": 100}]'},
+        {
+            "indicator": "FTFR",
+            "weight": "40",
+            "rule": "bands",
+            "bands": '[{"from": null, "to": 80, "points": 0}, {"from": 80, "to": 90, "points": 60},'
+            ' {"from": 90, "to": null, "points": 100}]',
+        },
         csat(weight="50", shrink_k="10"),
         csat(weight="10", DELETE="on"),  # marked for removal
-        {"kind": "bonus", "indicator": "PRAISE_COUNT", "weight": "25", "points_per_unit": "2", "max_points": "10"},
+        {
+            "kind": "bonus",
+            "indicator": "PRAISE_COUNT",
+            "weight": "25",
+            "points_per_unit": "2",
+            "max_points": "10",
+        },
         {"kind": "veto", "indicator": "COMPLAINT_RATE", "basis": "numerator", "threshold": "1"},
         {"indicator": "TEAMWORK", "weight": "10", "rule": "manual"},
         {},  # a blank new row is left out
@@ -252,13 +292,24 @@ def test_saving_a_draft_replaces_its_items_in_order_and_its_grade_bands(client, 
     draft.refresh_from_db()
     items = list(draft.items.order_by("order"))
     assert [(i.order, i.kind, i.indicator) for i in items] == [
-        (0, "scored", "FTFR"), (1, "scored", "CSAT"), (2, "bonus", "PRAISE_COUNT"),
-        (3, "veto", "COMPLAINT_RATE"), (4, "scored", "TEAMWORK")]
-    assert items[0].bands == [{"from": None, "to": 80, "points": 0}, {"from": 80, "to": 90, "points": 60},
-                              {"from": 90, "to": None, "points": 100}]
+        (0, "scored", "FTFR"),
+        (1, "scored", "CSAT"),
+        (2, "bonus", "PRAISE_COUNT"),
+        (3, "veto", "COMPLAINT_RATE"),
+        (4, "scored", "TEAMWORK"),
+    ]
+    assert items[0].bands == [
+        {"from": None, "to": 80, "points": 0},
+        {"from": 80, "to": 90, "points": 60},
+        {"from": 90, "to": None, "points": 100},
+    ]
     assert items[1].shrink_k == 10 and items[1].bands == []
     assert items[2].weight == 0 and items[2].points_per_unit == 2  # only scored items carry weight
-    assert draft.grade_bands == [{"grade": "优", "min": 90}, {"grade": "良", "min": 75}, {"grade": "差", "min": None}]
+    assert draft.grade_bands == [
+        {"grade": "优", "min": 90},
+        {"grade": "良", "min": 75},
+        {"grade": "差", "min": None},
+    ]
     assert draft.note == "bands" and draft.status == "draft"
     assert LogEntry.objects.filter(object_id=str(draft.pk), action_flag=2).exists()
     page = client.get(version_url(draft)).content.decode()
@@ -287,38 +338,57 @@ def post_and_expect_nothing_saved(client, draft, rows, **kwargs):
 def test_weights_summing_to_99_5_refuse_activation_with_the_sum_and_change_nothing(client, network, draft):
     login(client, network.manager)
     active = draft.template.versions.get(status="active")
-    page = post_and_expect_nothing_saved(client, draft, [csat(weight="49.5"), ftfr(weight="50")],
-                                         action="activate", stamp=template_services.stamp(draft))
+    page = post_and_expect_nothing_saved(
+        client,
+        draft,
+        [csat(weight="49.5"), ftfr(weight="50")],
+        action="activate",
+        stamp=template_services.stamp(draft),
+    )
     assert "The weights sum to 99.5; they must sum to exactly 100." in page
-    assert 'data-problems' in page
+    assert "data-problems" in page
     assert re.search(r'class="[^"]*text-danger"\s+data-weight-sum>99.5</span>', page)  # the sum, in red
     draft.refresh_from_db()
     active.refresh_from_db()
     assert (draft.status, active.status) == ("draft", "active")
     # The same rows save fine as a draft.
-    assert client.post(version_url(draft), editor_data([csat(weight="49.5"), ftfr(weight="50")])).status_code == 302
+    assert (
+        client.post(version_url(draft), editor_data([csat(weight="49.5"), ftfr(weight="50")])).status_code
+        == 302
+    )
 
 
-def test_threshold_above_target_for_a_higher_is_better_indicator_is_an_error_on_that_row(client, network, draft):
+def test_threshold_above_target_for_a_higher_is_better_indicator_is_an_error_on_that_row(
+    client, network, draft
+):
     login(client, network.manager)
     page = post_and_expect_nothing_saved(client, draft, [csat(), ftfr(target="80", threshold="90")])
     assert "Nothing was saved" in page
-    assert ("FTFR is higher-is-better: the threshold (90, 0 points) must be below the target (80, 100 points)."
-            in page)
+    assert (
+        "FTFR is higher-is-better: the threshold (90, 0 points) must be below the target (80, 100 points)."
+        in page
+    )
     assert page.count('data-error-for="threshold"') == 1
     # ... and the other way round for a lower-is-better one.
-    page = post_and_expect_nothing_saved(client, draft, [csat(), {"indicator": "REWORK_RATE", "weight": "40",
-                                                                 "target": "10", "threshold": "2"}])
+    page = post_and_expect_nothing_saved(
+        client,
+        draft,
+        [csat(), {"indicator": "REWORK_RATE", "weight": "40", "target": "10", "threshold": "2"}],
+    )
     assert "REWORK_RATE is lower-is-better" in page
 
 
 @pytest.mark.parametrize(
     "bands, message",
     [
-        ('[{"from": null, "to": 80, "points": 0}, {"from": 85, "to": null, "points": 100}]',
-         "gap between 80 and 85: no band holds those values."),
-        ('[{"from": null, "to": 90, "points": 0}, {"from": 85, "to": null, "points": 100}]',
-         "bands overlap between 85 and 90."),
+        (
+            '[{"from": null, "to": 80, "points": 0}, {"from": 85, "to": null, "points": 100}]',
+            "gap between 80 and 85: no band holds those values.",
+        ),
+        (
+            '[{"from": null, "to": 90, "points": 0}, {"from": 85, "to": null, "points": 100}]',
+            "bands overlap between 85 and 90.",
+        ),
         ('[{"from": 90, "to": 80, "points": 0}]', "must be below"),
         ('[{"from": "ninety", "to": null, "points": 100}]', "Band 1: &#x27;from&#x27; must be a number"),
         ('{"from": 1}', "Write the bands as a list"),
@@ -328,7 +398,9 @@ def test_threshold_above_target_for_a_higher_is_better_indicator_is_an_error_on_
 )
 def test_band_tables_with_gaps_overlaps_or_bad_rows_are_refused(client, network, draft, bands, message):
     login(client, network.manager)
-    page = post_and_expect_nothing_saved(client, draft, [csat(weight="60", rule="bands", bands=bands), ftfr()])
+    page = post_and_expect_nothing_saved(
+        client, draft, [csat(weight="60", rule="bands", bands=bands), ftfr()]
+    )
     assert message in page
     assert 'data-error-for="bands"' in page
 
@@ -348,12 +420,22 @@ def test_an_unknown_indicator_is_refused(client, network, draft):
 
 def test_other_row_problems_land_on_their_fields(client, network, draft):
     login(client, network.manager)
-    page = post_and_expect_nothing_saved(client, draft, [
-        {"indicator": "TEAMWORK", "weight": "20", "rule": "linear", "target": "5", "threshold": "1"},
-        {"indicator": "WO_COMPLETED", "weight": "40", "target": "100", "threshold": "0", "shrink_k": "10"},
-        {"kind": "bonus", "indicator": "PRAISE_COUNT"},
-        {"indicator": "CSAT", "weight": "40", "rule": "ratio", "target": "0"},
-    ])
+    page = post_and_expect_nothing_saved(
+        client,
+        draft,
+        [
+            {"indicator": "TEAMWORK", "weight": "20", "rule": "linear", "target": "5", "threshold": "1"},
+            {
+                "indicator": "WO_COMPLETED",
+                "weight": "40",
+                "target": "100",
+                "threshold": "0",
+                "shrink_k": "10",
+            },
+            {"kind": "bonus", "indicator": "PRAISE_COUNT"},
+            {"indicator": "CSAT", "weight": "40", "rule": "ratio", "target": "0"},
+        ],
+    )
     assert "TEAMWORK: manual ratings use the manual rule, and only they do." in page
     assert "WO_COMPLETED is not a rate or mean; it cannot be shrunk." in page
     assert "PRAISE_COUNT: give the points per unit (above 0)." in page
@@ -362,17 +444,25 @@ def test_other_row_problems_land_on_their_fields(client, network, draft):
 
 def test_bad_grade_bands_are_refused(client, network, draft):
     login(client, network.manager)
-    page = post_and_expect_nothing_saved(client, draft, [csat(), ftfr()], grades=[("A", "60"), ("B", "80"), ("C", "")])
+    page = post_and_expect_nothing_saved(
+        client, draft, [csat(), ftfr()], grades=[("A", "60"), ("B", "80"), ("C", "")]
+    )
     assert "Grade bounds must go down: B." in page
-    page = post_and_expect_nothing_saved(client, draft, [csat(), ftfr()], grades=[("A", "60"), ("", "40"), ("C", "")])
+    page = post_and_expect_nothing_saved(
+        client, draft, [csat(), ftfr()], grades=[("A", "60"), ("", "40"), ("C", "")]
+    )
     assert "Name the grade that starts at this score." in page
 
 
 def test_a_draft_saved_by_someone_else_meanwhile_is_not_overwritten(client, network, draft):
     login(client, network.manager)
     stamp = template_services.stamp(draft)
-    template_services.save_draft(draft, items=[{"indicator": "CSAT", "weight": 100, "target": 95, "threshold": 70}],
-                                 grade_bands=draft.grade_bands, by=network.hr.user)
+    template_services.save_draft(
+        draft,
+        items=[{"indicator": "CSAT", "weight": 100, "target": 95, "threshold": 70}],
+        grade_bands=draft.grade_bands,
+        by=network.hr.user,
+    )
     page = post_and_expect_nothing_saved(client, draft, [csat(), ftfr()], stamp=stamp)
     assert "Someone else saved this draft after you opened it" in page
 
@@ -395,23 +485,47 @@ def test_no_script_add_row_shows_one_more_blank_item_and_saves_nothing(client, n
 
 
 def results(period, people_values, indicator="CSAT"):
-    IndicatorResult.objects.bulk_create([
-        IndicatorResult(period=period, indicator=indicator, employee=person, value=value, numerator=value,
-                        denominator=100, sample=100, computed_at=timezone.now())
-        for person, value in people_values
-    ])
+    IndicatorResult.objects.bulk_create(
+        [
+            IndicatorResult(
+                period=period,
+                indicator=indicator,
+                employee=person,
+                value=value,
+                numerator=value,
+                denominator=100,
+                sample=100,
+                computed_at=timezone.now(),
+            )
+            for person, value in people_values
+        ]
+    )
 
 
 def test_preview_scores_lowest_median_and_highest_on_the_unsaved_form(client, network, draft):
     period = last_month()
     team = [network.tech, network.tech_colleague, network.tech_other_team]
     extra = EmployeeFactory(employee_no="T9", name="员工T9", position="technician", org_unit=network.t12)
-    results(period, [(network.tech, 95), (network.tech_colleague, 85), (network.tech_other_team, 80),
-                     (extra, 75), (network.tech_sc2, 70)])
+    results(
+        period,
+        [
+            (network.tech, 95),
+            (network.tech_colleague, 85),
+            (network.tech_other_team, 80),
+            (extra, 75),
+            (network.tech_sc2, 70),
+        ],
+    )
     active = draft.template.versions.get(status="active")
     for person, final in zip(team + [extra], (100, 60, 40, 20), strict=True):
-        Scorecard.objects.create(employee=person, period=period, version=active, final_score=final,
-                                 grade="X", computed_at=timezone.now())
+        Scorecard.objects.create(
+            employee=person,
+            period=period,
+            version=active,
+            final_score=final,
+            grade="X",
+            computed_at=timezone.now(),
+        )
     login(client, network.manager)
     # CSAT alone, threshold lowered to 60: 95 → 100, 85 → 71.4, 75 → 42.9 (unsaved)
     data = editor_data([csat(weight="100", threshold="60")])
@@ -428,8 +542,10 @@ def test_preview_scores_lowest_median_and_highest_on_the_unsaved_form(client, ne
 
 def test_preview_lists_the_rows_to_correct_instead_of_scores(client, network, draft):
     login(client, network.manager)
-    page = client.post(reverse("kpi_templates:preview", args=[draft.pk]),
-                       editor_data([csat(), ftfr(target="80", threshold="90")])).content.decode()
+    page = client.post(
+        reverse("kpi_templates:preview", args=[draft.pk]),
+        editor_data([csat(), ftfr(target="80", threshold="90")]),
+    ).content.decode()
     assert "data-preview-errors" in page and "Item 2, Threshold:" in page
 
 
@@ -437,9 +553,10 @@ def test_preview_without_anyone_to_score_says_so(client, network):
     template = Template.objects.create(code="PARTS", name="配件", position="parts_manager")
     draft = template_services.start_draft(template)
     login(client, network.manager)
-    page = client.post(reverse("kpi_templates:preview", args=[draft.pk]),
-                       editor_data([{"indicator": "STOCKOUT_RATE", "weight": "100", "target": "2", "threshold": "10"}])
-                       ).content.decode()
+    page = client.post(
+        reverse("kpi_templates:preview", args=[draft.pk]),
+        editor_data([{"indicator": "STOCKOUT_RATE", "weight": "100", "target": "2", "threshold": "10"}]),
+    ).content.decode()
     assert "data-preview-empty" in page
 
 
@@ -448,17 +565,21 @@ def test_preview_without_anyone_to_score_says_so(client, network):
 
 def test_add_and_remove_items_on_a_draft_only(network, draft):
     by = network.manager.user
-    item = template_services.add_item(draft, by=by, indicator="ON_TIME_RATE", weight=Decimal(10), target=90,
-                                      threshold=60)
+    item = template_services.add_item(
+        draft, by=by, indicator="ON_TIME_RATE", weight=Decimal(10), target=90, threshold=60
+    )
     assert item.order == 2 and draft.items.count() == 3
     with pytest.raises(TemplateError, match="threshold"):
-        template_services.add_item(draft, by=by, indicator="ON_TIME_RATE", weight=Decimal(10), target=60,
-                                   threshold=90)
+        template_services.add_item(
+            draft, by=by, indicator="ON_TIME_RATE", weight=Decimal(10), target=60, threshold=90
+        )
     template_services.remove_item(draft, item.pk, by=by)
     assert draft.items.count() == 2
     active = draft.template.versions.get(status="active")
     with pytest.raises(TemplateError, match="only drafts can be edited"):
-        template_services.add_item(active, by=by, indicator="CSAT", weight=Decimal(1), target=95, threshold=70)
+        template_services.add_item(
+            active, by=by, indicator="CSAT", weight=Decimal(1), target=95, threshold=70
+        )
     with pytest.raises(TemplateError):
         template_services.remove_item(active, active.items.first().pk, by=by)
     with pytest.raises(TemplateItem.DoesNotExist):
@@ -470,11 +591,16 @@ def test_add_and_remove_items_on_a_draft_only(network, draft):
 def test_save_draft_refuses_what_the_editor_refuses(network, draft):
     with pytest.raises(TemplateError, match="must be below the target"):
         template_services.save_draft(
-            draft, items=[{"indicator": "CSAT", "weight": 100, "target": 70, "threshold": 95}],
-            grade_bands=draft.grade_bands)
+            draft,
+            items=[{"indicator": "CSAT", "weight": 100, "target": 70, "threshold": 95}],
+            grade_bands=draft.grade_bands,
+        )
     with pytest.raises(TemplateError, match="Grade bounds"):
-        template_services.save_draft(draft, items=[], grade_bands=[{"grade": "A", "min": 1}, {"grade": "B", "min": 2},
-                                                                   {"grade": "C", "min": None}])
+        template_services.save_draft(
+            draft,
+            items=[],
+            grade_bands=[{"grade": "A", "min": 1}, {"grade": "B", "min": 2}, {"grade": "C", "min": None}],
+        )
     assert draft.items.count() == 2
 
 
@@ -482,8 +608,10 @@ def test_activation_refused_changes_nothing_and_success_retires_the_old_version(
     active = draft.template.versions.get(status="active")
     with pytest.raises(TemplateError) as refused:
         template_services.save_and_activate(
-            draft, items=[{"indicator": "CSAT", "weight": Decimal("99.5"), "target": 95, "threshold": 70}],
-            grade_bands=draft.grade_bands)
+            draft,
+            items=[{"indicator": "CSAT", "weight": Decimal("99.5"), "target": 95, "threshold": 70}],
+            grade_bands=draft.grade_bands,
+        )
     assert "99.5" in str(refused.value)
     assert draft.items.count() == 2  # the save was undone with the activation
     template_services.activate(draft, by=network.hr.user)
@@ -492,7 +620,9 @@ def test_activation_refused_changes_nothing_and_success_retires_the_old_version(
     assert (active.status, draft.status) == ("retired", "active")
 
 
-def test_discarding_a_draft_keeps_the_active_version_and_a_lone_draft_takes_its_template(client, network, draft):
+def test_discarding_a_draft_keeps_the_active_version_and_a_lone_draft_takes_its_template(
+    client, network, draft
+):
     login(client, network.manager)
     response = client.post(reverse("kpi_templates:discard", args=[draft.pk]))
     assert response.url == reverse("kpi_templates:list")

@@ -27,11 +27,21 @@ def english(client, settings):
 
 
 def csat_results(people_values, period=PERIOD):
-    IndicatorResult.objects.bulk_create([
-        IndicatorResult(period=period, indicator="CSAT", employee=person, value=value, numerator=value,
-                        denominator=100, sample=100, computed_at=timezone.now())
-        for person, value in people_values
-    ])
+    IndicatorResult.objects.bulk_create(
+        [
+            IndicatorResult(
+                period=period,
+                indicator="CSAT",
+                employee=person,
+                value=value,
+                numerator=value,
+                denominator=100,
+                sample=100,
+                computed_at=timezone.now(),
+            )
+            for person, value in people_values
+        ]
+    )
 
 
 @pytest.fixture
@@ -46,8 +56,14 @@ def draft(network):
     TemplateItem.objects.create(version=v1, indicator="CSAT", weight=100, target=95, threshold=70)
     v2 = template_services.start_draft(template)
     v2.items.update(target=90, threshold=60)
-    csat_results([(network.tech, 95), (network.tech_colleague, 85), (network.tech_other_team, 80),
-                  (network.tech_sc2, 75)])
+    csat_results(
+        [
+            (network.tech, 95),
+            (network.tech_colleague, 85),
+            (network.tech_other_team, 80),
+            (network.tech_sc2, 75),
+        ]
+    )
     return v2
 
 
@@ -77,7 +93,9 @@ def test_a_service_managers_what_if_lists_only_his_centre(client, network, draft
     assert [c.code for c in result.centres] == ["SC1"]
     assert result.people == 3
     login(client, network.manager)
-    page = client.get(reverse("kpi_templates:whatif"), {"version": draft.pk, "period": PERIOD}).content.decode()
+    page = client.get(
+        reverse("kpi_templates:whatif"), {"version": draft.pk, "period": PERIOD}
+    ).content.decode()
     assert 'data-centre="SC1"' in page and 'data-centre="SC2"' not in page
     assert 'data-employee="T2" data-from="C" data-to="B"' in page
     assert "T4" not in page and "杭州" not in page
@@ -107,7 +125,9 @@ def test_a_second_company_wide_template_is_compared_in_the_place_of_the_active_o
 
 
 def test_a_new_template_without_an_active_version_compares_with_what_people_get_now(network, draft):
-    unit = Template.objects.create(code="SC1-TECH", name="浦东技师", position="technician", org_unit=network.sc1)
+    unit = Template.objects.create(
+        code="SC1-TECH", name="浦东技师", position="technician", org_unit=network.sc1
+    )
     new = template_services.start_draft(unit)
     TemplateItem.objects.create(version=new, indicator="CSAT", weight=100, target=80, threshold=40)
     result = what_if(network.hr.user, draft_of(new), PERIOD)
@@ -120,7 +140,9 @@ def test_a_new_template_without_an_active_version_compares_with_what_people_get_
 def test_a_month_without_results_says_nobody_has_a_score(client, network, draft):
     IndicatorResult.objects.all().delete()
     login(client, network.hr)
-    page = client.get(reverse("kpi_templates:whatif"), {"version": draft.pk, "period": PERIOD}).content.decode()
+    page = client.get(
+        reverse("kpi_templates:whatif"), {"version": draft.pk, "period": PERIOD}
+    ).content.decode()
     assert "data-no-results" in page and f"kpi recompute --period {PERIOD}" in page
 
 
@@ -164,8 +186,11 @@ def test_query_count_does_not_grow_with_people(client, network, draft):
     page = lambda: client.get(url, {"version": draft.pk, "period": PERIOD})  # noqa: E731
     page()  # warm the content-type and session caches
     at_n = queries_for(run), queries_for(page)
-    more = [EmployeeFactory(position="technician", org_unit=unit)
-            for unit in (network.t11, network.t12, network.t21) for _ in range(10)]
+    more = [
+        EmployeeFactory(position="technician", org_unit=unit)
+        for unit in (network.t11, network.t12, network.t21)
+        for _ in range(10)
+    ]
     csat_results([(person, 60 + n) for n, person in enumerate(more)])
     assert what_if(network.hr.user, draft_of(draft), PERIOD).people == 34
     at_n_plus_30 = queries_for(run), queries_for(page)

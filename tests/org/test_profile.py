@@ -55,14 +55,18 @@ def history_ids(response):
 
 def order(technician=None, centre=None, *, hours_ago=2, **fields):
     return WorkOrderFactory(
-        service_center=centre, technician=technician,
-        created_at=timezone.now() - datetime.timedelta(hours=hours_ago), **fields,
+        service_center=centre,
+        technician=technician,
+        created_at=timezone.now() - datetime.timedelta(hours=hours_ago),
+        **fields,
     )
 
 
 def completed_order(technician, centre, *, days_ago, **fields):
     done = timezone.now() - datetime.timedelta(days=days_ago)
-    return order(technician, centre, hours_ago=days_ago * 24 + 3, state="completed", completed_at=done, **fields)
+    return order(
+        technician, centre, hours_ago=days_ago * 24 + 3, state="completed", completed_at=done, **fields
+    )
 
 
 # --- who may open what --------------------------------------------------------------------
@@ -173,10 +177,16 @@ def test_manager_is_linked_only_when_the_viewer_may_see_them(client, network):
 
 
 def test_certificate_flags_expired_expiring_and_valid(client, network):
-    expired = Certificate.objects.create(employee=network.tech, cert_type="低压电工证", valid_until=days_ago(1))
+    expired = Certificate.objects.create(
+        employee=network.tech, cert_type="低压电工证", valid_until=days_ago(1)
+    )
     expiring = Certificate.objects.create(
-        employee=network.tech, cert_type="高压电工证", number="HV-1", issuer="应急管理局",
-        valid_from=days_ago(700), valid_until=today() + datetime.timedelta(days=10),
+        employee=network.tech,
+        cert_type="高压电工证",
+        number="HV-1",
+        issuer="应急管理局",
+        valid_from=days_ago(700),
+        valid_until=today() + datetime.timedelta(days=10),
     )
     valid = Certificate.objects.create(
         employee=network.tech, cert_type="焊工证", valid_until=today() + datetime.timedelta(days=200)
@@ -201,12 +211,22 @@ def test_certificate_flags_expired_expiring_and_valid(client, network):
 
 
 def test_training_rewards_and_skills_are_listed_with_net_points_of_twelve_months(client, network):
-    TrainingRecord.objects.create(employee=network.tech, course="BMS 诊断", date=days_ago(3), hours=8, score=92)
-    RewardPenalty.objects.create(employee=network.tech, date=days_ago(10), kind="reward", points=5, reason="表扬")
+    TrainingRecord.objects.create(
+        employee=network.tech, course="BMS 诊断", date=days_ago(3), hours=8, score=92
+    )
+    RewardPenalty.objects.create(
+        employee=network.tech, date=days_ago(10), kind="reward", points=5, reason="表扬"
+    )
     # Penalties count down whichever sign they were entered with.
-    RewardPenalty.objects.create(employee=network.tech, date=days_ago(20), kind="penalty", points=2, reason="迟到")
-    RewardPenalty.objects.create(employee=network.tech, date=days_ago(30), kind="penalty", points=-1, reason="5S")
-    RewardPenalty.objects.create(employee=network.tech, date=days_ago(400), kind="reward", points=10, reason="旧")
+    RewardPenalty.objects.create(
+        employee=network.tech, date=days_ago(20), kind="penalty", points=2, reason="迟到"
+    )
+    RewardPenalty.objects.create(
+        employee=network.tech, date=days_ago(30), kind="penalty", points=-1, reason="5S"
+    )
+    RewardPenalty.objects.create(
+        employee=network.tech, date=days_ago(400), kind="reward", points=10, reason="旧"
+    )
     EmployeeSkill.objects.create(employee=network.tech, skill=Skill.objects.create(name="高压系统"), level=4)
     login(client, network.tech)
     response = client.get(profile_url(network.tech))
@@ -262,7 +282,9 @@ def test_work_history_pages_by_25_and_survives_bad_page_numbers(client, network)
     first = client.get(profile_url(network.tech))
     assert history_ids(first) == [f"WO-{n:02d}" for n in range(25)]
     assert first.context["history"]["count"] == 30
-    assert history_ids(client.get(profile_url(network.tech, page=2))) == [f"WO-{n:02d}" for n in range(25, 30)]
+    assert history_ids(client.get(profile_url(network.tech, page=2))) == [
+        f"WO-{n:02d}" for n in range(25, 30)
+    ]
     for bad in ("abc", "-1", "0", "999", "%00"):
         response = client.get(profile_url(network.tech, page=bad))
         assert response.status_code == 200
@@ -305,14 +327,25 @@ def test_work_history_counts_recent_completions_as_lead_and_open_orders(client, 
 def test_timeline_merges_everything_dated_newest_first(client, network):
     network.tech.hire_date = days_ago(900)
     network.tech.save()
-    Certificate.objects.create(employee=network.tech, cert_type="高压电工证", valid_from=days_ago(800),
-                               valid_until=today() + datetime.timedelta(days=5))
-    Certificate.objects.create(employee=network.tech, cert_type="低压电工证", valid_from=days_ago(600),
-                               valid_until=days_ago(100))
-    Certificate.objects.create(employee=network.tech, cert_type="焊工证", valid_from=days_ago(50),
-                               valid_until=today() + datetime.timedelta(days=300))
+    Certificate.objects.create(
+        employee=network.tech,
+        cert_type="高压电工证",
+        valid_from=days_ago(800),
+        valid_until=today() + datetime.timedelta(days=5),
+    )
+    Certificate.objects.create(
+        employee=network.tech, cert_type="低压电工证", valid_from=days_ago(600), valid_until=days_ago(100)
+    )
+    Certificate.objects.create(
+        employee=network.tech,
+        cert_type="焊工证",
+        valid_from=days_ago(50),
+        valid_until=today() + datetime.timedelta(days=300),
+    )
     TrainingRecord.objects.create(employee=network.tech, course="BMS", date=days_ago(20), hours=4)
-    RewardPenalty.objects.create(employee=network.tech, date=days_ago(30), kind="penalty", points=1, reason="x")
+    RewardPenalty.objects.create(
+        employee=network.tech, date=days_ago(30), kind="penalty", points=1, reason="x"
+    )
     completed_order(network.tech, network.sc1, days_ago=3, external_id="WO-DONE")
     order(network.tech, network.sc1, external_id="WO-OPEN")  # not completed: not on the timeline
     login(client, network.tech)
@@ -339,7 +372,8 @@ def test_timeline_keeps_fifty_entries_and_twenty_work_orders(network):
     for n in range(25):
         completed_order(network.tech, network.sc1, days_ago=n + 1)
     TrainingRecord.objects.bulk_create(
-        TrainingRecord(employee=network.tech, course=f"C{n}", date=days_ago(100 + n), hours=1) for n in range(40)
+        TrainingRecord(employee=network.tech, course=f"C{n}", date=days_ago(100 + n), hours=1)
+        for n in range(40)
     )
     timeline = selectors.employee_timeline(network.tech.user, network.tech)
     assert len(timeline) == selectors.TIMELINE_LIMIT
@@ -365,7 +399,10 @@ def test_filter_by_org_unit_takes_its_subtree_position_and_status(client, networ
     url = reverse("org:list")
     assert listed(client.get(url, {"org_unit": network.t11.pk})) == ["F1", "T1", "T2"]
     assert listed(client.get(url, {"org_unit": network.sc1.pk, "position": "technician"})) == [
-        "T1", "T2", "T3", "T9"
+        "T1",
+        "T2",
+        "T3",
+        "T9",
     ]
     assert listed(client.get(url, {"position": "technician", "status": "left"})) == ["T9"]
     html = client.get(url, {"org_unit": network.t11.pk}).content.decode()
@@ -420,7 +457,9 @@ def test_list_pages_by_50_and_keeps_filters_in_pager_links(client, network):
 def test_list_counts_certificates_that_need_attention(client, network):
     for valid_until in (days_ago(1), today(), today() + datetime.timedelta(days=30)):
         Certificate.objects.create(employee=network.tech, cert_type="x", valid_until=valid_until)
-    Certificate.objects.create(employee=network.tech, cert_type="y", valid_until=today() + datetime.timedelta(days=31))
+    Certificate.objects.create(
+        employee=network.tech, cert_type="y", valid_until=today() + datetime.timedelta(days=31)
+    )
     Certificate.objects.create(employee=network.tech, cert_type="z")
     Certificate.objects.create(employee=network.tech_colleague, cert_type="x", valid_until=days_ago(5))
     login(client, network.foreman)
@@ -435,8 +474,12 @@ def test_list_counts_certificates_that_need_attention(client, network):
 
 def add_people(network, n, *, start):
     for i in range(n):
-        person = EmployeeFactory(employee_no=f"N{start + i:03d}", org_unit=network.t11, manager=network.foreman,
-                                 hire_date=days_ago(i))
+        person = EmployeeFactory(
+            employee_no=f"N{start + i:03d}",
+            org_unit=network.t11,
+            manager=network.foreman,
+            hire_date=days_ago(i),
+        )
         Certificate.objects.create(employee=person, cert_type="高压电工证", valid_until=days_ago(i - 15))
 
 
@@ -448,15 +491,17 @@ def add_history(network, employee, n):
         helped = order(network.tech_colleague, network.sc1)
         LabourLine.objects.create(work_order=helped, technician=employee, standard_hours=1, clocked_hours=1)
         order(None, network.sc1, advisor=employee)
-        Certificate.objects.create(employee=employee, cert_type=f"证{i}", valid_from=days_ago(400 + i),
-                                   valid_until=days_ago(i - 10))
+        Certificate.objects.create(
+            employee=employee, cert_type=f"证{i}", valid_from=days_ago(400 + i), valid_until=days_ago(i - 10)
+        )
         TrainingRecord.objects.create(employee=employee, course=f"课{i}", date=days_ago(i), hours=2)
         RewardPenalty.objects.create(employee=employee, date=days_ago(i), kind="reward", points=1, reason="r")
 
 
 @pytest.mark.parametrize("viewer", ["foreman", "manager", "hr"])
-def test_people_list_query_count_does_not_grow_with_people(client, network, django_assert_max_num_queries,
-                                                           viewer):
+def test_people_list_query_count_does_not_grow_with_people(
+    client, network, django_assert_max_num_queries, viewer
+):
     add_people(network, 5, start=0)
     login(client, getattr(network, viewer))
     with django_assert_max_num_queries(7) as before:
@@ -469,7 +514,9 @@ def test_people_list_query_count_does_not_grow_with_people(client, network, djan
 
 
 @pytest.mark.parametrize("viewer", ["tech", "foreman", "hr"])
-def test_profile_query_count_does_not_grow_with_history(client, network, django_assert_max_num_queries, viewer):
+def test_profile_query_count_does_not_grow_with_history(
+    client, network, django_assert_max_num_queries, viewer
+):
     add_history(network, network.tech, 3)
     login(client, getattr(network, viewer))
     with django_assert_max_num_queries(17) as before:

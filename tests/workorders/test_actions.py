@@ -37,13 +37,23 @@ def dispatched(network):
     return services.dispatch(order, technician=network.tech, by=network.dispatcher.user)
 
 
-def test_technician_accepts_checks_in_with_photo_and_location_and_completes(client, network, dispatched, settings, tmp_path):
+def test_technician_accepts_checks_in_with_photo_and_location_and_completes(
+    client, network, dispatched, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     login(client, network.tech)
     assert post(client, dispatched, "accept").status_code == 302
-    response = post(client, dispatched, "start", {
-        "latitude": "31.230416123456", "longitude": "121.473701", "note": "到店", "photos": [jpeg(), jpeg("b.jpg")],
-    })
+    response = post(
+        client,
+        dispatched,
+        "start",
+        {
+            "latitude": "31.230416123456",
+            "longitude": "121.473701",
+            "note": "到店",
+            "photos": [jpeg(), jpeg("b.jpg")],
+        },
+    )
     assert response.status_code == 302, flash(response)
     order = WorkOrder.objects.get(pk=dispatched.pk)
     assert order.state == "in_progress"
@@ -52,17 +62,27 @@ def test_technician_accepts_checks_in_with_photo_and_location_and_completes(clie
     assert event.photos.count() == 2
     photo = event.photos.first()
     assert client.get(reverse("workorders:photo", args=[photo.pk])).status_code == 200
-    client.post(reverse("workorders:labour", args=[order.pk]),
-                {"technician": network.tech.pk, "standard_hours": "1.5", "clocked_hours": "1.2"})
-    client.post(reverse("workorders:parts", args=[order.pk]),
-                {"part_no": "P-1", "name": "滤芯", "quantity": "1", "unit_price": "88.00"})
+    client.post(
+        reverse("workorders:labour", args=[order.pk]),
+        {"technician": network.tech.pk, "standard_hours": "1.5", "clocked_hours": "1.2"},
+    )
+    client.post(
+        reverse("workorders:parts", args=[order.pk]),
+        {"part_no": "P-1", "name": "滤芯", "quantity": "1", "unit_price": "88.00"},
+    )
     assert post(client, order, "complete", {"resolution": "fixed"}).status_code == 302
     order.refresh_from_db()
     assert order.state == "completed" and order.resolution == "fixed"
     assert LabourLine.objects.get(work_order=order).standard_hours == 1.5
     assert PartsLine.objects.filter(work_order=order).count() == 1
     assert list(order.events.values_list("action", flat=True)) == [
-        "dispatch", "accept", "start", "labour", "parts", "complete"]
+        "dispatch",
+        "accept",
+        "start",
+        "labour",
+        "parts",
+        "complete",
+    ]
 
 
 def test_transition_not_allowed_from_current_state_is_refused_with_message(client, network, dispatched):
@@ -106,10 +126,13 @@ def test_second_dispatcher_sees_who_got_there_first(client, network):
     assert WorkOrder.objects.get(pk=order.pk).technician == network.tech
 
 
-@pytest.mark.parametrize("upload, message", [
-    (SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg"), "is not a photo"),
-    (SimpleUploadedFile("x.pdf", b"%PDF-1.4 hello", content_type="application/pdf"), "is not a photo"),
-])
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        (SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg"), "is not a photo"),
+        (SimpleUploadedFile("x.pdf", b"%PDF-1.4 hello", content_type="application/pdf"), "is not a photo"),
+    ],
+)
 def test_check_in_refuses_a_file_that_is_not_an_image(client, network, dispatched, upload, message):
     services.accept(dispatched, by=network.tech.user)
     login(client, network.tech)
@@ -128,12 +151,15 @@ def test_check_in_refuses_a_photo_over_the_size_limit(client, network, dispatche
     assert WorkOrder.objects.get(pk=dispatched.pk).state == "accepted"
 
 
-@pytest.mark.parametrize("lat, lon, message", [
-    ("91", "121", "latitude must be between -90 and 90"),
-    ("31", "-181", "longitude must be between -180 and 180"),
-    ("abc", "121", "latitude must be a number"),
-    ("31", "", "Give both latitude and longitude"),
-])
+@pytest.mark.parametrize(
+    "lat, lon, message",
+    [
+        ("91", "121", "latitude must be between -90 and 90"),
+        ("31", "-181", "longitude must be between -180 and 180"),
+        ("abc", "121", "latitude must be a number"),
+        ("31", "", "Give both latitude and longitude"),
+    ],
+)
 def test_check_in_refuses_a_location_outside_valid_ranges(client, network, dispatched, lat, lon, message):
     services.accept(dispatched, by=network.tech.user)
     login(client, network.tech)
@@ -153,11 +179,15 @@ def test_auditor_and_advisor_roles_cannot_do_technician_steps(client, network, d
 def test_parts_and_labour_bad_input_names_the_field(client, network, dispatched):
     services.accept(dispatched, by=network.tech.user)
     login(client, network.tech)
-    response = client.post(reverse("workorders:parts", args=[dispatched.pk]),
-                           {"part_no": "P-1", "name": "x", "quantity": "0", "unit_price": "1"})
+    response = client.post(
+        reverse("workorders:parts", args=[dispatched.pk]),
+        {"part_no": "P-1", "name": "x", "quantity": "0", "unit_price": "1"},
+    )
     assert "Quantity must be more than 0" in " ".join(flash(response))
-    response = client.post(reverse("workorders:labour", args=[dispatched.pk]),
-                           {"technician": network.tech.pk, "standard_hours": "-1", "clocked_hours": "1"})
+    response = client.post(
+        reverse("workorders:labour", args=[dispatched.pk]),
+        {"technician": network.tech.pk, "standard_hours": "-1", "clocked_hours": "1"},
+    )
     assert "Standard hours" in " ".join(flash(response))
     assert not PartsLine.objects.exists() and not LabourLine.objects.exists()
 

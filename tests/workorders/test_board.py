@@ -27,8 +27,10 @@ def board_url(centre=None):
 
 
 def assign(client, order, technician=None, version=None, htmx=True):
-    data = {"technician": "" if technician is None else technician.pk,
-            "version": order.version if version is None else version}
+    data = {
+        "technician": "" if technician is None else technician.pk,
+        "version": order.version if version is None else version,
+    }
     extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     return client.post(reverse("workorders:board_assign", args=[order.pk]), data, **extra)
 
@@ -100,14 +102,20 @@ def test_assign_with_htmx_returns_the_row_and_dispatches_the_order(client, netwo
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html
-    assert html.lstrip().startswith(f'<div class="list-group-item ss-board-row ss-overdue"\n     id="board-order-{order.pk}"')
+    assert html.lstrip().startswith(
+        f'<div class="list-group-item ss-board-row ss-overdue"\n     id="board-order-{order.pk}"'
+    )
     assert f"{order.external_id} assigned to {network.tech.name}." in html
     assert 'id="board-technicians" hx-swap-oob="true"' in html
     assert 'id="board-counts" class="d-flex flex-wrap gap-3 text-secondary mt-1" hx-swap-oob="true"' in html
     assert load_of(html, network.tech) == (1, 0)
     assert 'data-count="unassigned">0<' in html
     order.refresh_from_db()
-    assert (order.state, order.technician, order.dispatcher) == ("dispatched", network.tech, network.dispatcher)
+    assert (order.state, order.technician, order.dispatcher) == (
+        "dispatched",
+        network.tech,
+        network.dispatcher,
+    )
     assert f'name="version" value="{order.version}"' in html  # the next assignment starts from here
     assert ">Reassign<" in html
 
@@ -164,8 +172,11 @@ def test_regional_manager_sees_why_a_technician_of_another_centre_cannot_take_th
 def test_assign_with_a_forged_technician_value_is_refused_with_a_message(client, network, value):
     order = order_at(network.sc1)
     login(client, network.dispatcher)
-    response = client.post(reverse("workorders:board_assign", args=[order.pk]),
-                           {"technician": value, "version": order.version}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("workorders:board_assign", args=[order.pk]),
+        {"technician": value, "version": order.version},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert "not one you can assign" in response.content.decode()
     assert WorkOrder.objects.get(pk=order.pk).state == "new"
@@ -252,8 +263,14 @@ def populate(network, count, start):
         technician = EmployeeFactory(employee_no=f"X{n}", org_unit=network.t12)
         EmployeeSkill.objects.create(employee=technician, skill=skill, level=1 + n % 5)
         customer = CustomerFactory()
-        order_at(network.sc1, "new" if n % 2 else "dispatched", None if n % 2 else technician,
-                 due_in_hours=n % 3 - 1, customer=customer, asset=AssetFactory(customer=customer))
+        order_at(
+            network.sc1,
+            "new" if n % 2 else "dispatched",
+            None if n % 2 else technician,
+            due_in_hours=n % 3 - 1,
+            customer=customer,
+            asset=AssetFactory(customer=customer),
+        )
 
 
 def count_queries(client, url):
@@ -262,7 +279,9 @@ def count_queries(client, url):
     return len(queries)
 
 
-def test_board_queries_do_not_grow_with_orders_and_technicians(client, network, django_assert_max_num_queries):
+def test_board_queries_do_not_grow_with_orders_and_technicians(
+    client, network, django_assert_max_num_queries
+):
     populate(network, 2, 0)
     login(client, network.dispatcher)
     few = count_queries(client, BOARD)

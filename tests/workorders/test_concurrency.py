@@ -30,8 +30,9 @@ def test_concurrent_dispatch_lets_exactly_one_through(network):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=dispatch_to, args=(t,))
-               for t in (network.tech, network.tech_colleague)]
+    threads = [
+        threading.Thread(target=dispatch_to, args=(t,)) for t in (network.tech, network.tech_colleague)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -39,13 +39,24 @@ def car(network):
 @pytest.fixture
 def started(network, car):
     """An order of T1's, dispatched, accepted and checked in with a location and a photo."""
-    order = WorkOrderFactory(external_id="WO-START", service_center=network.sc1, customer=car.customer,
-                             asset=car, advisor=network.advisor, description="异响 noise from the front axle",
-                             due_at=timezone.now() + datetime.timedelta(hours=5))
+    order = WorkOrderFactory(
+        external_id="WO-START",
+        service_center=network.sc1,
+        customer=car.customer,
+        asset=car,
+        advisor=network.advisor,
+        description="异响 noise from the front axle",
+        due_at=timezone.now() + datetime.timedelta(hours=5),
+    )
     services.assign(order, technician=network.tech, by=network.dispatcher.user)
     services.accept(order, by=network.tech.user)
-    services.start(order, by=network.tech.user, latitude=Decimal("31.230416"), longitude=Decimal("121.473701"),
-                   note="到店")
+    services.start(
+        order,
+        by=network.tech.user,
+        latitude=Decimal("31.230416"),
+        longitude=Decimal("121.473701"),
+        note="到店",
+    )
     event = order.events.get(action="start")
     EventPhoto.objects.create(event=event, image="work-orders/2026/11/front.jpg")
     order.refresh_from_db()
@@ -55,8 +66,19 @@ def started(network, car):
 def test_detail_shows_fields_customer_asset_and_timeline(client, network, started):
     login(client, network.manager)
     page = page_of(client, started)
-    for text in ("WO-START", "异响 noise from the front axle", "上海浦东服务中心", "员工T1", "员工A1", "员工D1",
-                 "李女士", "13700001111", "LSVAU2180N2000002", "ID.4", "沪B54321"):
+    for text in (
+        "WO-START",
+        "异响 noise from the front axle",
+        "上海浦东服务中心",
+        "员工T1",
+        "员工A1",
+        "员工D1",
+        "李女士",
+        "13700001111",
+        "LSVAU2180N2000002",
+        "ID.4",
+        "沪B54321",
+    ):
         assert text in page, text
     timeline = re.search(r'data-list="timeline">(.*?)</ul>', page, re.S).group(1)
     assert [a for a in re.findall(r'data-event="(\w+)"', timeline)] == ["dispatch", "accept", "start"]
@@ -103,14 +125,24 @@ def test_phone_is_masked_for_the_technician_and_whole_for_the_advisor(client, ne
 
 
 def test_technician_gets_labour_parts_note_and_complete_forms_on_his_order(client, network, started):
-    LabourLine.objects.create(work_order=started, technician=network.tech, standard_hours=Decimal("1.50"),
-                              clocked_hours=Decimal("1.25"))
-    LabourLine.objects.create(work_order=started, technician=network.tech_colleague,
-                              standard_hours=Decimal("0.50"), clocked_hours=Decimal("1.00"))
-    PartsLine.objects.create(work_order=started, part_no="P-1", name="滤芯", quantity=Decimal("2"),
-                             unit_price=Decimal("44.50"))
-    PartsLine.objects.create(work_order=started, part_no="P-2", name="机油", quantity=Decimal("1"),
-                             unit_price=Decimal("11.00"))
+    LabourLine.objects.create(
+        work_order=started,
+        technician=network.tech,
+        standard_hours=Decimal("1.50"),
+        clocked_hours=Decimal("1.25"),
+    )
+    LabourLine.objects.create(
+        work_order=started,
+        technician=network.tech_colleague,
+        standard_hours=Decimal("0.50"),
+        clocked_hours=Decimal("1.00"),
+    )
+    PartsLine.objects.create(
+        work_order=started, part_no="P-1", name="滤芯", quantity=Decimal("2"), unit_price=Decimal("44.50")
+    )
+    PartsLine.objects.create(
+        work_order=started, part_no="P-2", name="机油", quantity=Decimal("1"), unit_price=Decimal("11.00")
+    )
     login(client, network.tech)
     page = page_of(client, started)
     assert f'action="{reverse("workorders:labour", args=[started.pk])}"' in page
@@ -149,15 +181,21 @@ def test_dispatcher_dispatches_new_order_to_technicians_of_its_centre_only(clien
     assert f'action="{reverse("workorders:action", args=[order.pk, "dispatch"])}"' in form
     assert f'name="version" value="{order.version}"' in form
     options = re.findall(r'<option value="(\d+)"', form)
-    assert {int(o) for o in options} == {network.foreman.pk, network.tech.pk, network.tech_colleague.pk,
-                                         network.tech_other_team.pk}
+    assert {int(o) for o in options} == {
+        network.foreman.pk,
+        network.tech.pk,
+        network.tech_colleague.pk,
+        network.tech_other_team.pk,
+    }
 
 
 def test_reassign_form_marks_the_current_technician(client, network, started):
     order = WorkOrderFactory(service_center=network.sc1)
     services.assign(order, technician=network.tech, by=network.dispatcher.user)
     login(client, network.dispatcher)
-    form = re.search(r'<form[^>]*data-action-form="reassign".*?</form>', page_of(client, order), re.S).group(0)
+    form = re.search(r'<form[^>]*data-action-form="reassign".*?</form>', page_of(client, order), re.S).group(
+        0
+    )
     assert f'<option value="{network.tech.pk}" disabled>' in form
 
 
@@ -177,11 +215,21 @@ def test_check_in_form_takes_photos_and_a_location(client, network):
 
 def test_sla_shows_overdue_by_and_late_by(client, network):
     now = timezone.now()
-    overdue = WorkOrderFactory(service_center=network.sc1, due_at=now - datetime.timedelta(hours=2, minutes=5))
-    late = WorkOrderFactory(service_center=network.sc1, state="completed", due_at=now - datetime.timedelta(days=2),
-                            completed_at=now - datetime.timedelta(days=1))
-    met = WorkOrderFactory(service_center=network.sc1, state="completed", due_at=now,
-                           completed_at=now - datetime.timedelta(hours=1))
+    overdue = WorkOrderFactory(
+        service_center=network.sc1, due_at=now - datetime.timedelta(hours=2, minutes=5)
+    )
+    late = WorkOrderFactory(
+        service_center=network.sc1,
+        state="completed",
+        due_at=now - datetime.timedelta(days=2),
+        completed_at=now - datetime.timedelta(days=1),
+    )
+    met = WorkOrderFactory(
+        service_center=network.sc1,
+        state="completed",
+        due_at=now,
+        completed_at=now - datetime.timedelta(hours=1),
+    )
     login(client, network.manager)
     assert "Overdue by 2\xa0hours, 5\xa0minutes" in page_of(client, overdue)
     assert "Late by 1\xa0day" in page_of(client, late)
@@ -189,8 +237,12 @@ def test_sla_shows_overdue_by_and_late_by(client, network):
 
 
 def test_links_to_original_comebacks_and_asset_history(client, network, car):
-    first = WorkOrderFactory(external_id="WO-FIRST", service_center=network.sc1, asset=car,
-                             created_at=timezone.now() - datetime.timedelta(days=30))
+    first = WorkOrderFactory(
+        external_id="WO-FIRST",
+        service_center=network.sc1,
+        asset=car,
+        created_at=timezone.now() - datetime.timedelta(days=30),
+    )
     again = WorkOrderFactory(external_id="WO-AGAIN", service_center=network.sc1, asset=car, rework_of=first)
     WorkOrderFactory(external_id="WO-ELSEWHERE", service_center=network.sc2, asset=car)
     login(client, network.manager)
@@ -203,10 +255,17 @@ def test_links_to_original_comebacks_and_asset_history(client, network, car):
 
 
 def _event(order, actor, n, with_photo=True):
-    event = WorkOrderEvent.objects.create(work_order=order, action="note", from_state=order.state,
-                                          to_state=order.state, actor=actor,
-                                          at=timezone.now() + datetime.timedelta(seconds=n), note=f"note {n}",
-                                          latitude=Decimal("31.2"), longitude=Decimal("121.4"))
+    event = WorkOrderEvent.objects.create(
+        work_order=order,
+        action="note",
+        from_state=order.state,
+        to_state=order.state,
+        actor=actor,
+        at=timezone.now() + datetime.timedelta(seconds=n),
+        note=f"note {n}",
+        latitude=Decimal("31.2"),
+        longitude=Decimal("121.4"),
+    )
     if with_photo:
         EventPhoto.objects.create(event=event, image=f"work-orders/2026/11/{n}.jpg")
 
@@ -217,8 +276,9 @@ def _queries(client, url) -> int:
     return len(captured.captured_queries)
 
 
-def test_detail_queries_do_not_grow_with_events_lines_and_history(client, network, started, car,
-                                                                  django_assert_max_num_queries):
+def test_detail_queries_do_not_grow_with_events_lines_and_history(
+    client, network, started, car, django_assert_max_num_queries
+):
     users = [network.tech.user, network.manager.user, network.auditor]
     login(client, network.manager)
     url = reverse("workorders:detail", args=[started.pk])
@@ -226,8 +286,12 @@ def test_detail_queries_do_not_grow_with_events_lines_and_history(client, networ
     for n in range(30):
         _event(started, users[n % 3], n)
         PartsLine.objects.create(work_order=started, part_no=f"P{n}", name="x", quantity=1, unit_price=1)
-        WorkOrderFactory(service_center=network.sc1, asset=car, technician=network.tech,
-                         rework_of=started if n % 2 else None)
+        WorkOrderFactory(
+            service_center=network.sc1,
+            asset=car,
+            technician=network.tech,
+            rework_of=started if n % 2 else None,
+        )
     with django_assert_max_num_queries(baseline):
         page = client.get(url).content.decode()
     assert page.count('data-event="note"') == 30

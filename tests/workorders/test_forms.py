@@ -34,10 +34,20 @@ def form_errors(response) -> dict:
 
 def new_order(network, **overrides):
     data = {
-        "service_center": network.sc1.pk, "type": "repair", "priority": "high", "channel": "phone",
-        "description": "刹车异响", "customer_name": "赵先生", "customer_phone": "13600002222",
-        "customer_external_id": "", "asset_external_id": "LSVAU2180N2000003", "asset_model": "Model 3",
-        "asset_plate": "沪C11111", "advisor": network.advisor.employee_no, "difficulty": "1.20", "due_at": "",
+        "service_center": network.sc1.pk,
+        "type": "repair",
+        "priority": "high",
+        "channel": "phone",
+        "description": "刹车异响",
+        "customer_name": "赵先生",
+        "customer_phone": "13600002222",
+        "customer_external_id": "",
+        "asset_external_id": "LSVAU2180N2000003",
+        "asset_model": "Model 3",
+        "asset_plate": "沪C11111",
+        "advisor": network.advisor.employee_no,
+        "difficulty": "1.20",
+        "due_at": "",
         "rework_of": "",
     }
     data.update(overrides)
@@ -55,15 +65,24 @@ def test_advisor_opens_a_work_order_with_a_new_customer_and_car(client, network)
     login(client, network.advisor)
     response = client.post(CREATE, new_order(network))
     order = WorkOrder.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("workorders:detail", args=[order.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "workorders:detail", args=[order.pk]
+    )
     assert f"Work order {order.external_id} opened." in flash(response)
     assert order.external_id.startswith("SS-") and order.state == "new"
-    assert (order.type, order.priority, order.channel, order.difficulty) == ("repair", "high", "phone",
-                                                                             Decimal("1.20"))
+    assert (order.type, order.priority, order.channel, order.difficulty) == (
+        "repair",
+        "high",
+        "phone",
+        Decimal("1.20"),
+    )
     assert order.advisor == network.advisor and order.technician is None
     assert (order.customer.name, order.customer.phone) == ("赵先生", "13600002222")
     assert (order.asset.external_id, order.asset.plate, order.asset.kind) == (
-        "LSVAU2180N2000003", "沪C11111", "vehicle")
+        "LSVAU2180N2000003",
+        "沪C11111",
+        "vehicle",
+    )
     assert order.asset.customer == order.customer
     # repair at high priority: 48 h × 0.5
     assert order.due_at == order.created_at + datetime.timedelta(hours=24)
@@ -82,8 +101,18 @@ def test_known_customer_and_car_are_reused_and_the_plate_updated(client, network
     customer = CustomerFactory(external_id="C-77", name="老客户", phone="13500000000")
     car = AssetFactory(external_id="LSVAU2180N2000004", plate="沪D00000", customer=customer)
     login(client, network.advisor)
-    client.post(CREATE, new_order(network, customer_external_id="C-77", customer_name="", customer_phone="",
-                                  asset_external_id=car.external_id, asset_model="", asset_plate="沪D99999"))
+    client.post(
+        CREATE,
+        new_order(
+            network,
+            customer_external_id="C-77",
+            customer_name="",
+            customer_phone="",
+            asset_external_id=car.external_id,
+            asset_model="",
+            asset_plate="沪D99999",
+        ),
+    )
     order = WorkOrder.objects.get()
     assert order.customer == customer and order.asset == car
     car.refresh_from_db()
@@ -144,7 +173,8 @@ def test_unknown_or_invisible_rework_of_is_refused(client, network):
     for external_id in ("WO-NOPE", "WO-SC2-OLD"):
         response = client.post(CREATE, new_order(network, rework_of=external_id))
         assert form_errors(response) == {
-            "rework_of": [f"There is no work order {external_id} among those you can see."]}
+            "rework_of": [f"There is no work order {external_id} among those you can see."]
+        }
     assert WorkOrder.objects.count() == 1 and not Customer.objects.exists()
 
 
@@ -165,13 +195,16 @@ def test_due_at_override_is_local_time_and_must_be_ahead(client, network):
     assert WorkOrder.objects.count() == 1
 
 
-@pytest.mark.parametrize("overrides, field, message", [
-    ({"customer_phone": "call me"}, "customer_phone", "Give a phone number"),
-    ({"asset_external_id": ""}, "asset_external_id", "Give the VIN or serial number"),
-    ({"difficulty": "0"}, "difficulty", "greater than or equal to 0.01"),
-    ({"priority": "asap"}, "priority", "Select a valid choice"),
-    ({"due_at": "tomorrow"}, "due_at", "Enter a valid date/time"),
-])
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        ({"customer_phone": "call me"}, "customer_phone", "Give a phone number"),
+        ({"asset_external_id": ""}, "asset_external_id", "Give the VIN or serial number"),
+        ({"difficulty": "0"}, "difficulty", "greater than or equal to 0.01"),
+        ({"priority": "asap"}, "priority", "Select a valid choice"),
+        ({"due_at": "tomorrow"}, "due_at", "Enter a valid date/time"),
+    ],
+)
 def test_bad_values_are_named_next_to_their_field(client, network, overrides, field, message):
     login(client, network.advisor)
     response = client.post(CREATE, new_order(network, **overrides))
@@ -207,21 +240,34 @@ def test_auditor_gets_403(client, network):
 def order(network):
     customer = CustomerFactory(name="钱女士", phone="13811112222")
     return services.open_work_order(
-        service_center=network.sc1, type="repair", priority="normal", advisor=network.advisor,
-        customer=customer, asset=AssetFactory(customer=customer), description="原描述",
+        service_center=network.sc1,
+        type="repair",
+        priority="normal",
+        advisor=network.advisor,
+        customer=customer,
+        asset=AssetFactory(customer=customer),
+        description="原描述",
         by=network.advisor.user,
     )
 
 
 def edit_data(order, **overrides):
     data = {
-        "type": order.type, "priority": order.priority, "channel": order.channel, "description": order.description,
-        "customer_name": order.customer.name, "customer_phone": order.customer.phone,
-        "customer_external_id": order.customer.external_id or "", "asset_external_id": order.asset.external_id,
-        "asset_model": order.asset.model, "asset_plate": order.asset.plate,
-        "advisor": order.advisor.employee_no if order.advisor else "", "difficulty": str(order.difficulty),
+        "type": order.type,
+        "priority": order.priority,
+        "channel": order.channel,
+        "description": order.description,
+        "customer_name": order.customer.name,
+        "customer_phone": order.customer.phone,
+        "customer_external_id": order.customer.external_id or "",
+        "asset_external_id": order.asset.external_id,
+        "asset_model": order.asset.model,
+        "asset_plate": order.asset.plate,
+        "advisor": order.advisor.employee_no if order.advisor else "",
+        "difficulty": str(order.difficulty),
         "due_at": timezone.localtime(order.due_at).strftime("%Y-%m-%dT%H:%M") if order.due_at else "",
-        "rework_of": "", "version": order.version,
+        "rework_of": "",
+        "version": order.version,
     }
     data.update(overrides)
     return data
@@ -276,7 +322,7 @@ def test_stale_version_says_who_changed_it_keeps_the_input_and_writes_nothing(cl
     message = " ".join(response.context["form"].non_field_errors())
     assert "was changed by" in message and network.tech.name in message and "Nothing was saved" in message
     page = response.content.decode()
-    assert "我的新描述" in page and 'data-form-errors' in page
+    assert "我的新描述" in page and "data-form-errors" in page
     order.refresh_from_db()
     assert order.description == "原描述"
     # The form now carries the current version: saving again (on purpose) goes through.
@@ -306,13 +352,19 @@ def test_closed_order_cannot_be_edited(client, network, order):
     WorkOrder.objects.filter(pk=order.pk).update(state="closed")
     login(client, network.dispatcher)
     response = client.get(edit_url(order))
-    assert response.status_code == 302 and response["Location"] == reverse("workorders:detail", args=[order.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "workorders:detail", args=[order.pk]
+    )
     assert "can no longer be edited" in " ".join(flash(response))
 
 
 def test_masked_phone_stays_out_of_the_edit_form_and_on_file(client, network, order):
-    clerk = EmployeeFactory(employee_no="W1", position="warranty_clerk", org_unit=network.sc1,
-                            user=UserFactory(username="w1", role="warranty_clerk"))
+    clerk = EmployeeFactory(
+        employee_no="W1",
+        position="warranty_clerk",
+        org_unit=network.sc1,
+        user=UserFactory(username="w1", role="warranty_clerk"),
+    )
     WorkOrder.objects.filter(pk=order.pk).update(advisor=clerk)
     order.refresh_from_db()
     login(client, clerk)
@@ -331,8 +383,17 @@ def test_masked_phone_stays_out_of_the_edit_form_and_on_file(client, network, or
 def test_filter_form_returns_the_valid_filters_and_drops_the_rest(network):
     data = QueryDict(mutable=True)
     data.setlist("state", ["new", "dispatched"])
-    data.update({"technician": " T1 ", "created_from": "2026-11-01", "created_to": "bad", "overdue": "yes",
-                 "comeback": "no", "q": " SS-2026 ", "sort": "-due"})
+    data.update(
+        {
+            "technician": " T1 ",
+            "created_from": "2026-11-01",
+            "created_to": "bad",
+            "overdue": "yes",
+            "comeback": "no",
+            "q": " SS-2026 ",
+            "sort": "-due",
+        }
+    )
     form = WorkOrderFilterForm(data, user=network.manager.user)
     filters = form.filters()
     assert filters.states == ["new", "dispatched"] and filters.technician == network.tech

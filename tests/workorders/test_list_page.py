@@ -45,22 +45,53 @@ def orders(network):
     customer = CustomerFactory(name="王先生", phone="13912345678")
     car = AssetFactory(external_id="LSVAU2180N2000001", plate="沪A12345", customer=customer)
     made = {
-        "repair": WorkOrderFactory(external_id="WO-REPAIR", service_center=network.sc1, type="repair",
-                                   priority="normal", technician=network.tech, advisor=network.advisor,
-                                   customer=customer, asset=car, state="dispatched",
-                                   due_at=now + datetime.timedelta(days=1)),
-        "urgent": WorkOrderFactory(external_id="WO-URGENT", service_center=network.sc1, type="maintenance",
-                                   priority="urgent", technician=network.tech_colleague, state="in_progress",
-                                   due_at=now - datetime.timedelta(hours=3)),
-        "done": WorkOrderFactory(external_id="WO-DONE", service_center=network.sc1, type="inspection",
-                                 priority="low", technician=network.tech, state="completed",
-                                 due_at=now - datetime.timedelta(days=1),
-                                 completed_at=now - datetime.timedelta(hours=6)),
-        "sc2": WorkOrderFactory(external_id="WO-SC2", service_center=network.sc2, type="repair",
-                                technician=network.tech_sc2, state="new"),
+        "repair": WorkOrderFactory(
+            external_id="WO-REPAIR",
+            service_center=network.sc1,
+            type="repair",
+            priority="normal",
+            technician=network.tech,
+            advisor=network.advisor,
+            customer=customer,
+            asset=car,
+            state="dispatched",
+            due_at=now + datetime.timedelta(days=1),
+        ),
+        "urgent": WorkOrderFactory(
+            external_id="WO-URGENT",
+            service_center=network.sc1,
+            type="maintenance",
+            priority="urgent",
+            technician=network.tech_colleague,
+            state="in_progress",
+            due_at=now - datetime.timedelta(hours=3),
+        ),
+        "done": WorkOrderFactory(
+            external_id="WO-DONE",
+            service_center=network.sc1,
+            type="inspection",
+            priority="low",
+            technician=network.tech,
+            state="completed",
+            due_at=now - datetime.timedelta(days=1),
+            completed_at=now - datetime.timedelta(hours=6),
+        ),
+        "sc2": WorkOrderFactory(
+            external_id="WO-SC2",
+            service_center=network.sc2,
+            type="repair",
+            technician=network.tech_sc2,
+            state="new",
+        ),
     }
-    made["comeback"] = WorkOrderFactory(external_id="WO-COMEBACK", service_center=network.sc1, type="repair",
-                                        rework_of=made["done"], state="new", advisor=network.advisor)
+    made["comeback"] = WorkOrderFactory(
+        external_id="WO-COMEBACK",
+        service_center=network.sc1,
+        type="repair",
+        rework_of=made["done"],
+        state="new",
+        advisor=network.advisor,
+    )
     return made
 
 
@@ -78,24 +109,27 @@ def test_technician_sees_only_his_own_orders(client, network, orders):
     assert set(listed(get_list(client))) == {"WO-REPAIR", "WO-DONE"}
 
 
-@pytest.mark.parametrize("params, expected", [
-    ({"state": "in_progress"}, {"WO-URGENT"}),
-    ({"state": ["new", "completed"]}, {"WO-DONE", "WO-COMEBACK"}),
-    ({"type": "maintenance"}, {"WO-URGENT"}),
-    ({"type": ["inspection", "maintenance"]}, {"WO-URGENT", "WO-DONE"}),
-    ({"priority": "urgent"}, {"WO-URGENT"}),
-    ({"priority": ["low", "urgent"]}, {"WO-URGENT", "WO-DONE"}),
-    ({"technician": "T1"}, {"WO-REPAIR", "WO-DONE"}),
-    ({"advisor": "A1"}, {"WO-REPAIR", "WO-COMEBACK"}),
-    ({"overdue": "yes"}, {"WO-URGENT", "WO-DONE"}),
-    ({"overdue": "no"}, {"WO-REPAIR", "WO-COMEBACK"}),
-    ({"comeback": "yes"}, {"WO-COMEBACK"}),
-    ({"comeback": "no"}, {"WO-REPAIR", "WO-URGENT", "WO-DONE"}),
-    ({"q": "wo-rep"}, {"WO-REPAIR"}),  # the start of the external id, any case
-    ({"q": "LSVAU2180N2000001"}, {"WO-REPAIR"}),
-    ({"q": "沪A12345"}, {"WO-REPAIR"}),
-    ({"q": "  wo-urg "}, {"WO-URGENT"}),
-])
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"state": "in_progress"}, {"WO-URGENT"}),
+        ({"state": ["new", "completed"]}, {"WO-DONE", "WO-COMEBACK"}),
+        ({"type": "maintenance"}, {"WO-URGENT"}),
+        ({"type": ["inspection", "maintenance"]}, {"WO-URGENT", "WO-DONE"}),
+        ({"priority": "urgent"}, {"WO-URGENT"}),
+        ({"priority": ["low", "urgent"]}, {"WO-URGENT", "WO-DONE"}),
+        ({"technician": "T1"}, {"WO-REPAIR", "WO-DONE"}),
+        ({"advisor": "A1"}, {"WO-REPAIR", "WO-COMEBACK"}),
+        ({"overdue": "yes"}, {"WO-URGENT", "WO-DONE"}),
+        ({"overdue": "no"}, {"WO-REPAIR", "WO-COMEBACK"}),
+        ({"comeback": "yes"}, {"WO-COMEBACK"}),
+        ({"comeback": "no"}, {"WO-REPAIR", "WO-URGENT", "WO-DONE"}),
+        ({"q": "wo-rep"}, {"WO-REPAIR"}),  # the start of the external id, any case
+        ({"q": "LSVAU2180N2000001"}, {"WO-REPAIR"}),
+        ({"q": "沪A12345"}, {"WO-REPAIR"}),
+        ({"q": "  wo-urg "}, {"WO-URGENT"}),
+    ],
+)
 def test_each_filter_narrows_the_list(client, network, orders, params, expected):
     login(client, network.manager)
     response = get_list(client, **params)
@@ -111,46 +145,69 @@ def test_regional_manager_filters_by_service_centre(client, network, orders):
 
 def test_created_dates_are_whole_local_days(client, network):
     # 16:30 UTC on 31 October is 00:30 on 1 November in Shanghai.
-    WorkOrderFactory(external_id="WO-NOV", service_center=network.sc1,
-                     created_at=datetime.datetime(2026, 10, 31, 16, 30, tzinfo=UTC))
-    WorkOrderFactory(external_id="WO-OCT", service_center=network.sc1,
-                     created_at=datetime.datetime(2026, 10, 31, 15, 59, tzinfo=UTC))
+    WorkOrderFactory(
+        external_id="WO-NOV",
+        service_center=network.sc1,
+        created_at=datetime.datetime(2026, 10, 31, 16, 30, tzinfo=UTC),
+    )
+    WorkOrderFactory(
+        external_id="WO-OCT",
+        service_center=network.sc1,
+        created_at=datetime.datetime(2026, 10, 31, 15, 59, tzinfo=UTC),
+    )
     login(client, network.manager)
     assert listed(get_list(client, created_from="2026-11-01")) == ["WO-NOV"]
     assert listed(get_list(client, created_to="2026-10-31")) == ["WO-OCT"]
     assert listed(get_list(client, created_from="2026-10-31", created_to="2026-10-31")) == ["WO-OCT"]
     assert set(listed(get_list(client, created_from="2026-10-31", created_to="2026-11-01"))) == {
-        "WO-NOV", "WO-OCT"}
+        "WO-NOV",
+        "WO-OCT",
+    }
 
 
 def test_completed_dates_are_whole_local_days(client, network):
     created = datetime.datetime(2026, 10, 30, 1, 0, tzinfo=UTC)
-    WorkOrderFactory(external_id="WO-LATE-EVENING", service_center=network.sc1, state="completed",
-                     created_at=created, completed_at=datetime.datetime(2026, 11, 30, 15, 59, tzinfo=UTC))
-    WorkOrderFactory(external_id="WO-NEXT-MORNING", service_center=network.sc1, state="completed",
-                     created_at=created, completed_at=datetime.datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
+    WorkOrderFactory(
+        external_id="WO-LATE-EVENING",
+        service_center=network.sc1,
+        state="completed",
+        created_at=created,
+        completed_at=datetime.datetime(2026, 11, 30, 15, 59, tzinfo=UTC),
+    )
+    WorkOrderFactory(
+        external_id="WO-NEXT-MORNING",
+        service_center=network.sc1,
+        state="completed",
+        created_at=created,
+        completed_at=datetime.datetime(2026, 11, 30, 16, 0, tzinfo=UTC),
+    )
     WorkOrderFactory(external_id="WO-OPEN", service_center=network.sc1, created_at=created)
     login(client, network.manager)
-    assert listed(get_list(client, completed_from="2026-11-30", completed_to="2026-11-30")) == ["WO-LATE-EVENING"]
+    assert listed(get_list(client, completed_from="2026-11-30", completed_to="2026-11-30")) == [
+        "WO-LATE-EVENING"
+    ]
     assert listed(get_list(client, completed_from="2026-12-01")) == ["WO-NEXT-MORNING"]
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"state": "bogus"}, "state"),
-    ({"type": "spaceship"}, "type"),
-    ({"priority": "whenever"}, "priority"),
-    ({"created_from": "31/10/2026"}, "created_from"),
-    ({"completed_to": "2026-02-30"}, "completed_to"),
-    ({"created_from": "0001-01-01"}, "created_from"),
-    ({"created_to": "9999-12-31"}, "created_to"),
-    ({"overdue": "maybe"}, "overdue"),
-    ({"comeback": "1"}, "comeback"),
-    ({"technician": "NOBODY"}, "technician"),
-    ({"advisor": "T4"}, "advisor"),  # exists, but at SC2: outside the manager's scope
-    ({"service_center": "abc"}, "service_center"),
-    ({"sort": "salary"}, "sort"),
-    ({"q": "x" * 101}, "q"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"state": "bogus"}, "state"),
+        ({"type": "spaceship"}, "type"),
+        ({"priority": "whenever"}, "priority"),
+        ({"created_from": "31/10/2026"}, "created_from"),
+        ({"completed_to": "2026-02-30"}, "completed_to"),
+        ({"created_from": "0001-01-01"}, "created_from"),
+        ({"created_to": "9999-12-31"}, "created_to"),
+        ({"overdue": "maybe"}, "overdue"),
+        ({"comeback": "1"}, "comeback"),
+        ({"technician": "NOBODY"}, "technician"),
+        ({"advisor": "T4"}, "advisor"),  # exists, but at SC2: outside the manager's scope
+        ({"service_center": "abc"}, "service_center"),
+        ({"sort": "salary"}, "sort"),
+        ({"q": "x" * 101}, "q"),
+    ],
+)
 def test_bad_filter_value_shows_a_field_error_and_is_ignored(client, network, orders, params, field):
     login(client, network.manager)
     response = get_list(client, **params)
@@ -180,10 +237,13 @@ def test_a_bad_value_does_not_drop_the_good_filters_beside_it(client, network, o
     assert list(field_errors(response)) == ["created_from"]
 
 
-@pytest.mark.parametrize("sort, expected", [
-    ("id", ["WO-COMEBACK", "WO-DONE", "WO-REPAIR", "WO-URGENT"]),
-    ("-id", ["WO-URGENT", "WO-REPAIR", "WO-DONE", "WO-COMEBACK"]),
-])
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("id", ["WO-COMEBACK", "WO-DONE", "WO-REPAIR", "WO-URGENT"]),
+        ("-id", ["WO-URGENT", "WO-REPAIR", "WO-DONE", "WO-COMEBACK"]),
+    ],
+)
 def test_sorting_by_external_id(client, network, orders, sort, expected):
     login(client, network.manager)
     assert listed(get_list(client, sort=sort)) == expected
@@ -199,7 +259,10 @@ def test_sorting_by_priority_puts_urgent_first_and_low_last(client, network, ord
 def test_sorting_by_due_puts_the_most_overdue_first(client, network, orders):
     login(client, network.manager)
     assert listed(get_list(client, sort="due", state=["in_progress", "completed", "dispatched"])) == [
-        "WO-DONE", "WO-URGENT", "WO-REPAIR"]
+        "WO-DONE",
+        "WO-URGENT",
+        "WO-REPAIR",
+    ]
 
 
 def test_column_header_links_toggle_the_direction_and_keep_the_filters(client, network, orders):
@@ -254,7 +317,9 @@ def test_new_button_only_for_roles_that_open_orders_and_export_keeps_the_query(c
     assert 'data-action="create"' not in get_list(client).content.decode()
 
 
-def test_large_scope_asks_for_an_employee_no_instead_of_listing_everyone(client, network, orders, monkeypatch):
+def test_large_scope_asks_for_an_employee_no_instead_of_listing_everyone(
+    client, network, orders, monkeypatch
+):
     monkeypatch.setattr(forms, "LARGE_SCOPE", 3)
     client.force_login(network.hr.user)
     response = get_list(client, technician="T2")
@@ -280,9 +345,14 @@ def _queries(client, url) -> int:
 
 def _full_order(network, n):
     customer = CustomerFactory()
-    return WorkOrderFactory(service_center=network.sc1, technician=network.tech, advisor=network.advisor,
-                            customer=customer, asset=AssetFactory(customer=customer),
-                            due_at=timezone.now() - datetime.timedelta(hours=n % 3))
+    return WorkOrderFactory(
+        service_center=network.sc1,
+        technician=network.tech,
+        advisor=network.advisor,
+        customer=customer,
+        asset=AssetFactory(customer=customer),
+        due_at=timezone.now() - datetime.timedelta(hours=n % 3),
+    )
 
 
 def test_list_queries_do_not_grow_with_the_rows(client, network, django_assert_max_num_queries):
@@ -321,11 +391,27 @@ def test_export_holds_the_filtered_rows_with_the_extra_columns(client, network, 
     login(client, network.manager)
     response, header, rows = export(client, type="inspection")
     assert response["Content-Disposition"] == (
-        f'attachment; filename="work-orders-{timezone.localdate():%Y%m%d}.xlsx"')
+        f'attachment; filename="work-orders-{timezone.localdate():%Y%m%d}.xlsx"'
+    )
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    for name in ("External id", "Type", "Priority", "State", "Service centre", "Technician", "Customer",
-                 "Customer phone", "Created", "Due", "SLA", "Completed", "Closed", "Description",
-                 "Resolution", "Difficulty coefficient"):
+    for name in (
+        "External id",
+        "Type",
+        "Priority",
+        "State",
+        "Service centre",
+        "Technician",
+        "Customer",
+        "Customer phone",
+        "Created",
+        "Due",
+        "SLA",
+        "Completed",
+        "Closed",
+        "Description",
+        "Resolution",
+        "Difficulty coefficient",
+    ):
         assert name in header
     assert column(header, rows, "External id") == ["WO-DONE"]
     row = dict(zip(header, rows[0], strict=True))

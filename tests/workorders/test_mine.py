@@ -34,8 +34,13 @@ def card_ids(html):
 
 def led_by(technician, state, centre=None, due_in_hours=None, **fields):
     due = None if due_in_hours is None else timezone.now() + datetime.timedelta(hours=due_in_hours)
-    return WorkOrderFactory(service_center=centre or technician.org_unit.parent, technician=technician,
-                            state=state, due_at=due, **fields)
+    return WorkOrderFactory(
+        service_center=centre or technician.org_unit.parent,
+        technician=technician,
+        state=state,
+        due_at=due,
+        **fields,
+    )
 
 
 def jpeg(name="arrival.jpg"):
@@ -44,14 +49,20 @@ def jpeg(name="arrival.jpg"):
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
-def test_mine_lists_only_own_orders_in_progress_then_accepted_then_dispatched_and_done_today_last(client, network):
+def test_mine_lists_only_own_orders_in_progress_then_accepted_then_dispatched_and_done_today_last(
+    client, network
+):
     tech = network.tech
     led_by(tech, "dispatched", due_in_hours=1, external_id="DISPATCHED")
     led_by(tech, "accepted", due_in_hours=9, external_id="ACCEPTED")
     led_by(tech, "in_progress", due_in_hours=30, external_id="IN-PROGRESS")
     led_by(tech, "completed", external_id="DONE-TODAY", completed_at=timezone.now())
-    led_by(tech, "closed", external_id="DONE-YESTERDAY",
-           completed_at=day_start(local_today()) - datetime.timedelta(hours=1))
+    led_by(
+        tech,
+        "closed",
+        external_id="DONE-YESTERDAY",
+        completed_at=day_start(local_today()) - datetime.timedelta(hours=1),
+    )
     led_by(tech, "new", external_id="NOT-YET")
     led_by(network.tech_colleague, "in_progress", external_id="COLLEAGUES")
     login(client, tech)
@@ -102,9 +113,14 @@ def test_colleagues_order_is_404_on_the_phone_page(client, network):
 
 def test_phone_page_shows_what_the_technician_needs_with_the_phone_masked(client, network):
     customer = CustomerFactory(name="张先生", phone="13912345678")
-    order = led_by(network.tech, "dispatched", due_in_hours=1, customer=customer,
-                   asset=AssetFactory(customer=customer, plate="沪A88888", model="Model 3"),
-                   description="右前轮异响")
+    order = led_by(
+        network.tech,
+        "dispatched",
+        due_in_hours=1,
+        customer=customer,
+        asset=AssetFactory(customer=customer, plate="沪A88888", model="Model 3"),
+        description="右前轮异响",
+    )
     login(client, network.tech)
     html = client.get(detail_url(order)).content.decode()
     assert "张先生" in html and "139****5678" in html and "13912345678" not in html
@@ -112,14 +128,26 @@ def test_phone_page_shows_what_the_technician_needs_with_the_phone_masked(client
     assert "Due in" in html
 
 
-@pytest.mark.parametrize("state, step, present", [
-    ("dispatched", "accept", ["/action/accept/"]),
-    ("accepted", "start", ["/action/start/", 'accept="image/*" capture="environment" multiple',
-                           'data-field-geo="latitude"', "Location not available", 'enctype="multipart/form-data"']),
-    ("in_progress", "work", ["/labour/", "/parts/", "/note/", "/action/complete/", 'name="resolution"']),
-    ("completed", "done", ['data-next-step="done"']),
-    ("new", "none", ["has not been dispatched yet"]),
-])
+@pytest.mark.parametrize(
+    "state, step, present",
+    [
+        ("dispatched", "accept", ["/action/accept/"]),
+        (
+            "accepted",
+            "start",
+            [
+                "/action/start/",
+                'accept="image/*" capture="environment" multiple',
+                'data-field-geo="latitude"',
+                "Location not available",
+                'enctype="multipart/form-data"',
+            ],
+        ),
+        ("in_progress", "work", ["/labour/", "/parts/", "/note/", "/action/complete/", 'name="resolution"']),
+        ("completed", "done", ['data-next-step="done"']),
+        ("new", "none", ["has not been dispatched yet"]),
+    ],
+)
 def test_phone_page_shows_the_next_step_for_the_state(client, network, state, step, present):
     order = led_by(network.tech, state)
     login(client, network.tech)
@@ -140,8 +168,15 @@ def test_labour_form_records_the_technicians_own_hours(client, network):
     login(client, network.tech)
     html = client.get(detail_url(order)).content.decode()
     assert f'name="technician" value="{network.tech.pk}"' in html
-    response = client.post(reverse("workorders:labour", args=[order.pk]), {
-        "technician": network.tech.pk, "standard_hours": "2", "clocked_hours": "1.5", "next": detail_url(order)})
+    response = client.post(
+        reverse("workorders:labour", args=[order.pk]),
+        {
+            "technician": network.tech.pk,
+            "standard_hours": "2",
+            "clocked_hours": "1.5",
+            "next": detail_url(order),
+        },
+    )
     assert response["Location"] == detail_url(order)
     html = client.get(detail_url(order)).content.decode()
     assert "My labour hours · 2.00 / 1.50 h" in html and 'value="1.50"' in html
@@ -158,10 +193,14 @@ def test_accept_then_check_in_from_the_phone_page_comes_back_to_it(client, netwo
     settings.MEDIA_ROOT = tmp_path
     order = led_by(network.tech, "dispatched")
     login(client, network.tech)
-    response = client.post(reverse("workorders:action", args=[order.pk, "accept"]), {"next": detail_url(order)})
+    response = client.post(
+        reverse("workorders:action", args=[order.pk, "accept"]), {"next": detail_url(order)}
+    )
     assert response["Location"] == detail_url(order)
-    response = client.post(reverse("workorders:action", args=[order.pk, "start"]), {
-        "next": detail_url(order), "photos": [jpeg()], "latitude": "31.2304", "longitude": "121.4737"})
+    response = client.post(
+        reverse("workorders:action", args=[order.pk, "start"]),
+        {"next": detail_url(order), "photos": [jpeg()], "latitude": "31.2304", "longitude": "121.4737"},
+    )
     assert response["Location"] == detail_url(order)
     assert WorkOrder.objects.get(pk=order.pk).state == "in_progress"
     html = client.get(detail_url(order)).content.decode()
@@ -184,8 +223,13 @@ def test_timeline_shows_only_the_latest_events(client, network):
 def populate(technician, count):
     for n in range(count):
         customer = CustomerFactory()
-        led_by(technician, ["dispatched", "accepted", "in_progress"][n % 3], due_in_hours=n % 3 - 1,
-               customer=customer, asset=AssetFactory(customer=customer))
+        led_by(
+            technician,
+            ["dispatched", "accepted", "in_progress"][n % 3],
+            due_in_hours=n % 3 - 1,
+            customer=customer,
+            asset=AssetFactory(customer=customer),
+        )
         led_by(technician, "completed", completed_at=timezone.now(), customer=customer)
 
 

@@ -14,8 +14,12 @@ from ..factories import WorkOrderFactory
 @pytest.fixture
 def order(network):
     return services.create_work_order(
-        external_id="WO-1", service_center=network.sc1, type="repair", priority="normal",
-        created_at=timezone.now() - datetime.timedelta(hours=3), by=network.dispatcher.user,
+        external_id="WO-1",
+        service_center=network.sc1,
+        type="repair",
+        priority="normal",
+        created_at=timezone.now() - datetime.timedelta(hours=3),
+        by=network.dispatcher.user,
     )
 
 
@@ -124,22 +128,26 @@ def test_stale_copy_cannot_move_an_order_twice(order, network):
 
 def test_negative_hours_are_refused(order, network):
     with pytest.raises(ValidationError, match="cannot be negative"):
-        services.record_labour(order, technician=network.tech, standard_hours=Decimal("-1"),
-                               clocked_hours=Decimal("2"))
+        services.record_labour(
+            order, technician=network.tech, standard_hours=Decimal("-1"), clocked_hours=Decimal("2")
+        )
     assert not LabourLine.objects.exists()
 
 
 def test_labour_line_is_replaced_not_duplicated(order, network):
-    services.record_labour(order, technician=network.tech, standard_hours=Decimal("2"),
-                           clocked_hours=Decimal("2.5"))
-    services.record_labour(order, technician=network.tech, standard_hours=Decimal("3"),
-                           clocked_hours=Decimal("2.5"))
+    services.record_labour(
+        order, technician=network.tech, standard_hours=Decimal("2"), clocked_hours=Decimal("2.5")
+    )
+    services.record_labour(
+        order, technician=network.tech, standard_hours=Decimal("3"), clocked_hours=Decimal("2.5")
+    )
     assert list(order.labour_lines.values_list("standard_hours", flat=True)) == [Decimal("3.00")]
 
 
 def test_difficulty_zero_is_refused(network):
     with pytest.raises(ValidationError) as error:
-        services.create_work_order(external_id="WO-2", service_center=network.sc1, type="repair",
-                                   difficulty=Decimal("0"))
+        services.create_work_order(
+            external_id="WO-2", service_center=network.sc1, type="repair", difficulty=Decimal("0")
+        )
     assert "difficulty" in error.value.message_dict
     assert not WorkOrder.objects.filter(external_id="WO-2").exists()

@@ -16,9 +16,7 @@ def mask_phone(phone: str) -> str:
 
 
 class Customer(TimeStampedModel):
-    external_id = models.CharField(
-        _("external id"), max_length=100, unique=True, null=True, blank=True
-    )
+    external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
     # Stored whole; shown through mask_phone() to roles that do not need it.
     phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
@@ -46,8 +44,12 @@ class Asset(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.VEHICLE)
     model = models.CharField(_("model"), max_length=200, blank=True)
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="assets",
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assets",
     )
     plate = models.CharField(_("licence plate"), max_length=20, blank=True, db_index=True)
     is_nev = models.BooleanField(_("new-energy vehicle"), default=False)

@@ -46,8 +46,9 @@ def find_or_create_customer(external_id: str = "", name: str = "", phone: str = 
 
 
 @transaction.atomic
-def find_or_create_asset(external_id: str = "", model: str = "", plate: str = "",
-                         customer: Customer | None = None) -> Asset | None:
+def find_or_create_asset(
+    external_id: str = "", model: str = "", plate: str = "", customer: Customer | None = None
+) -> Asset | None:
     """The vehicle or appliance with this VIN / serial no., created when new; None without one.
 
     A model or plate given replaces the stored one (plates change); the customer is set only

@@ -97,7 +97,7 @@ def run_import(
     if not _check_header(kind, table, report):
         return report
     context = Context(user=user, source_label=label)
-    touches = ImportTouches()
+    touches = ImportTouches(kind.name)
     try:
         with transaction.atomic():
             _run_rows(kind, table, context, report, touches)
@@ -161,6 +161,7 @@ def _run_rows(kind: Kind, table: Table, context: Context, report: ImportReport, 
         kind.check(chunk, context)
         good = [row for row in chunk if not row.bad]
         if writing and len(report.errors) == errors_before and not report.errors:
+            touches.before_write(good)
             created, updated, unchanged = kind.write(good, context)
             for row in good:
                 touches.add(row.values)

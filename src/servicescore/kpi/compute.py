@@ -14,31 +14,14 @@ from decimal import Decimal
 from servicescore.core.periods import Period
 from servicescore.org.models import Position
 
+from . import daily
 from .catalog import catalog
 from .derived import Formula, evaluation_order
-from .families import voice, work_orders
 from .registry import DERIVED, FACTS, Indicator
 
 # Above this many people a family query reads everyone (one scan) rather than an IN list.
 PEOPLE_FILTER_LIMIT = 5000
 
-GROUPS = {
-    "done": lambda period, people: work_orders.completed(period, "technician", people),
-    "done_advisor": lambda period, people: work_orders.completed(period, "advisor", people),
-    "made": lambda period, people: work_orders.created(period, "technician", people),
-    "made_advisor": lambda period, people: work_orders.created(period, "advisor", people),
-    "rework": work_orders.comebacks,
-    "hours": work_orders.labour,
-    "available": work_orders.available_hours,
-    "responses": voice.responses,
-    "invitations": voice.invitations,
-    "closed": voice.closed,
-    "calls": voice.calls,
-    "complaints": voice.complaints,
-    "handled": voice.handled,
-    "resolved": voice.resolved,
-    "praise": voice.praise,
-}
 ADVISOR_ALTERNATIVES = {"done": "done_advisor", "made": "made_advisor"}
 
 
@@ -140,11 +123,16 @@ def facts_of(period: Period, codes: list[str], people=None) -> dict:
 
 
 class Components:
-    """The period's component groups, fetched once, looked up per person."""
+    """The period's component groups, fetched once, looked up per person: from the records
+    (`stored=False`) or summed from the stored daily components (kpi/daily.py)."""
 
-    def __init__(self, period: Period, items, codes, people=None):
+    def __init__(self, period: Period, items, codes, people=None, stored=False):
         self.items = items
-        self.groups = {name: GROUPS[name](period, people) for name in sorted(_groups_for(items, codes))}
+        groups = sorted(_groups_for(items, codes))
+        if stored:
+            self.groups = daily.stored(groups, period, people)
+        else:
+            self.groups = {name: daily.direct(name, period, people) for name in groups}
         fact_codes = [c for c in codes if items[c].family == FACTS]
         self.facts = facts_of(period, fact_codes, people)
 
@@ -167,16 +155,18 @@ class Components:
 
 
 def compute_period(
-    period: Period, employees, codes: list[str] | None = None, items=None
+    period: Period, employees, codes: list[str] | None = None, items=None, stored=False
 ) -> list[IndicatorValue]:
     """Every requested indicator (default: all computed ones) for every employee of the
-    queryset `employees`, with a fixed number of aggregate queries whatever their number."""
+    queryset `employees`, with a fixed number of aggregate queries whatever their number.
+    `stored=True` sums the stored daily components instead of reading the records (the
+    caller makes sure they are built: `recompute_period`)."""
     items = items or catalog(manual=False)
     codes = codes or [code for code, item in items.items() if item.computed]
     wanted = needed(items, codes)
     people_rows = list(employees.order_by("employee_no").values_list("pk", "employee_no", "position"))
     people = {pk for pk, _no, _pos in people_rows} if len(people_rows) <= PEOPLE_FILTER_LIMIT else None
-    components = Components(period, items, [c for c in wanted if items[c].family != DERIVED], people)
+    components = Components(period, items, [c for c in wanted if items[c].family != DERIVED], people, stored)
     derived = [
         c for c in evaluation_order({c: items[c].expression for c in wanted if items[c].family == DERIVED})
     ]

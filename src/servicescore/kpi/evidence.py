@@ -1,7 +1,7 @@
 """The records behind one indicator's value for one employee and period: the evidence a
 scorecard drills down to.
 
-Each component group of `kpi.compute.GROUPS` has a twin here that selects the same
+Each component group of `kpi.daily.ALL_GROUPS` has a twin here that selects the same
 records the family's aggregate counts for one person (same period field, cancelled work
 orders left out, the comeback window, the advisor versions, complaints with an explicit
 employee, FOLLOWUP_COVERAGE's 7-day window), and each component key says what one record

@@ -210,12 +210,20 @@ class IndicatorResult(models.Model):
 
 
 class RecomputeRequest(models.Model):
-    """Records changed: these people's results for this period are stale. The recompute
-    task drains the table; with no broker it runs inline at commit."""
+    """Records changed: something of this period is stale. The recompute task drains the
+    table; with no broker it runs inline at commit.
+
+    With a `day` and `group`: that day's stored components of that group are re-aggregated
+    and the people they count for recomputed. With only an `employee`: that person's
+    figures are recomputed from the stored components (a fact or rating changed). With
+    neither: the whole period, for everyone."""
+
+    EVERYONE = "*"  # as `group`: everyone's figures from the stored components, nothing re-aggregated
 
     period = models.CharField(_("period"), max_length=7)
-    # None: everyone (e.g. after an import touching the whole month).
     employee = models.ForeignKey("org.Employee", null=True, on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(_("component group"), max_length=16, blank=True)
+    day = models.DateField(_("day"), null=True, blank=True)
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
 
     class Meta:
@@ -224,7 +232,64 @@ class RecomputeRequest(models.Model):
         indexes = [models.Index(fields=["period"], name="recompute_period")]
 
     def __str__(self):
-        return f"{self.period} {self.employee_id or '*'}"
+        return f"{self.period} {self.employee_id or '*'} {self.group} {self.day or ''}".strip()
+
+
+COMPONENT_COLUMNS = [f"v{i}" for i in range(16)]
+
+
+class DailyComponent(models.Model):
+    """One component group's sums for one person and one local day (kpi/daily.py): the
+    stored layer a month's figures are summed from, so a changed day is re-aggregated
+    alone. Derived data: `servicescore kpi recompute` rebuilds it."""
+
+    employee = models.ForeignKey(
+        "org.Employee", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    day = models.DateField(_("day"))
+    group = models.CharField(_("component group"), max_length=16, db_column="grp")
+    # The group's components in order (kpi/daily.py maps names to columns).
+    v0 = models.FloatField(null=True)
+    v1 = models.FloatField(null=True)
+    v2 = models.FloatField(null=True)
+    v3 = models.FloatField(null=True)
+    v4 = models.FloatField(null=True)
+    v5 = models.FloatField(null=True)
+    v6 = models.FloatField(null=True)
+    v7 = models.FloatField(null=True)
+    v8 = models.FloatField(null=True)
+    v9 = models.FloatField(null=True)
+    v10 = models.FloatField(null=True)
+    v11 = models.FloatField(null=True)
+    v12 = models.FloatField(null=True)
+    v13 = models.FloatField(null=True)
+    v14 = models.FloatField(null=True)
+    v15 = models.FloatField(null=True)
+
+    class Meta:
+        verbose_name = _("daily component")
+        verbose_name_plural = _("daily components")
+        indexes = [
+            models.Index(fields=["day", "group"], name="daily_component_day"),
+            models.Index(fields=["employee", "day"], name="daily_component_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.employee_id} {self.day} {self.group}"
+
+
+class ComponentMonth(models.Model):
+    """A month whose daily components have been built in full (kpi/daily.py)."""
+
+    period = models.CharField(_("period"), max_length=7, unique=True)
+    built_at = models.DateTimeField(_("built at"))
+
+    class Meta:
+        verbose_name = _("component month")
+        verbose_name_plural = _("component months")
+
+    def __str__(self):
+        return self.period
 
 
 # --- Scoring templates (考核方案) -------------------------------------------------------

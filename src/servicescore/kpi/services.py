@@ -10,10 +10,12 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicescore.core.periods import Period, parse_period
+from servicescore.core.periods import Period, day_start, month_of, parse_period
 from servicescore.exchange.kinds.base import fast_insert
 from servicescore.org.models import Employee, OrgUnit, Position
+from servicescore.voice.models import Complaint, FollowUp, SurveyResponse
 
+from . import daily, touches
 from .catalog import catalog, computed_codes
 from .compute import PEOPLE_FILTER_LIMIT, compute_period
 from .derived import Formula, evaluation_order
@@ -51,6 +53,7 @@ def _is_empty(row, item) -> bool:
     if item.shape in ("count", "sum"):
         return not row.value
     return row.value is None
+
 
 # --- indicator results -------------------------------------------------------------------
 
@@ -296,23 +299,23 @@ def _store_scorecards(period: Period, scored, people, now) -> int:
     if people is not None:
         stale = stale.filter(employee__in=people)
     stale._raw_delete(stale.db)
-    Scorecard.objects.bulk_create(
+    fast_insert(
+        Scorecard,
         [
-            Scorecard(
-                employee_id=pk,
-                period=period.code,
-                version=version,
-                base_score=result.base,
-                adjustment=result.adjustment,
-                final_score=result.final,
-                grade=result.grade,
-                vetoed=result.vetoed,
-                items=result.items,
-                computed_at=now,
-            )
+            {
+                "employee_id": pk,
+                "period": period.code,
+                "version_id": version.pk,
+                "base_score": result.base,
+                "adjustment": result.adjustment,
+                "final_score": result.final,
+                "grade": result.grade,
+                "vetoed": result.vetoed,
+                "items": result.items,
+                "computed_at": now,
+            }
             for pk, version, result in scored
         ],
-        batch_size=2000,
     )
     return len(scored)
 
@@ -320,29 +323,62 @@ def _store_scorecards(period: Period, scored, people, now) -> int:
 # --- the run -----------------------------------------------------------------------------
 
 
+def _sharing_priors(people) -> set[int] | None:
+    """`people` and everyone in their service centres: a centre's pooled rate is the
+    shrinkage prior of all its people's scorecards, so when some figures change, the whole
+    centre is scored again (from the stored figures; nobody else's are recomputed)."""
+    if people is None:
+        return None
+    chains, kinds = _ancestors()
+    centre_of = _centres(chains, kinds)
+    staff = list(Employee.objects.values_list("pk", "org_unit"))
+    units = dict(staff)
+    centres = {centre_of.get(units.get(pk)) for pk in people} - {None}
+    return set(people) | {pk for pk, unit in staff if centre_of.get(unit) in centres}
+
+
 @transaction.atomic
-def recompute_period(period, people=None) -> dict:
-    """Compute and store every indicator of the period for everyone (or the employee ids
-    in `people`), the org-unit roll-ups and the scorecards. Returns counts and seconds."""
+def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
+    """Compute and store the period's indicator results, the org-unit roll-ups and the
+    scorecards — for everyone, or for the employee ids in `people`.
+
+    The figures are summed from the stored daily components (kpi/daily.py). `rebuild`
+    (default: when recomputing everyone with no `days`) re-aggregates the whole period
+    from the records first; `days` ({group: {local date}}) re-aggregates only those days
+    and adds the people they count for to `people`. A month never built is built first,
+    for everyone. The scorecards of everyone in the touched people's service centres are
+    scored again (their shrinkage prior moved).
+    Returns counts and seconds."""
     period = _period(period)
     started = time.perf_counter()
     now = timezone.now()
     items = catalog(manual=False)
+    if rebuild is None:
+        rebuild = people is None and not days
+    if rebuild or daily.unbuilt_months(period):
+        daily.rebuild_period(period)
+        people = None  # a month built for the first time is recomputed for everyone
+    elif days:
+        people = daily.rebuild_days(days) | set(people or ())
+    aggregated = time.perf_counter()
     employees = Employee.objects.all()
     if people is not None:
         people = set(people)
         employees = employees.filter(pk__in=people) if len(people) <= PEOPLE_FILTER_LIMIT else employees
-    rows = compute_period(period, employees, computed_codes(items), items)
+    rows = compute_period(period, employees, computed_codes(items), items, stored=True)
     if people is not None and len(people) > PEOPLE_FILTER_LIMIT:
         rows = [row for row in rows if row.employee_id in people]
     computed = time.perf_counter()
     stored = _store_employee_results(period, rows, people, now, items)
     units = roll_up(period, items, now)
     rolled = time.perf_counter()
+    rescored = _sharing_priors(people)
+    if rescored is not None and len(rescored) <= PEOPLE_FILTER_LIMIT:
+        employees = Employee.objects.filter(pk__in=rescored)
     scored = score_people(period, employees, items=items)
-    if people is not None:
-        scored = [entry for entry in scored if entry[0] in people]  # `employees` may be everyone
-    scorecards = _store_scorecards(period, scored, people, now)
+    if rescored is not None:
+        scored = [entry for entry in scored if entry[0] in rescored]  # `employees` may be everyone
+    scorecards = _store_scorecards(period, scored, rescored, now)
     return {
         "period": period.code,
         "people": len({row.employee_id for row in rows}),
@@ -350,23 +386,48 @@ def recompute_period(period, people=None) -> dict:
         "org_unit_results": units,
         "scorecards": scorecards,
         "seconds": {
-            "compute": round(computed - started, 3),
+            "aggregate": round(aggregated - started, 3),
+            "compute": round(computed - aggregated, 3),
             "store_and_roll_up": round(rolled - computed, 3),
             "score": round(time.perf_counter() - rolled, 3),
         },
     }
 
 
-def request_recompute(period_code: str, employee_ids=None) -> None:
-    """Queue a recompute of these people's results (None: everyone) for the period; the
-    task runs after the transaction commits (inline when no broker is configured)."""
-    if employee_ids is not None and not employee_ids:
-        return  # nobody touched
-    rows = [RecomputeRequest(period=period_code, employee_id=pk) for pk in (employee_ids or [None])]
-    RecomputeRequest.objects.bulk_create(rows, batch_size=5000)
+def _after_commit() -> None:
     from .tasks import process_recompute_requests_task
 
     transaction.on_commit(process_recompute_requests_task.delay)
+
+
+def request_recompute(period_code: str, employee_ids=None, *, rebuild: bool = True) -> None:
+    """Queue a recompute of these people's results (None: everyone) for the period; the
+    task runs after the transaction commits (inline when no broker is configured).
+    Everyone with `rebuild=False` recomputes the figures from the stored components
+    without re-aggregating the records (an org unit's fact changed)."""
+    if employee_ids is not None and not employee_ids:
+        return  # nobody touched
+    if employee_ids is None:
+        group = "" if rebuild else RecomputeRequest.EVERYONE
+        rows = [RecomputeRequest(period=period_code, group=group)]
+    else:
+        rows = [RecomputeRequest(period=period_code, employee_id=pk) for pk in employee_ids]
+    RecomputeRequest.objects.bulk_create(rows, batch_size=5000)
+    _after_commit()
+
+
+def request_recompute_days(group_days: dict) -> None:
+    """Queue the re-aggregation of these (group, local day) pairs and the recompute of the
+    people they count for (kpi/touches.py finds the pairs)."""
+    rows = [
+        RecomputeRequest(period=month_of(day_start(day)), group=group, day=day)
+        for group, days in sorted(group_days.items())
+        for day in sorted(days)
+    ]
+    if not rows:
+        return
+    RecomputeRequest.objects.bulk_create(rows, batch_size=5000)
+    _after_commit()
 
 
 def process_recompute_requests() -> dict:
@@ -376,32 +437,65 @@ def process_recompute_requests() -> dict:
     if last is None:
         return done
     queued = RecomputeRequest.objects.filter(pk__lte=last)
-    wanted: dict[str, set | None] = {}
-    for period_code, employee in queued.values_list("period", "employee").distinct():
-        if employee is None:
-            wanted[period_code] = None
-        elif period_code not in wanted or wanted[period_code] is not None:
-            wanted.setdefault(period_code, set()).add(employee)
-    for period_code, people in sorted(wanted.items()):
-        done[period_code] = recompute_period(period_code, people)
+    wanted: dict[str, dict] = {}
+    for period_code, employee, group, day in queued.values_list(
+        "period", "employee", "group", "day"
+    ).distinct():
+        asked = wanted.setdefault(period_code, {"people": set(), "days": {}, "rebuild": False})
+        if group == RecomputeRequest.EVERYONE:
+            asked["people"] = None
+        elif day is not None:
+            asked["days"].setdefault(group, set()).add(day)
+        elif employee is not None:
+            if asked["people"] is not None:
+                asked["people"].add(employee)
+        else:
+            asked["rebuild"] = True
+    for period_code, asked in sorted(wanted.items()):
+        if asked["rebuild"]:
+            done[period_code] = recompute_period(period_code, rebuild=True)
+        else:
+            done[period_code] = recompute_period(period_code, asked["people"], asked["days"], rebuild=False)
     queued._raw_delete(queued.db)
     return done
 
 
 class ImportTouches:
-    """What an import run touched, gathered row by row: the months of its timestamps and
-    periods, the people it names directly or through work orders. Past `LIMIT` work-order
+    """What an import run touched, gathered chunk by chunk: the (group, day) pairs of the
+    work orders its rows name (read before the chunk is written and again after the
+    import, so a record moved to another person or day is recomputed in both places) and
+    of its rows' own timestamps; for facts, the months and people. Past `LIMIT` work-order
     references it stops collecting and the months are recomputed for everyone."""
 
     PEOPLE_COLUMNS = ("technician", "advisor", "agent", "employee", "handler")
     ORDER_COLUMNS = ("work_order_external_id", "rework_of")
+    ROW_ANCHORS = {
+        "work_orders": touches.ORDER_ANCHORS,
+        "survey_responses": touches.RECORD_ANCHORS[SurveyResponse],
+        "followups": touches.RECORD_ANCHORS[FollowUp],
+        "complaints": touches.RECORD_ANCHORS[Complaint],
+    }
     LIMIT = 50_000
 
-    def __init__(self):
+    def __init__(self, kind: str = ""):
+        self.kind = kind
         self.months: set[str] = set()
         self.employee_nos: set[str] = set()
         self.orders: set[str] = set()
+        self.days: dict = {}
         self.everyone = False
+
+    def _refs(self, values: dict) -> set[str]:
+        names = self.ORDER_COLUMNS + (("external_id",) if self.kind == "work_orders" else ())
+        return {values[name] for name in names if values.get(name)}
+
+    def before_write(self, rows) -> None:
+        """What the work orders these rows name count in before they are written."""
+        if self.everyone:
+            return
+        refs = set().union(*(self._refs(row.values) for row in rows)) if rows else set()
+        if refs and len(self.orders | refs) <= self.LIMIT:
+            touches.merge(self.days, self._order_days(refs))
 
     def add(self, values: dict) -> None:
         import datetime
@@ -415,46 +509,57 @@ class ImportTouches:
                 self.months.add(value)
             elif name == "org_unit" and value:
                 self.everyone = True
-            elif self.everyone:
-                continue
             elif name in self.PEOPLE_COLUMNS and value:
                 self.employee_nos.add(value)
-            elif name in self.ORDER_COLUMNS and value:
-                self.orders.add(value)
+        touches.anchored(self.days, self.ROW_ANCHORS.get(self.kind, {}), values)
+        if not self.everyone:
+            self.orders |= self._refs(values)
         if len(self.orders) + len(self.employee_nos) > self.LIMIT:
             self.everyone = True
             self.orders.clear()
             self.employee_nos.clear()
 
-    def people(self) -> set[int] | None:
+    @staticmethod
+    def _order_days(refs) -> dict:
         from servicescore.workorders.models import WorkOrder
 
+        found: dict = {}
+        refs = sorted(refs)
+        for start in range(0, len(refs), 5000):
+            touches.merge(
+                found,
+                touches.order_days(WorkOrder.objects.filter(external_id__in=refs[start : start + 5000])),
+            )
+        return found
+
+    def people(self) -> set[int] | None:
         if self.everyone:
             return None
+        nos = sorted(self.employee_nos)
         found = set()
-        nos, refs = sorted(self.employee_nos), sorted(self.orders)
         for start in range(0, len(nos), 5000):
             found |= set(
                 Employee.objects.filter(employee_no__in=nos[start : start + 5000]).values_list(
                     "pk", flat=True
                 )
             )
-        for start in range(0, len(refs), 5000):
-            for tech, advisor in WorkOrder.objects.filter(
-                external_id__in=refs[start : start + 5000]
-            ).values_list("technician", "advisor"):
-                found |= {tech, advisor} - {None}
         return found
 
     def request(self) -> None:
         """Queue the recompute (runs after the import commits)."""
         if not self.months:
             return
-        people = self.people()
-        if people is not None and not people:
+        if self.everyone:
+            for month in sorted(self.months):
+                # Facts are read directly: everyone's figures again, no records re-aggregated.
+                request_recompute(month, None, rebuild=self.kind != "metric_facts")
             return
-        for month in sorted(self.months):
-            request_recompute(month, sorted(people) if people is not None else None)
+        if self.kind == "metric_facts":
+            people = self.people()
+            for month in sorted(self.months):
+                request_recompute(month, sorted(people))
+            return
+        request_recompute_days(touches.merge(self.days, self._order_days(self.orders)))
 
 
 # --- templates ---------------------------------------------------------------------------

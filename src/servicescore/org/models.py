@@ -31,8 +31,12 @@ class OrgUnit(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path of ids, "/1/4/17/", so a subtree is one indexed prefix match.
     path = models.CharField(_("path"), max_length=500, db_index=True, editable=False, default="")
@@ -71,18 +75,24 @@ class Employee(TimeStampedModel):
         OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="employees"
     )
     manager = models.ForeignKey(
-        "self", verbose_name=_("manager"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="reports",
+        "self",
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
     )
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
-    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user account"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="employee",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="employee",
     )
 
     class Meta:
@@ -139,11 +149,13 @@ class TrainingRecord(TimeStampedModel):
     )
     course = models.CharField(_("course"), max_length=200)
     date = models.DateField(_("date"))
-    hours = models.DecimalField(
-        _("hours"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0)]
-    )
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0)])
     score = models.DecimalField(
-        _("score"), max_digits=5, decimal_places=1, null=True, blank=True,
+        _("score"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
 
@@ -162,7 +174,9 @@ class RewardPenalty(TimeStampedModel):
         PENALTY = "penalty", _("Penalty")
 
     employee = models.ForeignKey(
-        Employee, verbose_name=_("employee"), on_delete=models.CASCADE,
+        Employee,
+        verbose_name=_("employee"),
+        on_delete=models.CASCADE,
         related_name="rewards_penalties",
     )
     date = models.DateField(_("date"))
@@ -206,9 +220,7 @@ class EmployeeSkill(models.Model):
         verbose_name_plural = _("employee skills")
         constraints = [
             models.UniqueConstraint(fields=["employee", "skill"], name="one_level_per_skill"),
-            models.CheckConstraint(
-                condition=models.Q(level__gte=1, level__lte=5), name="skill_level_1_to_5"
-            ),
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="skill_level_1_to_5"),
         ]
 
     def __str__(self):

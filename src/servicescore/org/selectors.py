@@ -90,8 +90,9 @@ def filterable_org_units(user) -> list[OrgUnit]:
     return units
 
 
-def people_queryset(user, filters: PeopleFilters, *, unit: OrgUnit | None = None,
-                    today: datetime.date | None = None):
+def people_queryset(
+    user, filters: PeopleFilters, *, unit: OrgUnit | None = None, today: datetime.date | None = None
+):
     """Employees the user may see, filtered, with what a list row shows: org unit and
     manager joined, `certificates_needing_attention` (expired or expiring within
     CERT_EXPIRY_WARNING_DAYS) and `manager_visible` annotated, so a page is one query."""
@@ -118,8 +119,7 @@ def people_queryset(user, filters: PeopleFilters, *, unit: OrgUnit | None = None
     )
 
 
-def people_directory(user, filters: PeopleFilters, *, page=None,
-                     today: datetime.date | None = None) -> dict:
+def people_directory(user, filters: PeopleFilters, *, page=None, today: datetime.date | None = None) -> dict:
     """The people list page: one page of visible employees, the filter choices and the
     names of filters that were ignored because they point outside the user's scope."""
     units = filterable_org_units(user)
@@ -238,8 +238,14 @@ def work_orders_of(user, employee: Employee) -> QuerySet:
     )
 
 
-def work_history(user, employee: Employee, *, page=None, orders: QuerySet | None = None,
-                 now: datetime.datetime | None = None) -> dict:
+def work_history(
+    user,
+    employee: Employee,
+    *,
+    page=None,
+    orders: QuerySet | None = None,
+    now: datetime.datetime | None = None,
+) -> dict:
     """One page of the work orders the employee took part in that the user may see, newest
     first, each with `as_lead`, `as_advisor` and `on_labour`; plus counts of the last
     RECENT_DAYS (completed as lead) and of those open now. Three queries besides the scope's."""
@@ -284,7 +290,11 @@ class TimelineEntry:
 
 
 def employee_timeline(
-    user, employee: Employee, *, archive: Archive | None = None, orders: QuerySet | None = None,
+    user,
+    employee: Employee,
+    *,
+    archive: Archive | None = None,
+    orders: QuerySet | None = None,
     today: datetime.date | None = None,
 ) -> list[TimelineEntry]:
     """Hiring, certificate validity (start; end when expired or expiring), training, rewards

@@ -15,7 +15,8 @@ def check_parent(kind: str, parent_kind: str | None) -> str | None:
         return _("a company cannot have a parent")
     if OrgUnit.KIND_RANK[kind] <= OrgUnit.KIND_RANK[parent_kind]:
         return _("a %(kind)s cannot be placed under a %(parent)s") % {
-            "kind": OrgUnit.Kind(kind).label, "parent": OrgUnit.Kind(parent_kind).label,
+            "kind": OrgUnit.Kind(kind).label,
+            "parent": OrgUnit.Kind(parent_kind).label,
         }
     return None
 
@@ -83,8 +84,12 @@ def create_user_account(employee, *, username: str | None = None, password: str 
     username = username or employee.employee_no.lower()
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("The user name %(name)s is taken.") % {"name": username}})
-    user = User(username=username, first_name=employee.name, email=employee.email,
-                role=ROLE_OF_POSITION[employee.position])
+    user = User(
+        username=username,
+        first_name=employee.name,
+        email=employee.email,
+        role=ROLE_OF_POSITION[employee.position],
+    )
     user.set_password(password) if password else user.set_unusable_password()
     user.save()
     employee.user = user

@@ -123,8 +123,10 @@ SORT_LABELS = {
 SORT_CHOICES = [
     choice
     for key in SORTS
-    for choice in ((key, format_lazy("{} ↑", SORT_LABELS.get(key, key))),
-                   (f"-{key}", format_lazy("{} ↓", SORT_LABELS.get(key, key))))
+    for choice in (
+        (key, format_lazy("{} ↑", SORT_LABELS.get(key, key))),
+        (f"-{key}", format_lazy("{} ↓", SORT_LABELS.get(key, key))),
+    )
 ]
 YES_NO_ANY = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
 TRI_STATE = {"": None, "yes": True, "no": False}
@@ -148,10 +150,14 @@ class EmployeeChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.employee_no})"
 
     def use_text_input(self):
-        self.widget = forms.TextInput(attrs={
-            "class": "form-control", "placeholder": _("Employee no."), "autocomplete": "off",
-            "autocapitalize": "characters",
-        })
+        self.widget = forms.TextInput(
+            attrs={
+                "class": "form-control",
+                "placeholder": _("Employee no."),
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+            }
+        )
 
     def to_python(self, value):
         return super().to_python(value.strip() if isinstance(value, str) else value)
@@ -181,18 +187,26 @@ class WorkOrderFilterForm(forms.Form):
     field error and is left out of `filters()`, so a bad link never breaks the page."""
 
     q = forms.CharField(
-        label=_("External id, VIN or plate"), max_length=100, required=False,
+        label=_("External id, VIN or plate"),
+        max_length=100,
+        required=False,
         widget=forms.TextInput(attrs={"class": "form-control", "type": "search", "autocomplete": "off"}),
     )
-    state = forms.MultipleChoiceField(label=_("State"), choices=State.choices, required=False,
-                                      widget=_pills())
-    type = forms.MultipleChoiceField(label=_("Type"), choices=WorkOrderType.choices, required=False,
-                                     widget=_pills())
-    priority = forms.MultipleChoiceField(label=_("Priority"), choices=Priority.choices, required=False,
-                                         widget=_pills())
+    state = forms.MultipleChoiceField(
+        label=_("State"), choices=State.choices, required=False, widget=_pills()
+    )
+    type = forms.MultipleChoiceField(
+        label=_("Type"), choices=WorkOrderType.choices, required=False, widget=_pills()
+    )
+    priority = forms.MultipleChoiceField(
+        label=_("Priority"), choices=Priority.choices, required=False, widget=_pills()
+    )
     service_center = forms.ModelChoiceField(
-        label=_("Service centre"), queryset=OrgUnit.objects.none(), required=False,
-        empty_label=_("All service centres"), widget=forms.Select(attrs={"class": "form-select"}),
+        label=_("Service centre"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label=_("All service centres"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     technician = EmployeeChoiceField(label=_("Technician"), empty_label=_("Anyone"))
     advisor = EmployeeChoiceField(label=_("Service advisor"), empty_label=_("Anyone"))
@@ -200,12 +214,24 @@ class WorkOrderFilterForm(forms.Form):
     created_to = forms.DateField(label=_("Created to"), required=False, widget=_date_input())
     completed_from = forms.DateField(label=_("Completed from"), required=False, widget=_date_input())
     completed_to = forms.DateField(label=_("Completed to"), required=False, widget=_date_input())
-    overdue = forms.ChoiceField(label=_("Overdue"), choices=YES_NO_ANY, required=False,
-                                widget=forms.Select(attrs={"class": "form-select"}))
-    comeback = forms.ChoiceField(label=_("Comeback"), choices=YES_NO_ANY, required=False,
-                                 widget=forms.Select(attrs={"class": "form-select"}))
-    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False,
-                             widget=forms.Select(attrs={"class": "form-select"}))
+    overdue = forms.ChoiceField(
+        label=_("Overdue"),
+        choices=YES_NO_ANY,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    comeback = forms.ChoiceField(
+        label=_("Comeback"),
+        choices=YES_NO_ANY,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        choices=SORT_CHOICES,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
     bound_field_class = TablerBoundField
     DATE_RANGES = (("created_from", "created_to"), ("completed_from", "completed_to"))
@@ -232,12 +258,18 @@ class WorkOrderFilterForm(forms.Form):
             for name in (start, end):
                 day = cleaned.get(name)
                 if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
-                    self.add_error(name, _("Give a date between %(first)s and %(last)s.") % {
-                        "first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()})
+                    self.add_error(
+                        name,
+                        _("Give a date between %(first)s and %(last)s.")
+                        % {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+                    )
             first, last = cleaned.get(start), cleaned.get(end)
             if first and last and first > last:
-                self.add_error(end, _("%(last)s is before the start date %(first)s.") % {
-                    "last": last.isoformat(), "first": first.isoformat()})
+                self.add_error(
+                    end,
+                    _("%(last)s is before the start date %(first)s.")
+                    % {"last": last.isoformat(), "first": first.isoformat()},
+                )
         return cleaned
 
     def _valid_data(self) -> dict:
@@ -293,53 +325,97 @@ class WorkOrderForm(ErrorTextMixin, forms.Form):
     name (centres, people, orders in scope); services check the rest (same centre, state)."""
 
     service_center = forms.ModelChoiceField(
-        label=_("Service centre"), queryset=OrgUnit.objects.none(),
+        label=_("Service centre"),
+        queryset=OrgUnit.objects.none(),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    type = forms.ChoiceField(label=_("Type"), choices=[("", "—"), *WorkOrderType.choices],
-                             widget=forms.Select(attrs={"class": "form-select"}))
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL,
-                                 widget=forms.Select(attrs={"class": "form-select"}))
-    channel = forms.ChoiceField(label=_("Channel"), choices=[("", "—"), *Channel.choices], required=False,
-                                widget=forms.Select(attrs={"class": "form-select"}))
-    description = forms.CharField(label=_("Description"), required=False, max_length=5000,
-                                  widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}))
-    customer_name = forms.CharField(label=_("Customer name"), max_length=200, required=False,
-                                    widget=forms.TextInput(attrs={"class": "form-control"}))
+    type = forms.ChoiceField(
+        label=_("Type"),
+        choices=[("", "—"), *WorkOrderType.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=Priority.choices,
+        initial=Priority.NORMAL,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[("", "—"), *Channel.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}),
+    )
+    customer_name = forms.CharField(
+        label=_("Customer name"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
     customer_phone = forms.CharField(
-        label=_("Customer phone"), max_length=32, required=False, validators=[PHONE_VALIDATOR],
+        label=_("Customer phone"),
+        max_length=32,
+        required=False,
+        validators=[PHONE_VALIDATOR],
         widget=forms.TextInput(attrs={"class": "form-control", "type": "tel", "autocomplete": "off"}),
     )
     customer_external_id = forms.CharField(
-        label=_("Customer id"), max_length=100, required=False,
+        label=_("Customer id"),
+        max_length=100,
+        required=False,
         help_text=_("The customer's id in the dealer system, if known."),
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     asset_external_id = forms.CharField(
-        label=_("VIN / serial no."), max_length=100, required=False,
+        label=_("VIN / serial no."),
+        max_length=100,
+        required=False,
         widget=forms.TextInput(attrs={"class": "form-control", "autocapitalize": "characters"}),
     )
-    asset_model = forms.CharField(label=_("Model"), max_length=200, required=False,
-                                  widget=forms.TextInput(attrs={"class": "form-control"}))
-    asset_plate = forms.CharField(label=_("Licence plate"), max_length=20, required=False,
-                                  widget=forms.TextInput(attrs={"class": "form-control"}))
+    asset_model = forms.CharField(
+        label=_("Model"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    asset_plate = forms.CharField(
+        label=_("Licence plate"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
     advisor = EmployeeChoiceField(label=_("Service advisor"), empty_label="—")
     technician = EmployeeChoiceField(
-        label=_("Technician"), empty_label=_("Dispatch later"),
+        label=_("Technician"),
+        empty_label=_("Dispatch later"),
         help_text=_("Choose a technician to dispatch the work order at once."),
     )
     difficulty = forms.DecimalField(
-        label=_("Difficulty coefficient"), min_value=Decimal("0.01"), max_digits=5, decimal_places=2,
-        initial=Decimal("1.00"), widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
+        label=_("Difficulty coefficient"),
+        min_value=Decimal("0.01"),
+        max_digits=5,
+        decimal_places=2,
+        initial=Decimal("1.00"),
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
     )
     due_at = forms.DateTimeField(
-        label=_("Due at"), required=False,
+        label=_("Due at"),
+        required=False,
         help_text=_("Leave empty to use the SLA policy of the type and priority."),
-        widget=forms.DateTimeInput(attrs={"class": "form-control", "type": "datetime-local"},
-                                   format="%Y-%m-%dT%H:%M"),
+        widget=forms.DateTimeInput(
+            attrs={"class": "form-control", "type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
     )
     rework_of = forms.CharField(
-        label=_("Comeback of"), max_length=100, required=False,
+        label=_("Comeback of"),
+        max_length=100,
+        required=False,
         help_text=_("The external id of the earlier work order this one returns to."),
         widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
     )
@@ -376,7 +452,9 @@ class WorkOrderForm(ErrorTextMixin, forms.Form):
     def _initial_from(self, order) -> dict:
         customer, asset = order.customer, order.asset
         return {
-            "type": order.type, "priority": order.priority, "channel": order.channel,
+            "type": order.type,
+            "priority": order.priority,
+            "channel": order.channel,
             "description": order.description,
             "customer_name": customer.name if customer else "",
             "customer_phone": customer.phone if customer and not self.phone_hidden else "",
@@ -407,20 +485,25 @@ class WorkOrderForm(ErrorTextMixin, forms.Form):
         if due is None:
             return None
         if self.order is None and due <= timezone.now():
-            raise ValidationError(_("The due time %(due)s has already passed."),
-                                  params={"due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")})
+            raise ValidationError(
+                _("The due time %(due)s has already passed."),
+                params={"due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")},
+            )
         if self.order is not None and due < self.order.created_at:
-            raise ValidationError(_("The due time is before the work order was created (%(created)s)."),
-                                  params={"created": timezone.localtime(self.order.created_at)
-                                          .strftime("%Y-%m-%d %H:%M")})
+            raise ValidationError(
+                _("The due time is before the work order was created (%(created)s)."),
+                params={"created": timezone.localtime(self.order.created_at).strftime("%Y-%m-%d %H:%M")},
+            )
         return due
 
     def clean(self):
         cleaned = super().clean()
         asset_details = cleaned.get("asset_model") or cleaned.get("asset_plate")
         if asset_details and not cleaned.get("asset_external_id"):
-            self.add_error("asset_external_id", _("Give the VIN or serial number of the asset, "
-                                                  "or leave the asset fields empty."))
+            self.add_error(
+                "asset_external_id",
+                _("Give the VIN or serial number of the asset, or leave the asset fields empty."),
+            )
         return cleaned
 
     def customer_phone_value(self) -> str:

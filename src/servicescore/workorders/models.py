@@ -72,7 +72,9 @@ class SLAPolicy(models.Model):
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
     response_minutes = models.PositiveIntegerField(_("first response within (minutes)"))
     resolution_hours = models.DecimalField(
-        _("complete within (hours)"), max_digits=7, decimal_places=2,
+        _("complete within (hours)"),
+        max_digits=7,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
 
@@ -80,9 +82,7 @@ class SLAPolicy(models.Model):
         verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")
         ordering = ["type", "priority"]
-        constraints = [
-            models.UniqueConstraint(fields=["type", "priority"], name="one_sla_per_type_priority")
-        ]
+        constraints = [models.UniqueConstraint(fields=["type", "priority"], name="one_sla_per_type_priority")]
 
     def __str__(self):
         return f"{self.get_type_display()} / {self.get_priority_display()}"
@@ -91,7 +91,9 @@ class SLAPolicy(models.Model):
 class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
     external_id = models.CharField(_("external id"), max_length=100, unique=True)
     service_center = models.ForeignKey(
-        "org.OrgUnit", verbose_name=_("service centre"), on_delete=models.PROTECT,
+        "org.OrgUnit",
+        verbose_name=_("service centre"),
+        on_delete=models.PROTECT,
         related_name="work_orders",
     )
     type = models.CharField(_("type"), max_length=20, choices=WorkOrderType.choices)
@@ -100,12 +102,20 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True)
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="work_orders",
+        "customers.Customer",
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
     )
     asset = models.ForeignKey(
-        "customers.Asset", verbose_name=_("asset"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="work_orders",
+        "customers.Asset",
+        verbose_name=_("asset"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
     )
     description = models.TextField(_("description"), blank=True)
 
@@ -124,39 +134,55 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
 
     # No single-column indexes: wo_*_centre below lead with these columns.
     technician = models.ForeignKey(
-        "org.Employee", verbose_name=_("lead technician"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="led_work_orders", db_index=False,
+        "org.Employee",
+        verbose_name=_("lead technician"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_work_orders",
+        db_index=False,
     )
     advisor = models.ForeignKey(
-        "org.Employee", verbose_name=_("service advisor"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="advised_work_orders", db_index=False,
+        "org.Employee",
+        verbose_name=_("service advisor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="advised_work_orders",
+        db_index=False,
     )
     dispatcher = models.ForeignKey(
-        "org.Employee", verbose_name=_("dispatcher"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="dispatched_work_orders", db_index=False,
+        "org.Employee",
+        verbose_name=_("dispatcher"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispatched_work_orders",
+        db_index=False,
     )
     difficulty = models.DecimalField(
-        _("difficulty coefficient"), max_digits=5, decimal_places=2, default=Decimal("1.0"),
+        _("difficulty coefficient"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1.0"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     labor_amount = models.DecimalField(
         _("labour amount"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    parts_cost = models.DecimalField(
-        _("parts cost"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    parts_cost = models.DecimalField(_("parts cost"), max_digits=12, decimal_places=2, null=True, blank=True)
     travel_cost = models.DecimalField(
         _("travel cost"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    resolution = models.CharField(
-        _("resolution"), max_length=20, choices=Resolution.choices, blank=True
-    )
-    visits = models.PositiveSmallIntegerField(
-        _("visits"), default=1, validators=[MinValueValidator(1)]
-    )
+    resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices, blank=True)
+    visits = models.PositiveSmallIntegerField(_("visits"), default=1, validators=[MinValueValidator(1)])
     rework_of = models.ForeignKey(
-        "self", verbose_name=_("comeback of"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="comebacks",
+        "self",
+        verbose_name=_("comeback of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="comebacks",
     )
 
     class Meta:
@@ -241,8 +267,12 @@ class WorkOrderEvent(models.Model):
     from_state = models.CharField(_("from state"), max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(_("to state"), max_length=20, choices=State.choices, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     at = models.DateTimeField(_("at"))
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -285,15 +315,22 @@ class EventPhoto(models.Model):
 
 class LabourLine(models.Model):
     work_order = models.ForeignKey(
-        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE,
+        WorkOrder,
+        verbose_name=_("work order"),
+        on_delete=models.CASCADE,
         related_name="labour_lines",
     )
     technician = models.ForeignKey(
-        "org.Employee", verbose_name=_("technician"), on_delete=models.PROTECT,
-        related_name="labour_lines", db_index=False,  # labour_technician_order covers it
+        "org.Employee",
+        verbose_name=_("technician"),
+        on_delete=models.PROTECT,
+        related_name="labour_lines",
+        db_index=False,  # labour_technician_order covers it
     )
     standard_hours = models.DecimalField(
-        _("standard (flagged) hours"), max_digits=7, decimal_places=2,
+        _("standard (flagged) hours"),
+        max_digits=7,
+        decimal_places=2,
         validators=[MinValueValidator(0)],
     )
     clocked_hours = models.DecimalField(
@@ -322,7 +359,9 @@ class LabourLine(models.Model):
 
 class PartsLine(models.Model):
     work_order = models.ForeignKey(
-        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE,
+        WorkOrder,
+        verbose_name=_("work order"),
+        on_delete=models.CASCADE,
         related_name="parts_lines",
     )
     part_no = models.CharField(_("part no."), max_length=64)

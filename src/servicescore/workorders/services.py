@@ -305,10 +305,13 @@ def _changed_message(locked: WorkOrder) -> str:
     when = timezone.localtime(last.at).strftime("%H:%M") if last else ""
     values = {"id": locked.external_id, "who": who, "when": when, "state": locked.get_state_display()}
     if locked.technician_id is None:
-        return _(
-            "Work order %(id)s was changed by %(who)s at %(when)s while you were looking: it is now "
-            "%(state)s and not assigned to anyone. Nothing was saved; look again and retry."
-        ) % values
+        return (
+            _(
+                "Work order %(id)s was changed by %(who)s at %(when)s while you were looking: it is now "
+                "%(state)s and not assigned to anyone. Nothing was saved; look again and retry."
+            )
+            % values
+        )
     return _(
         "Work order %(id)s was changed by %(who)s at %(when)s while you were looking: it is now "
         "%(state)s and assigned to %(technician)s. Nothing was saved; look again and retry."

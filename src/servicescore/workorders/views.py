@@ -42,9 +42,7 @@ def _back(request, order):
 
 def _error_text(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
-        return " ".join(
-            message for messages_ in error.message_dict.values() for message in messages_
-        )
+        return " ".join(message for messages_ in error.message_dict.values() for message in messages_)
     return " ".join(error.messages)
 
 
@@ -72,8 +70,10 @@ def work_order_action(request, pk, action):
     except (ValidationError, PermissionDenied) as error:
         _report(request, error)
     else:
-        messages.success(request, _("%(id)s: %(action)s done.") % {
-            "id": order.external_id, "action": policy.action_label(action)})
+        messages.success(
+            request,
+            _("%(id)s: %(action)s done.") % {"id": order.external_id, "action": policy.action_label(action)},
+        )
     return _back(request, order)
 
 
@@ -102,31 +102,48 @@ def _line_action(request, pk, action, form, save):
 def labour(request, pk):
     """Record (or replace) one technician's labour hours on the order."""
     form = LabourForm(request.POST, technicians=_technicians(request.user))
-    return _line_action(request, pk, "labour", form, lambda order, data: services.record_work_labour(
-        order, technician=data["technician"], standard_hours=data["standard_hours"],
-        clocked_hours=data["clocked_hours"], by=request.user))
+    return _line_action(
+        request,
+        pk,
+        "labour",
+        form,
+        lambda order, data: services.record_work_labour(
+            order,
+            technician=data["technician"],
+            standard_hours=data["standard_hours"],
+            clocked_hours=data["clocked_hours"],
+            by=request.user,
+        ),
+    )
 
 
 @login_required
 @require_POST
 def labour_delete(request, pk, line):
-    return _delete_line(request, pk, "labour", lambda order: services.remove_labour(
-        order, line_id=line, by=request.user))
+    return _delete_line(
+        request, pk, "labour", lambda order: services.remove_labour(order, line_id=line, by=request.user)
+    )
 
 
 @login_required
 @require_POST
 def parts(request, pk):
     """Add a parts line."""
-    return _line_action(request, pk, "parts", PartsForm(request.POST),
-                        lambda order, data: services.record_part(order, by=request.user, **data))
+    return _line_action(
+        request,
+        pk,
+        "parts",
+        PartsForm(request.POST),
+        lambda order, data: services.record_part(order, by=request.user, **data),
+    )
 
 
 @login_required
 @require_POST
 def parts_delete(request, pk, line):
-    return _delete_line(request, pk, "parts", lambda order: services.remove_part(
-        order, line_id=line, by=request.user))
+    return _delete_line(
+        request, pk, "parts", lambda order: services.remove_part(order, line_id=line, by=request.user)
+    )
 
 
 def _delete_line(request, pk, action, remove):
@@ -144,8 +161,13 @@ def _delete_line(request, pk, action, remove):
 @require_POST
 def note(request, pk):
     """A note, photos and location on the timeline, without a change of state."""
-    return _line_action(request, pk, "note", NoteForm(request.POST, request.FILES),
-                        lambda order, data: services.add_note(order, by=request.user, **data))
+    return _line_action(
+        request,
+        pk,
+        "note",
+        NoteForm(request.POST, request.FILES),
+        lambda order, data: services.add_note(order, by=request.user, **data),
+    )
 
 
 @login_required
@@ -233,24 +255,47 @@ def work_order_list(request):
     orders = selectors.work_order_list(request.user, form.filters(), sort=sort, now=now)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.decorate(list(page.object_list), request.user, now=now)
-    return render(request, "workorders/list.html", {
-        "form": form,
-        "page_obj": page,
-        "now": now,
-        "query": _query_without(request.GET, "page"),
-        "sorts": _sort_links(request.GET, sort),
-        "can_create": policy.role_allows(request.user, "create"),
-        "export_limit": EXPORT_LIMIT,
-    })
+    return render(
+        request,
+        "workorders/list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "now": now,
+            "query": _query_without(request.GET, "page"),
+            "sorts": _sort_links(request.GET, sort),
+            "can_create": policy.role_allows(request.user, "create"),
+            "export_limit": EXPORT_LIMIT,
+        },
+    )
 
 
 def _export_header() -> list[str]:
     return [
-        _("External id"), _("Type"), _("Priority"), _("State"), _("Service centre"),
-        _("Technician no."), _("Technician"), _("Advisor no."), _("Service advisor"),
-        _("Customer"), _("Customer phone"), _("VIN / serial no."), _("Model"), _("Licence plate"),
-        _("Created"), _("Due"), _("SLA"), _("Late by (hours)"), _("Completed"), _("Closed"),
-        _("Comeback"), _("Description"), _("Resolution"), _("Difficulty coefficient"),
+        _("External id"),
+        _("Type"),
+        _("Priority"),
+        _("State"),
+        _("Service centre"),
+        _("Technician no."),
+        _("Technician"),
+        _("Advisor no."),
+        _("Service advisor"),
+        _("Customer"),
+        _("Customer phone"),
+        _("VIN / serial no."),
+        _("Model"),
+        _("Licence plate"),
+        _("Created"),
+        _("Due"),
+        _("SLA"),
+        _("Late by (hours)"),
+        _("Completed"),
+        _("Closed"),
+        _("Comeback"),
+        _("Description"),
+        _("Resolution"),
+        _("Difficulty coefficient"),
     ]
 
 
@@ -274,7 +319,8 @@ def _export_rows(orders, user, now):
     for count, order in enumerate(orders[: EXPORT_LIMIT + 1].iterator(chunk_size=2000)):
         if count == EXPORT_LIMIT:
             message = _("Cut at %(limit)s rows: narrow the filters to export the rest.") % {
-                "limit": f"{EXPORT_LIMIT:,}"}
+                "limit": f"{EXPORT_LIMIT:,}"
+            }
             yield [message] + [""] * (len(_export_header()) - 1)
             return
         selectors.decorate([order], user, now=now)
@@ -283,17 +329,30 @@ def _export_rows(orders, user, now):
         technician, advisor = order.technician, order.advisor
         customer, asset = order.customer, order.asset
         yield [
-            order.external_id, order.get_type_display(), order.get_priority_display(),
-            order.get_state_display(), order.service_center.name,
-            technician.employee_no if technician else "", technician.name if technician else "",
-            advisor.employee_no if advisor else "", advisor.name if advisor else "",
-            customer.name if customer else "", order.display_phone,
-            asset.external_id if asset else "", asset.model if asset else "", asset.plate if asset else "",
-            _local(order.created_at), _local(order.due_at), str(SLA_LABELS[sla.code]),
+            order.external_id,
+            order.get_type_display(),
+            order.get_priority_display(),
+            order.get_state_display(),
+            order.service_center.name,
+            technician.employee_no if technician else "",
+            technician.name if technician else "",
+            advisor.employee_no if advisor else "",
+            advisor.name if advisor else "",
+            customer.name if customer else "",
+            order.display_phone,
+            asset.external_id if asset else "",
+            asset.model if asset else "",
+            asset.plate if asset else "",
+            _local(order.created_at),
+            _local(order.due_at),
+            str(SLA_LABELS[sla.code]),
             "" if late_hours == "" else str(late_hours),
-            _local(order.completed_at), _local(order.closed_at),
+            _local(order.completed_at),
+            _local(order.closed_at),
             _("Yes") if order.rework_of_id else _("No"),
-            order.description, order.get_resolution_display(), str(order.difficulty),
+            order.description,
+            order.get_resolution_display(),
+            str(order.difficulty),
         ]
 
 
@@ -317,8 +376,11 @@ def _centre_technicians(user, order) -> list:
     """Active technicians and foremen of the order's centre whom the user can see."""
     return list(
         visible_employees(user)
-        .filter(org_unit__path__startswith=order.service_center.path,
-                position__in=selectors.ASSIGNABLE_POSITIONS, status=Employee.Status.ACTIVE)
+        .filter(
+            org_unit__path__startswith=order.service_center.path,
+            position__in=selectors.ASSIGNABLE_POSITIONS,
+            status=Employee.Status.ACTIVE,
+        )
         .order_by("employee_no")
     )
 
@@ -344,11 +406,25 @@ def work_order_detail(request, pk):
 
 # Errors the services raise, by the name they give → the form field that shows them.
 CUSTOMER_ERRORS = {"external_id": "customer_external_id", "name": "customer_name", "phone": "customer_phone"}
-ASSET_ERRORS = {"external_id": "asset_external_id", "kind": "asset_external_id", "model": "asset_model",
-                "plate": "asset_plate", "customer": "customer_name"}
+ASSET_ERRORS = {
+    "external_id": "asset_external_id",
+    "kind": "asset_external_id",
+    "model": "asset_model",
+    "plate": "asset_plate",
+    "customer": "customer_name",
+}
 ORDER_ERRORS = {"customer": "customer_name", "asset": "asset_external_id", "response_due_at": "due_at"}
-EDIT_FIELDS = ("type", "priority", "channel", "description", "customer", "asset", "advisor", "difficulty",
-               "rework_of")
+EDIT_FIELDS = (
+    "type",
+    "priority",
+    "channel",
+    "description",
+    "customer",
+    "asset",
+    "advisor",
+    "difficulty",
+    "rework_of",
+)
 
 
 def _renamed(names: dict, call, *args):
@@ -374,9 +450,15 @@ def _put_errors(form, error: ValidationError) -> None:
 def _order_fields(form, customer, asset) -> dict:
     data = form.cleaned_data
     return {
-        "type": data["type"], "priority": data["priority"], "channel": data["channel"],
-        "description": data["description"].strip(), "customer": customer, "asset": asset,
-        "advisor": data.get("advisor"), "difficulty": data["difficulty"], "rework_of": data.get("rework_of"),
+        "type": data["type"],
+        "priority": data["priority"],
+        "channel": data["channel"],
+        "description": data["description"].strip(),
+        "customer": customer,
+        "asset": asset,
+        "advisor": data.get("advisor"),
+        "difficulty": data["difficulty"],
+        "rework_of": data.get("rework_of"),
     }
 
 
@@ -399,11 +481,20 @@ def _save_work_order(form, user, order=None):
     try:
         with transaction.atomic():
             customer = _renamed(
-                CUSTOMER_ERRORS, customer_services.find_or_create_customer,
-                data["customer_external_id"], data["customer_name"], form.customer_phone_value(),
+                CUSTOMER_ERRORS,
+                customer_services.find_or_create_customer,
+                data["customer_external_id"],
+                data["customer_name"],
+                form.customer_phone_value(),
             )
-            asset = _renamed(ASSET_ERRORS, customer_services.find_or_create_asset,
-                             data["asset_external_id"], data["asset_model"], data["asset_plate"], customer)
+            asset = _renamed(
+                ASSET_ERRORS,
+                customer_services.find_or_create_asset,
+                data["asset_external_id"],
+                data["asset_model"],
+                data["asset_plate"],
+                customer,
+            )
             fields = _order_fields(form, customer, asset)
             if order is None:
                 fields["service_center"] = data["service_center"]
@@ -412,8 +503,9 @@ def _save_work_order(form, user, order=None):
                 if data.get("technician"):
                     fields["technician"] = data["technician"]
                 return services.open_work_order(by=user, **fields)
-            return services.update_work_order(order, by=user, version=data.get("version") or None,
-                                              **_edit_changes(form, order, fields))
+            return services.update_work_order(
+                order, by=user, version=data.get("version") or None, **_edit_changes(form, order, fields)
+            )
     except services.WorkOrderConflict as conflict:
         form.add_error(None, conflict.messages)
         if order is not None:
@@ -440,8 +532,12 @@ def work_order_create(request):
     if not policy.role_allows(request.user, "create"):
         raise PermissionDenied(_("Your role may not open work orders."))
     data = request.POST if request.method == "POST" else None
-    form = WorkOrderForm(data, user=request.user, can_dispatch=policy.role_allows(request.user, "dispatch"),
-                         initial=_create_initial(request.user) if data is None else None)
+    form = WorkOrderForm(
+        data,
+        user=request.user,
+        can_dispatch=policy.role_allows(request.user, "dispatch"),
+        initial=_create_initial(request.user) if data is None else None,
+    )
     if data is not None and form.is_valid():
         order = _save_work_order(form, request.user)
         if order is not None:
@@ -458,8 +554,11 @@ def work_order_edit(request, pk):
     if not policy.role_allows(request.user, "edit", order):
         raise PermissionDenied(_("Your role may not edit work orders."))
     if not policy.can(request.user, "edit", order):
-        messages.error(request, _("%(id)s is %(state)s and can no longer be edited.") % {
-            "id": order.external_id, "state": order.get_state_display()})
+        messages.error(
+            request,
+            _("%(id)s is %(state)s and can no longer be edited.")
+            % {"id": order.external_id, "state": order.get_state_display()},
+        )
         return redirect("workorders:detail", pk=order.pk)
     data = request.POST if request.method == "POST" else None
     form = WorkOrderForm(data, user=request.user, order=order)

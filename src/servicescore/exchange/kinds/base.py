@@ -2,12 +2,14 @@
 
 import abc
 import datetime
+import functools
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import JSONField, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -282,10 +284,23 @@ def fast_insert(model: type[Model], rows: list[dict]) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        json_dumps = {
+            f.attname: functools.partial(json.dumps, cls=f.encoder)
+            for f in fields
+            if isinstance(f, JSONField)
+        }
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row([row[n] if n in row else defaults[n] for n in names])
+                    values = [row[n] if n in row else defaults[n] for n in names]
+                    if json_dumps:
+                        values = [
+                            Jsonb(v, json_dumps[n]) if n in json_dumps and v is not None else v
+                            for n, v in zip(names, values, strict=True)
+                        ]
+                    copy.write_row(values)
         return
     adapters = [_sqlite_adapter(f) for f in fields]
     placeholders = ", ".join(["%s"] * len(fields))
@@ -314,4 +329,6 @@ def _sqlite_adapter(field):
         return lambda value: None if value is None else value.isoformat()
     if isinstance(field, models.DecimalField):
         return lambda value: None if value is None else str(value)
+    if isinstance(field, models.JSONField):
+        return lambda value: None if value is None else json.dumps(value, cls=field.encoder)
     return lambda value: value

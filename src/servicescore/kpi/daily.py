@@ -1,0 +1,164 @@
+"""Component groups and their stored daily sums.
+
+A component group (e.g. "done": the work orders a technician completed, with their
+counts and times) is one or a few family `Part`s. `compute_period` runs them over a
+period directly; `recompute_period` stores their sums per person and local day in
+`DailyComponent` and reads a period back as the sum of its days. A change to a few
+records then re-aggregates only the (group, day) pairs it touches — the incremental path
+(docs/performance.md) — instead of whole months.
+
+Facts (and AVAILABLE_HOURS) are monthly imports, cheap to read: they are never stored here.
+"""
+
+import datetime
+from functools import cache
+
+from django.db import connection
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from servicescore.core.periods import Period, company_zone, day_start, parse_period
+
+from .families import voice, work_orders
+from .families.base import add, to_value
+from .models import COMPONENT_COLUMNS, ComponentMonth, DailyComponent
+
+DAILY_GROUPS = {
+    "done": lambda: [work_orders.completed("technician")],
+    "done_advisor": lambda: [work_orders.completed("advisor")],
+    "made": lambda: [work_orders.created("technician")],
+    "made_advisor": lambda: [work_orders.created("advisor")],
+    "rework": lambda: [work_orders.comebacks()],
+    "hours": lambda: [work_orders.labour()],
+    "responses": voice.responses,
+    "invitations": voice.invitations,
+    "closed": voice.closed,
+    "calls": voice.calls,
+    "complaints": voice.complaints,
+    "handled": voice.handled,
+    "resolved": voice.resolved,
+    "praise": voice.praise,
+}
+MONTHLY_GROUPS = {"available": work_orders.available_hours}
+ALL_GROUPS = [*DAILY_GROUPS, *MONTHLY_GROUPS]
+
+
+@cache
+def layout(group: str) -> dict[str, tuple[str, str]]:
+    """component → (value column, kind) for a daily group, in the parts' order."""
+    found: dict[str, tuple[str, str]] = {}
+    for part in DAILY_GROUPS[group]():
+        for name, kind in part.component_kinds().items():
+            if name not in found:
+                found[name] = (COMPONENT_COLUMNS[len(found)], kind)
+    return found
+
+
+def direct(group: str, period: Period, people=None) -> dict:
+    """{employee id: {component: sum}} of one group over the period, from the records."""
+    if group in MONTHLY_GROUPS:
+        return MONTHLY_GROUPS[group](period, people)
+    parts = DAILY_GROUPS[group]()
+    if len(parts) == 1:
+        return parts[0].per_person(period, people)
+    result: dict = {}
+    for part in parts:
+        for who, sums in part.per_person(period, people).items():
+            mine = result.setdefault(who, {})
+            for key, number in sums.items():
+                mine[key] = add(mine.get(key), number)
+    return result
+
+
+def _local(moment: datetime.datetime) -> datetime.date:
+    return moment.astimezone(company_zone()).date()
+
+
+def period_days(period: Period) -> tuple[datetime.date, datetime.date]:
+    """The period's first local day and the day after its last."""
+    return _local(period.start), _local(period.end)
+
+
+def _windows(days) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """Contiguous runs of local days as [start, end) pairs of aware datetimes."""
+    windows, run = [], None
+    for day in sorted(set(days)):
+        if run and day == run[1]:
+            run[1] = day + datetime.timedelta(days=1)
+        else:
+            if run:
+                windows.append(tuple(run))
+            run = [day, day + datetime.timedelta(days=1)]
+    if run:
+        windows.append(tuple(run))
+    return [(day_start(first), day_start(after)) for first, after in windows]
+
+
+def _insert(group: str, windows) -> None:
+    columns = {name: column for name, (column, _kind) in layout(group).items()}
+    with connection.cursor() as cursor:
+        for part in DAILY_GROUPS[group]():
+            cursor.execute(*part.daily_insert(DailyComponent._meta.db_table, group, columns, windows))
+
+
+def people_on(group_days: dict[str, set[datetime.date]]) -> set[int]:
+    """The people with stored components on any of these (group, day) pairs."""
+    matching = Q()
+    for group, days in group_days.items():
+        matching |= Q(group=group, day__in=sorted(days))
+    if not matching:
+        return set()
+    return set(DailyComponent.objects.filter(matching).values_list("employee", flat=True).distinct())
+
+
+def rebuild_days(group_days: dict[str, set[datetime.date]]) -> set[int]:
+    """Re-aggregate these (group, day) pairs from the records. Returns the people whose
+    stored components they held before or hold now."""
+    group_days = {group: days for group, days in group_days.items() if days and group in DAILY_GROUPS}
+    touched = people_on(group_days)
+    for group, days in group_days.items():
+        stale = DailyComponent.objects.filter(group=group, day__in=sorted(days))
+        stale._raw_delete(stale.db)
+        _insert(group, _windows(days))
+    return touched | people_on(group_days)
+
+
+def rebuild_period(period: Period) -> None:
+    """Re-aggregate every group over every day of the period's months."""
+    for code in period.months:
+        month = parse_period(code)
+        first, after = period_days(month)
+        stale = DailyComponent.objects.filter(day__gte=first, day__lt=after)
+        stale._raw_delete(stale.db)
+        for group in DAILY_GROUPS:
+            _insert(group, [(month.start, month.end)])
+        ComponentMonth.objects.update_or_create(period=code, defaults={"built_at": timezone.now()})
+
+
+def unbuilt_months(period: Period) -> list[str]:
+    built = set(ComponentMonth.objects.filter(period__in=period.months).values_list("period", flat=True))
+    return [code for code in period.months if code not in built]
+
+
+def stored(groups, period: Period, people=None) -> dict[str, dict]:
+    """{group: {employee id: {component: sum}}} summed from the stored days, in the types
+    `direct` gives; monthly groups are read from the records. `people` narrows it."""
+    result: dict[str, dict] = {group: {} for group in groups}
+    daily = [group for group in groups if group in DAILY_GROUPS]
+    for group in set(groups) - set(daily):
+        result[group] = direct(group, period, people)
+    if not daily:
+        return result
+    first, after = period_days(period)
+    rows = DailyComponent.objects.order_by().filter(day__gte=first, day__lt=after, group__in=daily)
+    if people is not None:
+        rows = rows.filter(employee__in=people)
+    width = max(len(layout(group)) for group in daily)
+    sums = {column: Sum(column) for column in COMPONENT_COLUMNS[:width]}
+    layouts = {group: list(layout(group).items()) for group in daily}
+    for row in rows.values_list("group", "employee").annotate(**sums).iterator(chunk_size=20_000):
+        group, employee = row[0], row[1]
+        result[group][employee] = {
+            name: to_value(row[2 + int(column[1:])], kind) for name, (column, kind) in layouts[group]
+        }
+    return result
