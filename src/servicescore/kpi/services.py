@@ -5,7 +5,7 @@ manage appraisal template versions."""
 import time
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -337,6 +337,18 @@ def _sharing_priors(people) -> set[int] | None:
     return set(people) | {pk for pk, unit in staff if centre_of.get(unit) in centres}
 
 
+RECOMPUTE_LOCK = 0x4B5049  # "KPI": PostgreSQL advisory lock key
+
+
+def _one_at_a_time() -> None:
+    """Recomputes run one at a time until their transaction ends: two workers replacing the
+    same day's components would each delete the old rows and both insert new ones. SQLite
+    serialises writers by itself."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
+
+
 @transaction.atomic
 def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     """Compute and store the period's indicator results, the org-unit roll-ups and the
@@ -350,6 +362,7 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     scored again (their shrinkage prior moved).
     Returns counts and seconds."""
     period = _period(period)
+    _one_at_a_time()
     started = time.perf_counter()
     now = timezone.now()
     items = catalog(manual=False)
