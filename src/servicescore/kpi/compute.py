@@ -39,8 +39,8 @@ class IndicatorValue:
 
 def _number(value):
     """JSON-friendly and unrounded: ints stay ints, Decimals and durations become floats."""
-    if value is None:
-        return None
+    if value is None or type(value) in (int, float):
+        return value
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime.timedelta):
@@ -126,15 +126,16 @@ class Components:
     """The period's component groups, fetched once, looked up per person: from the records
     (`stored=False`) or summed from the stored daily components (kpi/daily.py)."""
 
-    def __init__(self, period: Period, items, codes, people=None, stored=False):
+    def __init__(self, period: Period, items, codes, people=None, stored=False, only=None):
         self.items = items
         groups = sorted(_groups_for(items, codes))
         if stored:
-            self.groups = daily.stored(groups, period, people)
+            self.groups = daily.stored(groups, period, people, only)
         else:
             self.groups = {name: daily.direct(name, period, people) for name in groups}
         fact_codes = [c for c in codes if items[c].family == FACTS]
         self.facts = facts_of(period, fact_codes, people)
+        self._lookups: dict = {}
 
     def parts(self, item: Indicator, employee_id: int, advisor: bool):
         """(numerator, denominator) of one indicator for one person, unconverted."""
@@ -143,64 +144,86 @@ class Components:
             if total is None:
                 return None, None
             return total, (months if item.fact_aggregation == "mean" else None)
-        num_group, den_group = item.groups(advisor)
-        numerator = self.groups[num_group].get(employee_id, {}).get(item.numerator[1])
-        numerator = _convert(numerator, item.convert)
+        num_rows, num_key, den_rows, den_key = self._lookup(item, advisor)
+        numerator = num_rows.get(employee_id, NOTHING).get(num_key)
+        if item.convert:
+            numerator = _convert(numerator, item.convert)
         if numerator is None:
             numerator = 0
         denominator = None
-        if den_group:
-            denominator = self.groups[den_group].get(employee_id, {}).get(item.denominator[1]) or 0
+        if den_rows is not None:
+            denominator = den_rows.get(employee_id, NOTHING).get(den_key) or 0
         return numerator, denominator
+
+    def _lookup(self, item: Indicator, advisor: bool):
+        """(numerator's rows, key, denominator's rows or None, key), worked out once per
+        indicator and side rather than once per person."""
+        found = self._lookups.get((item.code, advisor))
+        if found is None:
+            num_group, den_group = item.groups(advisor)
+            found = (
+                self.groups[num_group],
+                item.numerator[1],
+                self.groups[den_group] if den_group else None,
+                item.denominator[1] if den_group else None,
+            )
+            self._lookups[item.code, advisor] = found
+        return found
+
+
+NOTHING: dict = {}
 
 
 def compute_period(
-    period: Period, employees, codes: list[str] | None = None, items=None, stored=False
+    period: Period, employees, codes: list[str] | None = None, items=None, stored=False, only=None
 ) -> list[IndicatorValue]:
     """Every requested indicator (default: all computed ones) for every employee of the
     queryset `employees`, with a fixed number of aggregate queries whatever their number.
     `stored=True` sums the stored daily components instead of reading the records (the
-    caller makes sure they are built: `recompute_period`)."""
+    caller makes sure they are built: `recompute_period`). `only` (employee ids) keeps
+    just those people when `employees` is wider (above the IN-list limit)."""
     items = items or catalog(manual=False)
     codes = codes or [code for code, item in items.items() if item.computed]
     wanted = needed(items, codes)
-    people_rows = list(employees.order_by("employee_no").values_list("pk", "employee_no", "position"))
+    people_rows = sorted(
+        employees.order_by().values_list("pk", "employee_no", "position"), key=lambda r: r[1]
+    )
+    if only is not None:
+        people_rows = [row for row in people_rows if row[0] in only]
     people = {pk for pk, _no, _pos in people_rows} if len(people_rows) <= PEOPLE_FILTER_LIMIT else None
-    components = Components(period, items, [c for c in wanted if items[c].family != DERIVED], people, stored)
+    components = Components(
+        period, items, [c for c in wanted if items[c].family != DERIVED], people, stored, only
+    )
     derived = [
         c for c in evaluation_order({c: items[c].expression for c in wanted if items[c].family == DERIVED})
     ]
     formulas = {code: Formula(items[code].expression) for code in derived}
     shown = set(codes)
+    static = [(code, items[code], code in shown) for code in wanted if items[code].family != DERIVED]
     rows = []
     for employee_id, employee_no, position in people_rows:
         advisor = position == Position.SERVICE_ADVISOR
         values = {}
-        for code in wanted:
-            item = items[code]
-            if item.family == DERIVED:
-                continue
+        mine = {}
+        for code, item, show in static:
             numerator, denominator = components.parts(item, employee_id, advisor)
             numerator, denominator = _number(numerator), _number(denominator)
             value = _number(value_of(item, numerator, denominator))
             values[code] = value
-            if code in shown:
-                rows.append(
-                    IndicatorValue(
-                        employee_id,
-                        employee_no,
-                        code,
-                        value,
-                        numerator,
-                        denominator,
-                        sample_of(item, numerator, denominator),
-                    )
+            if show:
+                mine[code] = IndicatorValue(
+                    employee_id,
+                    employee_no,
+                    code,
+                    value,
+                    numerator,
+                    denominator,
+                    sample_of(item, numerator, denominator),
                 )
         for code in derived:
             value, note = formulas[code].evaluate(values)
             values[code] = value
             if code in shown:
-                rows.append(IndicatorValue(employee_id, employee_no, code, value, value, None, 0, note))
-    order = {code: n for n, code in enumerate(codes)}
-    rows.sort(key=lambda row: (row.employee_no, order[row.indicator]))
+                mine[code] = IndicatorValue(employee_id, employee_no, code, value, value, None, 0, note)
+        rows.extend(mine[code] for code in codes if code in mine)  # people come in employee_no order
     return rows

@@ -58,28 +58,34 @@ def _is_empty(row, item) -> bool:
 # --- indicator results -------------------------------------------------------------------
 
 
-def _store_employee_results(period: Period, rows, people, now, items) -> int:
+def _float(number):
+    return None if number is None else float(number)
+
+
+def _store_employee_results(period: Period, rows, people, now, items) -> list:
     stale = IndicatorResult.objects.filter(period=period.code, employee__isnull=False)
     if people is not None:
         stale = stale.filter(employee__in=people)
     stale._raw_delete(stale.db)
-    kept = [
-        {
-            "period": period.code,
-            "indicator": row.indicator,
-            "employee_id": row.employee_id,
-            "value": row.value,
-            "numerator": row.numerator,
-            "denominator": row.denominator,
-            "sample": row.sample,
-            "note": row.note[:300],
-            "computed_at": now,
-        }
-        for row in rows
-        if not _is_empty(row, items[row.indicator])
-    ]
-    fast_insert(IndicatorResult, kept)
-    return len(kept)
+    kept = [row for row in rows if not _is_empty(row, items[row.indicator])]
+    fast_insert(
+        IndicatorResult,
+        [
+            {
+                "period": period.code,
+                "indicator": row.indicator,
+                "employee_id": row.employee_id,
+                "value": row.value,
+                "numerator": row.numerator,
+                "denominator": row.denominator,
+                "sample": row.sample,
+                "note": row.note[:300],
+                "computed_at": now,
+            }
+            for row in kept
+        ],
+    )
+    return kept
 
 
 def _ancestors() -> tuple[dict[int, list[int]], dict[int, str]]:
@@ -212,19 +218,29 @@ def _centres(chains, kinds) -> dict[int, int | None]:
     }
 
 
-def figures_for(period: Period, people: list[int], codes: set[str]) -> dict[int, dict[str, Figure]]:
-    """employee id → code → Figure, from the stored results and the manual ratings."""
+def figures_for(
+    period: Period, people: list[int], codes: set[str], known=None
+) -> dict[int, dict[str, Figure]]:
+    """employee id → code → Figure, from the stored results and the manual ratings.
+    `known` (employee id → code → Figure) are figures just stored, not read again."""
+    known = known or {}
     result: dict[int, dict[str, Figure]] = defaultdict(dict)
+    unread = [pk for pk in people if pk not in known]
     stored = IndicatorResult.objects.filter(period=period.code, indicator__in=codes - set(MANUAL_RATINGS))
     stored = (
-        stored.filter(employee__in=people)
-        if len(people) <= PEOPLE_FILTER_LIMIT
+        stored.filter(employee__in=unread)
+        if len(unread) <= PEOPLE_FILTER_LIMIT
         else stored.filter(employee__isnull=False)
     )
-    for employee, code, value, num, den, sample in stored.values_list(
-        "employee", "indicator", "value", "numerator", "denominator", "sample"
-    ).iterator(chunk_size=20_000):
-        result[employee][code] = Figure(value, num, den, sample)
+    if unread:
+        for employee, code, value, num, den, sample in stored.values_list(
+            "employee", "indicator", "value", "numerator", "denominator", "sample"
+        ).iterator(chunk_size=20_000):
+            if employee not in known:
+                result[employee][code] = Figure(value, num, den, sample)
+    for pk in people:
+        if pk in known:
+            result[pk] = {code: figure for code, figure in known[pk].items() if code in codes}
     manual = codes & set(MANUAL_RATINGS)
     if manual:
         ratings = ManualRating.objects.filter(period=period.code, indicator__in=manual, employee__in=people)
@@ -240,7 +256,7 @@ def empty_figure(item) -> Figure:
     return Figure(None)
 
 
-def score_people(period: Period, employees, *, versions=None, items=None, keep_versions=True):
+def score_people(period: Period, employees, *, versions=None, items=None, keep_versions=True, known=None):
     """Score `employees` (a queryset) for the period: returns [(employee id, version, Score)].
     A finished period's existing scorecard keeps the version it was scored with (unless
     keep_versions=False); a period still running follows the active version."""
@@ -264,7 +280,7 @@ def score_people(period: Period, employees, *, versions=None, items=None, keep_v
     if not chosen:
         return []
     codes = {item.indicator for version in set(chosen.values()) for item in version.items.all()}
-    figures = figures_for(period, list(chosen), codes)
+    figures = figures_for(period, list(chosen), codes, known)
     centre_of = _centres(chains, kinds)
     centres = {centre_of.get(unit) for _pk, _pos, unit in people} - {None}
     priors: dict[int, dict[str, float]] = defaultdict(dict)
@@ -378,31 +394,38 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     if people is not None:
         people = set(people)
         employees = employees.filter(pk__in=people) if len(people) <= PEOPLE_FILTER_LIMIT else employees
-    rows = compute_period(period, employees, computed_codes(items), items, stored=True)
-    if people is not None and len(people) > PEOPLE_FILTER_LIMIT:
-        rows = [row for row in rows if row.employee_id in people]
+    rows = compute_period(period, employees, computed_codes(items), items, stored=True, only=people)
     computed = time.perf_counter()
-    stored = _store_employee_results(period, rows, people, now, items)
+    kept = _store_employee_results(period, rows, people, now, items)
+    known: dict[int, dict[str, Figure]] = {pk: {} for pk in {row.employee_id for row in rows}}
+    for row in kept:  # what scoring would read back: floats, as the database gives them
+        known[row.employee_id][row.indicator] = Figure(
+            _float(row.value), _float(row.numerator), _float(row.denominator), row.sample
+        )
+    stored = time.perf_counter()
     units = roll_up(period, items, now)
     rolled = time.perf_counter()
     rescored = _sharing_priors(people)
     if rescored is not None and len(rescored) <= PEOPLE_FILTER_LIMIT:
         employees = Employee.objects.filter(pk__in=rescored)
-    scored = score_people(period, employees, items=items)
+    scored = score_people(period, employees, items=items, known=known)
     if rescored is not None:
         scored = [entry for entry in scored if entry[0] in rescored]  # `employees` may be everyone
+    scoring = time.perf_counter()
     scorecards = _store_scorecards(period, scored, rescored, now)
     return {
         "period": period.code,
         "people": len({row.employee_id for row in rows}),
-        "results": stored,
+        "results": len(kept),
         "org_unit_results": units,
         "scorecards": scorecards,
         "seconds": {
             "aggregate": round(aggregated - started, 3),
             "compute": round(computed - aggregated, 3),
-            "store_and_roll_up": round(rolled - computed, 3),
-            "score": round(time.perf_counter() - rolled, 3),
+            "store": round(stored - computed, 3),
+            "roll_up": round(rolled - stored, 3),
+            "score": round(scoring - rolled, 3),
+            "store_scorecards": round(time.perf_counter() - scoring, 3),
         },
     }
 
