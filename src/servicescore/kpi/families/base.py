@@ -14,6 +14,7 @@ the pair and the pair's sums are folded onto both.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -34,35 +35,50 @@ def add(a, b):
     return a + b
 
 
+def anchored(field: str, windows) -> Q:
+    """`field` within any of `windows` ([start, end) pairs of aware datetimes)."""
+    found = Q()
+    for start, end in windows:
+        found |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return found
+
+
 def _of(person: str, people) -> Q:
     return Q(**{f"{person}__isnull": False}) if people is None else Q(**{f"{person}__in": people})
 
 
 @dataclass(frozen=True)
 class Part:
-    queryset: QuerySet
+    queryset: QuerySet | Callable[..., QuerySet]
     person: str
     anchor: str
-    annotations: dict
+    annotations: dict | Callable[..., dict]
     second: str | None = None
     kinds: dict = field(default_factory=dict, compare=False)
 
+    def records(self, windows=()) -> QuerySet:
+        """The part's queryset; a callable `queryset` is given the windows (to narrow its
+        subqueries to them)."""
+        return self.queryset(windows) if callable(self.queryset) else self.queryset
+
+    def aggregates(self, windows=()) -> dict:
+        """The part's aggregates; callable `annotations` are given the windows too."""
+        return self.annotations(windows) if callable(self.annotations) else self.annotations
+
     def within(self, windows) -> QuerySet:
         """The records anchored in any of `windows` ([start, end) pairs of aware datetimes)."""
-        anchored = Q()
-        for start, end in windows:
-            anchored |= Q(**{f"{self.anchor}__gte": start, f"{self.anchor}__lt": end})
-        return self.queryset.order_by().filter(anchored)
+        return self.records(windows).order_by().filter(anchored(self.anchor, windows))
 
     def per_person(self, period: Period, people=None) -> dict:
         """{employee id: {component: sum}} over the period; `people` narrows it."""
-        records = self.within([(period.start, period.end)])
+        windows = [(period.start, period.end)]
+        records, aggregates = self.within(windows), self.aggregates(windows)
         if self.second is None:
-            rows = records.filter(_of(self.person, people)).values(self.person).annotate(**self.annotations)
+            rows = records.filter(_of(self.person, people)).values(self.person).annotate(**aggregates)
             return {row.pop(self.person): row for row in rows}
         records = records.filter(_of(self.person, people) | _of(self.second, people))
         result: dict = {}
-        for row in records.values(self.person, self.second).annotate(**self.annotations):
+        for row in records.values(self.person, self.second).annotate(**aggregates):
             lead, second = row.pop(self.person), row.pop(self.second)
             for who in (lead, second if second != lead else None):
                 if who is None or (people is not None and who not in people):
@@ -74,9 +90,10 @@ class Part:
 
     def component_kinds(self) -> dict[str, str]:
         """component → 'int', 'duration' or 'number', read off the resolved aggregates."""
-        query = self.queryset.values(self.person).annotate(**self.annotations).query
+        aggregates = self.aggregates()
+        query = self.records().values(self.person).annotate(**aggregates).query
         kinds = {}
-        for name in self.annotations:
+        for name in aggregates:
             output = query.annotations[name].output_field
             kinds[name] = (
                 "duration"
@@ -94,7 +111,8 @@ class Part:
         grouped = {WHO: F(self.person), DAY: TruncDate(self.anchor, tzinfo=zone)}
         if self.second:
             grouped[SECOND] = F(self.second)
-        records = self.within(windows).annotate(**grouped).values(*grouped).annotate(**self.annotations)
+        aggregates = self.aggregates(windows)
+        records = self.within(windows).annotate(**grouped).values(*grouped).annotate(**aggregates)
         inner, params = records.query.sql_with_params()
         q = connection.ops.quote_name
         kinds = self.component_kinds()
@@ -106,15 +124,15 @@ class Part:
                 return f"EXTRACT(EPOCH FROM {q(name)})"
             return f"({q(name)} / 1000000.0)"  # SQLite keeps durations in microseconds
 
-        measures = ", ".join(f"{seconds(name)} AS {q(name)}" for name in self.annotations)
+        measures = ", ".join(f"{seconds(name)} AS {q(name)}" for name in aggregates)
         branches = [f"SELECT {q(WHO)} AS who, {q(DAY)} AS day, {measures} FROM s WHERE {q(WHO)} IS NOT NULL"]
         if self.second:
             branches.append(
                 f"SELECT {q(SECOND)}, {q(DAY)}, {measures} FROM s WHERE {q(SECOND)} IS NOT NULL"
                 f" AND ({q(WHO)} IS NULL OR {q(SECOND)} <> {q(WHO)})"
             )
-        targets = ", ".join(q(columns[name]) for name in self.annotations)
-        sums = ", ".join(f"SUM({q(name)})" for name in self.annotations)
+        targets = ", ".join(q(columns[name]) for name in aggregates)
+        sums = ", ".join(f"SUM({q(name)})" for name in aggregates)
         sql = (
             f"WITH s AS ({inner}) "
             f"INSERT INTO {q(table)} (employee_id, day, grp, {targets}) "

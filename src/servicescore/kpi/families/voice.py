@@ -9,21 +9,26 @@ work order never count. Each function returns its `Part`s (families/base.py).
 
 import datetime
 
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from servicescore.voice.models import Complaint, FollowUp, Praise, SurveyInvitation, SurveyResponse
 from servicescore.workorders.models import State, WorkOrder
 
-from .base import Part
+from .base import Part, anchored
 
 COVERAGE_WINDOW = datetime.timedelta(days=7)
 COMPLAINT_DEADLINE = datetime.timedelta(hours=48)
 
 
 def _through_work_order(queryset, prefix: str, anchor: str, annotations: dict) -> Part:
-    """Records of `queryset` counted for the lead technician and the advisor of the work
-    order at `prefix` ('' for work orders themselves); never on a cancelled order."""
-    counted = queryset.order_by().exclude(**{f"{prefix}state": State.CANCELLED})
+    """Records of `queryset` (or of what it returns for the windows) counted for the lead
+    technician and the advisor of the work order at `prefix` ('' for work orders
+    themselves); never on a cancelled order."""
+
+    def counted(windows=()) -> QuerySet:
+        records = queryset(windows) if callable(queryset) else queryset
+        return records.order_by().exclude(**{f"{prefix}state": State.CANCELLED})
+
     return Part(counted, f"{prefix}technician", anchor, annotations, second=f"{prefix}advisor")
 
 
@@ -60,21 +65,23 @@ def invitations() -> list[Part]:
 def closed() -> list[Part]:
     """Work orders closed in the period, and those with a reached follow-up or a survey
     response within 7 days after closing (FOLLOWUP_COVERAGE)."""
-    limit = ExpressionWrapper(OuterRef("closed_at") + COVERAGE_WINDOW, output_field=DateTimeField())
-    called = FollowUp.objects.filter(
-        work_order=OuterRef("pk"), reached=True, called_at__gte=OuterRef("closed_at"), called_at__lte=limit
-    )
-    answered = SurveyResponse.objects.filter(
-        work_order=OuterRef("pk"), submitted_at__gte=OuterRef("closed_at"), submitted_at__lte=limit
-    )
-    return [
-        _through_work_order(
-            WorkOrder.objects.all(),
-            "",
-            "closed_at",
-            {"closed": Count("pk"), "covered": Count("pk", filter=Exists(called) | Exists(answered))},
+
+    def counts(windows) -> dict:
+        # "id IN (…)" of two uncorrelated subqueries narrowed to the orders closed in the
+        # windows: PostgreSQL hashes each once. EXISTS per order ran 3.4 million index
+        # probes a month one by one, above the parallel scan (11 s against 3 s).
+        near = anchored("work_order__closed_at", windows)
+        limit = F("work_order__closed_at") + COVERAGE_WINDOW
+        called = FollowUp.objects.filter(
+            near, reached=True, called_at__gte=F("work_order__closed_at"), called_at__lte=limit
         )
-    ]
+        answered = SurveyResponse.objects.filter(
+            near, submitted_at__gte=F("work_order__closed_at"), submitted_at__lte=limit
+        )
+        covered = Q(pk__in=called.values("work_order_id")) | Q(pk__in=answered.values("work_order_id"))
+        return {"closed": Count("pk"), "covered": Count("pk", filter=covered)}
+
+    return [_through_work_order(WorkOrder.objects.all(), "", "closed_at", counts)]
 
 
 def calls() -> list[Part]:
