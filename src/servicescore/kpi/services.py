@@ -222,9 +222,16 @@ def figures_for(
     period: Period, people: list[int], codes: set[str], known=None
 ) -> dict[int, dict[str, Figure]]:
     """employee id → code → Figure, from the stored results and the manual ratings.
-    `known` (employee id → code → Figure) are figures just stored, not read again."""
-    known = known or {}
+    `known` is (the ids of the people whose results were just stored, those result rows):
+    their figures are taken from the rows rather than read again."""
+    known_people, known_rows = known or (set(), [])
     result: dict[int, dict[str, Figure]] = defaultdict(dict)
+    for row in known_rows:  # as the database would give them back: floats
+        if row.indicator in codes:
+            result[row.employee_id][row.indicator] = Figure(
+                _float(row.value), _float(row.numerator), _float(row.denominator), row.sample
+            )
+    known = known_people
     unread = [pk for pk in people if pk not in known]
     stored = IndicatorResult.objects.filter(period=period.code, indicator__in=codes - set(MANUAL_RATINGS))
     stored = (
@@ -238,9 +245,6 @@ def figures_for(
         ).iterator(chunk_size=20_000):
             if employee not in known:
                 result[employee][code] = Figure(value, num, den, sample)
-    for pk in people:
-        if pk in known:
-            result[pk] = {code: figure for code, figure in known[pk].items() if code in codes}
     manual = codes & set(MANUAL_RATINGS)
     if manual:
         ratings = ManualRating.objects.filter(period=period.code, indicator__in=manual, employee__in=people)
@@ -397,11 +401,7 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     rows = compute_period(period, employees, computed_codes(items), items, stored=True, only=people)
     computed = time.perf_counter()
     kept = _store_employee_results(period, rows, people, now, items)
-    known: dict[int, dict[str, Figure]] = {pk: {} for pk in {row.employee_id for row in rows}}
-    for row in kept:  # what scoring would read back: floats, as the database gives them
-        known[row.employee_id][row.indicator] = Figure(
-            _float(row.value), _float(row.numerator), _float(row.denominator), row.sample
-        )
+    known = ({row.employee_id for row in rows}, kept)
     stored = time.perf_counter()
     units = roll_up(period, items, now)
     rolled = time.perf_counter()
