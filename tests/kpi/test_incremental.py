@@ -196,14 +196,19 @@ def test_orm_changes_recompute_exactly_what_a_full_run_gives(month):
     check_against_full()
 
 
-def test_a_change_recomputes_only_the_people_of_its_days(month):
+def test_an_edit_recomputes_only_the_people_whose_sums_changed(month, settings):
     net = month
-    everyone = services.recompute_period("2026-10")["people"]
-    stats = services.recompute_period(
-        "2026-10", days=touches.instance_days(net.orders[2]), rebuild=False
-    )  # the colleague's order of 10-04 (and the response through it)
-    assert 0 < stats["people"] < everyone
-    assert stats["people"] == 2  # the colleague and the advisor
+    settings.KPI_AUTO_RECOMPUTE = False
+    order(net, net.tech_other_team, "10-04", advisor=None)  # someone else working that day
+    services.recompute_period("2026-10")
+    edited = net.orders[2]  # the colleague's order of 10-04, advisor A1
+    edited.resolution = "not_fixed"
+    edited.save()
+    days = touches.instance_days(edited)
+    stats = services.recompute_period("2026-10", days=days, rebuild=False)
+    assert stats["people"] == 2  # the colleague and the advisor; not T3, who also worked on 10-04
+    assert services.recompute_period("2026-10", days=days, rebuild=False)["people"] == 0  # nothing changed
+    check_against_full()
 
 
 def test_an_import_moving_orders_between_people_and_days_recomputes_both_sides(month):

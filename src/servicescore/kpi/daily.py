@@ -101,19 +101,28 @@ def _insert(group: str, windows) -> None:
             cursor.execute(*part.daily_insert(DailyComponent._meta.db_table, group, columns, windows))
 
 
-def people_on(group_days: dict[str, set[datetime.date]]) -> set[int]:
-    """The people with stored components on any of these (group, day) pairs."""
+def stored_rows(group_days: dict[str, set[datetime.date]]) -> dict[tuple, tuple]:
+    """(employee, group, day) → the stored sums, for these (group, day) pairs."""
     matching = Q()
     for group, days in group_days.items():
         matching |= Q(group=group, day__in=sorted(days))
     if not matching:
-        return set()
-    return set(DailyComponent.objects.filter(matching).values_list("employee", flat=True).distinct())
+        return {}
+    rows = (
+        DailyComponent.objects.order_by()
+        .filter(matching)
+        .values_list("employee", "group", "day", *COMPONENT_COLUMNS)
+    )
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:  # no per-row converters: only compared
+        cursor.execute(sql, params)
+        return {row[:3]: row[3:] for row in cursor.fetchall()}
 
 
 def rebuild_days(group_days: dict[str, set[datetime.date]]) -> set[int]:
     """Re-aggregate these (group, day) pairs from the records. Returns the people whose
-    stored components they held before or hold now."""
+    stored sums changed (so one edited work order recomputes its people, not everyone
+    who worked that day)."""
     group_days = {group: days for group, days in group_days.items() if days and group in DAILY_GROUPS}
     if connection.vendor == "postgresql":
         # A few days are a small share of each table: probing the indexes beats hashing
@@ -122,12 +131,13 @@ def rebuild_days(group_days: dict[str, set[datetime.date]]) -> set[int]:
         # setting ends with the transaction.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL random_page_cost = 1.1")
-    touched = people_on(group_days)
+    before = stored_rows(group_days)
     for group, days in group_days.items():
         stale = DailyComponent.objects.filter(group=group, day__in=sorted(days))
         stale._raw_delete(stale.db)
         _insert(group, _windows(days))
-    return touched | people_on(group_days)
+    after = stored_rows(group_days)
+    return {key[0] for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
 
 
 def rebuild_period(period: Period) -> None:
@@ -155,7 +165,7 @@ def stored(groups, period: Period, people=None, only=None) -> dict[str, dict]:
     daily = [group for group in groups if group in DAILY_GROUPS]
     for group in set(groups) - set(daily):
         result[group] = direct(group, period, people)
-    if not daily:
+    if not daily or (people is not None and not people):
         return result
     first, after = period_days(period)
     rows = DailyComponent.objects.order_by().filter(day__gte=first, day__lt=after, group__in=daily)

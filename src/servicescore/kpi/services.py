@@ -394,6 +394,16 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     elif days:
         people = daily.rebuild_days(days) | set(people or ())
     aggregated = time.perf_counter()
+    if people is not None and not people:
+        # Nothing anyone counts changed (e.g. an edit of a field no indicator reads).
+        return {
+            "period": period.code,
+            "people": 0,
+            "results": 0,
+            "org_unit_results": 0,
+            "scorecards": 0,
+            "seconds": {"aggregate": round(aggregated - started, 3)},
+        }
     employees = Employee.objects.all()
     if people is not None:
         people = set(people)
