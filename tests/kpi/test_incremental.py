@@ -211,6 +211,18 @@ def test_an_edit_recomputes_only_the_people_whose_sums_changed(month, settings):
     check_against_full()
 
 
+def test_an_edit_no_indicator_reads_queues_nothing(month, django_capture_on_commit_callbacks):
+    edited = month.orders[0]
+    with django_capture_on_commit_callbacks() as callbacks:
+        edited.description = "客户反映异响，复查后正常"
+        edited.save()
+    assert not callbacks and not RecomputeRequest.objects.exists()
+    with django_capture_on_commit_callbacks() as callbacks:
+        edited.resolution = "not_fixed"
+        edited.save()
+    assert callbacks and RecomputeRequest.objects.filter(group="done").exists()
+
+
 def test_an_import_moving_orders_between_people_and_days_recomputes_both_sides(month):
     net, change = month, month.change
     first, second = net.orders[:2]

@@ -11,7 +11,7 @@ from servicescore.voice.models import Complaint, FollowUp, Praise, SurveyInvitat
 from servicescore.workorders.models import LabourLine, WorkOrder
 
 from .models import ManualRating, MetricFact
-from .touches import attribution_changed, instance_days, merge
+from .touches import COUNTED, changed, instance_days, merge
 
 RECORDS = (WorkOrder, LabourLine, SurveyResponse, SurveyInvitation, FollowUp, Complaint, Praise)
 PER_PERSON = (MetricFact, ManualRating)
@@ -27,9 +27,11 @@ def _remember(sender, instance, **kwargs):
     if isinstance(old, PER_PERSON):
         instance._kpi_before = {"people": [(old.period, old.employee_id)]}
         return
-    linked = not isinstance(old, WorkOrder) or kwargs.get("signal") is pre_delete
-    if isinstance(old, WorkOrder) and not linked:
-        linked = attribution_changed(old, instance)
+    deleting = kwargs.get("signal") is pre_delete
+    if isinstance(old, WorkOrder) and not deleting and not changed(old, instance, COUNTED):
+        instance._kpi_before = {"unchanged": True}
+        return
+    linked = not isinstance(old, WorkOrder) or deleting or changed(old, instance)
     instance._kpi_before = {"days": instance_days(old, linked=linked), "linked": linked}
 
 
@@ -47,6 +49,8 @@ def _queue(sender, instance, **kwargs):
             # again from the stored components, nothing re-aggregated.
             request_recompute(period, [employee] if employee else None, rebuild=False)
         return
+    if before.get("unchanged"):
+        return  # no field an indicator reads was changed
     deleted = kwargs.get("signal") is post_delete
     linked = before.get("linked", not kwargs.get("created")) and not deleted
     days = merge(dict(before.get("days", {})), instance_days(instance, linked=linked))

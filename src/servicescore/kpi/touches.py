@@ -33,6 +33,23 @@ RECORD_ANCHORS = {
 }
 # Fields of a work order that move what counts through it.
 ATTRIBUTION = ("technician_id", "advisor_id", "state", "completed_at")
+# Every field of a work order an indicator reads (families/work_orders.py, voice.py); a save
+# that changes none of them (a description, a note) makes nothing stale.
+COUNTED = (
+    *ATTRIBUTION,
+    "created_at",
+    "first_response_at",
+    "started_at",
+    "due_at",
+    "closed_at",
+    "resolution",
+    "visits",
+    "difficulty",
+    "labor_amount",
+    "parts_cost",
+    "travel_cost",
+    "rework_of_id",
+)
 
 GroupDays = dict[str, set[datetime.date]]
 
@@ -120,5 +137,5 @@ def instance_days(instance, *, linked: bool = True) -> GroupDays:
     return found
 
 
-def attribution_changed(before: WorkOrder | None, after: WorkOrder) -> bool:
-    return before is None or any(getattr(before, f) != getattr(after, f) for f in ATTRIBUTION)
+def changed(before: WorkOrder | None, after: WorkOrder, fields=ATTRIBUTION) -> bool:
+    return before is None or any(getattr(before, f) != getattr(after, f) for f in fields)
