@@ -144,16 +144,21 @@ class Components:
             if total is None:
                 return None, None
             return total, (months if item.fact_aggregation == "mean" else None)
-        num_rows, num_key, den_rows, den_key = self._lookup(item, advisor)
+        return self.read(self._lookup(item, advisor), item, employee_id)
+
+    @staticmethod
+    def read(lookup, item: Indicator, employee_id: int):
+        """(numerator, denominator) through a `_lookup`: 0 for a missing numerator, and
+        for a missing denominator of a rate or mean."""
+        num_rows, num_key, den_rows, den_key = lookup
         numerator = num_rows.get(employee_id, NOTHING).get(num_key)
         if item.convert:
             numerator = _convert(numerator, item.convert)
         if numerator is None:
             numerator = 0
-        denominator = None
-        if den_rows is not None:
-            denominator = den_rows.get(employee_id, NOTHING).get(den_key) or 0
-        return numerator, denominator
+        if den_rows is None:
+            return numerator, None
+        return numerator, den_rows.get(employee_id, NOTHING).get(den_key) or 0
 
     def _lookup(self, item: Indicator, advisor: bool):
         """(numerator's rows, key, denominator's rows or None, key), worked out once per
@@ -199,14 +204,25 @@ def compute_period(
     ]
     formulas = {code: Formula(items[code].expression) for code in derived}
     shown = set(codes)
-    static = [(code, items[code], code in shown) for code in wanted if items[code].family != DERIVED]
+    # Per side (advisor or not), each indicator's lookups worked out once, not per person.
+    plans = {
+        advisor: [
+            (code, item, code in shown, None if item.family == FACTS else components._lookup(item, advisor))
+            for code in wanted
+            if (item := items[code]).family != DERIVED
+        ]
+        for advisor in (False, True)
+    }
     rows = []
     for employee_id, employee_no, position in people_rows:
         advisor = position == Position.SERVICE_ADVISOR
         values = {}
         mine = {}
-        for code, item, show in static:
-            numerator, denominator = components.parts(item, employee_id, advisor)
+        for code, item, show, lookup in plans[advisor]:
+            if lookup is None:
+                numerator, denominator = components.parts(item, employee_id, advisor)
+            else:
+                numerator, denominator = components.read(lookup, item, employee_id)
             numerator, denominator = _number(numerator), _number(denominator)
             value = _number(value_of(item, numerator, denominator))
             values[code] = value
