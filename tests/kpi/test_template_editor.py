@@ -7,13 +7,19 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from servicescore.kpi import template_services
 from servicescore.kpi.defaults import install_default_templates
-from servicescore.kpi.models import IndicatorResult, Scorecard, Template, TemplateItem, TemplateVersion
+from servicescore.kpi.models import (
+    IndicatorResult,
+    Scorecard,
+    Template,
+    TemplateChange,
+    TemplateItem,
+    TemplateVersion,
+)
 from servicescore.kpi.services import TemplateError
 from servicescore.kpi.whatif import last_month
 
@@ -118,6 +124,8 @@ def test_technician_and_other_roles_get_403_on_every_page(client, network, draft
         ("get", reverse("kpi_templates:list")),
         ("get", reverse("kpi_templates:create")),
         ("post", reverse("kpi_templates:install_defaults")),
+        ("get", reverse("kpi_templates:template", args=[draft.template.pk])),
+        ("post", reverse("kpi_templates:template", args=[draft.template.pk])),
         ("post", reverse("kpi_templates:draft", args=[draft.template.pk])),
         ("get", version_url(draft)),
         ("post", version_url(draft)),
@@ -125,13 +133,33 @@ def test_technician_and_other_roles_get_403_on_every_page(client, network, draft
         ("post", reverse("kpi_templates:discard", args=[draft.pk])),
         ("get", reverse("kpi_templates:whatif")),
     ]
-    for who in (network.tech, network.foreman, network.dispatcher, network.advisor, network.auditor):
+    for who in (network.tech, network.dispatcher, network.advisor, network.cs_agent):
         login(client, who)
         for method, url in pages:
             assert getattr(client, method)(url).status_code == 403, (who, url)
     client.logout()
     assert client.get(reverse("kpi_templates:list")).status_code == 302  # to the log-in page
     assert TemplateVersion.objects.filter(pk=draft.pk).exists()
+
+
+def test_readers_get_403_on_every_page_that_edits(client, network, draft):
+    """Auditors and foremen read templates (tests/kpi/test_template_settings.py) but
+    neither create, edit, preview, discard nor try out drafts."""
+    pages = [
+        ("get", reverse("kpi_templates:create")),
+        ("post", reverse("kpi_templates:create")),
+        ("post", reverse("kpi_templates:install_defaults")),
+        ("post", reverse("kpi_templates:draft", args=[draft.template.pk])),
+        ("post", reverse("kpi_templates:preview", args=[draft.pk])),
+        ("post", reverse("kpi_templates:discard", args=[draft.pk])),
+        ("get", reverse("kpi_templates:whatif")),
+    ]
+    for who in (network.foreman, network.auditor):
+        login(client, who)
+        for method, url in pages:
+            assert getattr(client, method)(url).status_code == 403, (who, url)
+    assert TemplateVersion.objects.filter(pk=draft.pk).exists()
+    assert not Template.objects.exclude(pk=draft.template.pk).exists()
 
 
 def test_a_manager_does_not_find_a_template_of_another_centre(client, network, technician_template):
@@ -160,7 +188,8 @@ def test_list_offers_the_defaults_until_they_are_installed(client, network):
     page = client.get(reverse("kpi_templates:list")).content.decode()
     assert "data-missing-defaults" not in page
     assert 'data-template="TECH-NEV"' in page and 'data-position="service_advisor"' in page
-    assert LogEntry.objects.filter(user=network.manager.user, action_flag=1).count() == 8
+    installed = TemplateChange.objects.filter(by=network.manager.user, action="defaults_installed")
+    assert installed.count() == 8
 
 
 def test_list_shows_active_version_drafts_and_history_in_a_fixed_number_of_queries(
@@ -206,8 +235,16 @@ def test_new_template_starts_as_an_empty_draft_and_codes_are_unique(client, netw
     outside = client.post(
         url, {"code": "X2", "name": "x", "position": "technician", "org_unit": network.sc2.pk}
     )
-    assert "Select a valid choice" in outside.content.decode()
-    assert not Template.objects.filter(code__in=["X2"]).exists()
+    assert "That org unit is not within your part of the organisation" in outside.content.decode()
+    # A service manager's template applies within his part of the organisation, not company-wide.
+    company_wide = client.post(url, {"code": "X3", "name": "x", "position": "technician"})
+    assert "Only HR and administrators may make a template apply to the whole company" in (
+        company_wide.content.decode()
+    )
+    assert not Template.objects.filter(code__in=["X2", "X3"]).exists()
+    login(client, network.hr)
+    assert client.post(url, {"code": "X3", "name": "x", "position": "technician"}).status_code == 302
+    assert Template.objects.get(code="X3").org_unit is None
 
 
 # --- versions ------------------------------------------------------------------------------
@@ -311,7 +348,7 @@ def test_saving_a_draft_replaces_its_items_in_order_and_its_grade_bands(client, 
         {"grade": "差", "min": None},
     ]
     assert draft.note == "bands" and draft.status == "draft"
-    assert LogEntry.objects.filter(object_id=str(draft.pk), action_flag=2).exists()
+    assert TemplateChange.objects.filter(version=draft, action="draft_saved", by=network.hr.user).exists()
     page = client.get(version_url(draft)).content.decode()
     assert "Draft version 2 saved." in page
     assert "100" in page  # 40 + 50 + 10
@@ -585,7 +622,11 @@ def test_add_and_remove_items_on_a_draft_only(network, draft):
     with pytest.raises(TemplateItem.DoesNotExist):
         template_services.remove_item(draft, active.items.first().pk, by=by)
     assert active.items.count() == 2
-    assert LogEntry.objects.filter(user=by, object_id=str(draft.pk)).count() >= 3
+    assert [c.action for c in TemplateChange.objects.filter(by=by, version=draft).order_by("pk")] == [
+        "draft_started",
+        "item_added",
+        "item_removed",
+    ]
 
 
 def test_save_draft_refuses_what_the_editor_refuses(network, draft):

@@ -38,7 +38,7 @@ def _has_employee(user) -> bool:
 def navigation(request):
     """`nav_items` for the current user, the key of the active item and the role's label."""
     from servicescore.kpi.selectors import TEAM_VIEW_ROLES
-    from servicescore.kpi.template_selectors import EDITOR_ROLES
+    from servicescore.kpi.template_selectors import READER_ROLES as TEMPLATE_READER_ROLES
 
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -59,7 +59,7 @@ def navigation(request):
         items.append({"url": reverse("kpi:my_scorecard"), "label": _("My scorecard"), "key": "scores"})
     if role in TEAM_VIEW_ROLES:
         items.append({"url": reverse("kpi:team_scores"), "label": _("Team scores"), "key": "team_scores"})
-    if role in EDITOR_ROLES:
+    if role in TEMPLATE_READER_ROLES and role != Role.INTEGRATION:
         items.append(
             {"url": reverse("kpi_templates:list"), "label": _("Appraisal templates"), "key": "templates"}
         )

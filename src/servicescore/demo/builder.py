@@ -13,7 +13,7 @@ from django.utils import timezone
 from faker import Faker
 
 from servicescore.core.periods import company_zone
-from servicescore.kpi.defaults import install_default_templates
+from servicescore.kpi.template_services import install_defaults
 
 from . import bulk
 from .config import SCALES, Clock, Scale
@@ -119,7 +119,7 @@ def build_demo(scale: str | Scale = "small", seed: int = 42, anchor: datetime.da
             bulk.reset_sequences()
             timings["indexes"] = time.perf_counter() - mark
             # The wipe took the templates (they hang on org units); scorecards need them.
-            install_default_templates()
+            install_defaults(by=None)
         writer.after_transaction()
     finally:
         if checks_off:

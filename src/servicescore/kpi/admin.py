@@ -1,6 +1,8 @@
-"""Admin for imported facts; a fact is visible through its employee or its org unit."""
+"""Admin for imported facts (a fact is visible through its employee or its org unit),
+stored results, ratings, and the read-only history of template changes."""
 
 from django.contrib import admin
+from django.db.models import Q
 
 from servicescore.core.admin import ScopedModelAdmin
 
@@ -12,6 +14,7 @@ from .models import (
     ManualRating,
     MetricFact,
     Scorecard,
+    TemplateChange,
 )
 
 
@@ -110,3 +113,24 @@ class ManualRatingAdmin(ScopedModelAdmin):
     search_fields = ["employee__employee_no", "employee__name"]
     list_select_related = ["employee", "reviewer"]
     raw_id_fields = ["employee", "reviewer"]
+
+
+@admin.register(TemplateChange)
+class TemplateChangeAdmin(ReadOnlyResultAdmin):
+    """The history the template services write: read, never edited or deleted here. A
+    change is visible with its template (company-wide ones to every staff reader); those
+    of a discarded template only to those who see the whole company."""
+
+    scope_rules = (("org_unit", "template__org_unit__"),)
+    list_display = ["at", "template", "version", "action", "by"]
+    list_filter = ["action"]
+    search_fields = ["template__code", "template__name", "by__username"]
+    list_select_related = ["template", "version__template", "by"]
+    date_hierarchy = "at"
+    readonly_fields = ["template", "version", "action", "by", "at", "detail"]
+
+    def scope_q(self, user) -> Q:
+        return super().scope_q(user) | Q(template__isnull=False, template__org_unit__isnull=True)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -531,3 +532,58 @@ class Scorecard(models.Model):
 
     def __str__(self):
         return f"{self.employee_id} {self.period}: {self.final_score}"
+
+
+class TemplateChange(models.Model):
+    """One change to an appraisal template, written by `template_services` in the
+    transaction that made it: who, when, which version, and in `detail` what changed (old
+    and new name or unit, the weights before and after a save, the version an activation
+    retired). Rows outlive a discarded template (its code and name stay in `detail`)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        DEFAULTS_INSTALLED = "defaults_installed", _("Installed from the defaults")
+        SETTINGS_CHANGED = "settings_changed", _("Settings changed")
+        DRAFT_STARTED = "draft_started", _("Draft started")
+        DRAFT_SAVED = "draft_saved", _("Draft saved")
+        ITEM_ADDED = "item_added", _("Item added")
+        ITEM_REMOVED = "item_removed", _("Item removed")
+        ACTIVATED = "activated", _("Activated")
+        DISCARDED = "discarded", _("Draft discarded")
+
+    template = models.ForeignKey(
+        Template,
+        verbose_name=_("template"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="changes",
+    )
+    version = models.ForeignKey(
+        TemplateVersion,
+        verbose_name=_("version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("template change")
+        verbose_name_plural = _("template changes")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["template", "-at"], name="template_change_history")]
+
+    def __str__(self):
+        return f"{self.template_id or '-'} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -667,6 +667,9 @@ def activate(version: TemplateVersion, *, by=None) -> TemplateVersion:
                 )
             ]
         )
+    # Activations of one position's templates queue here, so two templates cannot both
+    # become active for the same position and unit.
+    list(Template.objects.select_for_update().filter(position=version.template.position).values_list("pk"))
     found = problems(list(version.items.all()), version.grade_bands, catalog(manual=False))
     other = (
         TemplateVersion.objects.filter(
@@ -683,7 +686,10 @@ def activate(version: TemplateVersion, *, by=None) -> TemplateVersion:
             (
                 None,
                 "template",
-                _("%(other)s is already active for this position; retire it first.")
+                _(
+                    "%(other)s is already active for this position here: edit its draft instead, "
+                    "or give this template another unit."
+                )
                 % {"other": other.template.name},
             )
         )

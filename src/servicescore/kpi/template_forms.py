@@ -1,5 +1,6 @@
 """Forms of the appraisal-template editor: one form per item (a formset over the draft's
-items), the grade bands, the draft's note, a new template, and the what-if's choices.
+items), the grade bands, the draft's note, a new template, a template's settings, and the
+what-if's choices.
 
 Each item row is checked as `scoring.problems` checks it (rule consistent with the
 indicator, threshold on the right side of the target, band tables without gaps or
@@ -16,7 +17,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from servicescore.core.periods import MONTH_RE
-from servicescore.core.scope import visible_org_units
+from servicescore.core.scope import scope_for, visible_org_units
 from servicescore.org.models import CODE_VALIDATOR
 
 from .models import Template, TemplateItem, default_grade_bands
@@ -317,8 +318,30 @@ class DraftForm(forms.Form):
     stamp = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
+UNIT_HELP = gettext_lazy(
+    "Leave empty for the whole company (HR and administrators only). A template for an org unit "
+    "wins over the company-wide one for the people in that unit."
+)
+OUT_OF_SCOPE_UNIT = gettext_lazy(
+    "That org unit is not within your part of the organisation; choose one of the units listed."
+)
+WHOLE_COMPANY_REFUSED = gettext_lazy(
+    "Only HR and administrators may make a template apply to the whole company; choose an org "
+    "unit within your part of the organisation."
+)
+
+
+def _unit_field(field: forms.ModelChoiceField, user) -> None:
+    """Limit an 'applies within' choice to the user's org units, with errors that say so."""
+    field.queryset = visible_org_units(user).order_by("path")
+    field.empty_label = _("— the whole company —")
+    field.error_messages["invalid_choice"] = OUT_OF_SCOPE_UNIT
+    field.help_text = UNIT_HELP
+
+
 class NewTemplateForm(forms.ModelForm):
-    """A new template: code, name, position and, optionally, the org unit it applies in."""
+    """A new template: code, name, position and the org unit it applies in (the whole
+    company only for those who see the whole company)."""
 
     class Meta:
         model = Template
@@ -330,17 +353,72 @@ class NewTemplateForm(forms.ModelForm):
             "org_unit": forms.Select(attrs={"class": "form-select"}),
             "rationale": forms.Textarea(attrs={"class": "form-control", "rows": 3}),
         }
-        help_texts = {
-            "org_unit": gettext_lazy(
-                "Leave empty for the whole company. A template for an org unit wins over the "
-                "company-wide one for the people in that unit."
-            ),
-        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org_unit"].queryset = visible_org_units(user).order_by("path")
+        self.user = user
+        _unit_field(self.fields["org_unit"], user)
         self.fields["code"].validators.append(CODE_VALIDATOR)
+
+    def clean_org_unit(self):
+        unit = self.cleaned_data.get("org_unit")
+        if unit is None and not scope_for(self.user).everything:
+            raise ValidationError(WHOLE_COMPANY_REFUSED)
+        return unit
+
+
+class TemplateSettingsForm(forms.Form):
+    """A template's name, rationale and the org unit it applies within. The unit is locked
+    (shown, not editable) while a version is active: it decides who is scored."""
+
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        error_messages={"required": gettext_lazy("Give the template a name; it cannot be empty.")},
+    )
+    org_unit = forms.ModelChoiceField(
+        label=gettext_lazy("Applies within"),
+        queryset=None,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    rationale = forms.CharField(
+        label=gettext_lazy("Rationale"),
+        required=False,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+        help_text=gettext_lazy("Why the template weighs its items as it does."),
+    )
+
+    def __init__(self, *args, template: Template, user, unit_locked_by=None, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {"name": template.name, "rationale": template.rationale, "org_unit": template.org_unit_id},
+        )
+        super().__init__(*args, **kwargs)
+        self.template, self.user = template, user
+        unit = self.fields["org_unit"]
+        _unit_field(unit, user)
+        self.unit_locked_by = unit_locked_by
+        if unit_locked_by is not None:
+            unit.disabled = True
+            unit.help_text = _(
+                "Version %(number)d is active, so the unit cannot change: it decides who is scored. "
+                "To score another unit's people differently, create a new template for that unit."
+            ) % {"number": unit_locked_by.number}
+
+    def clean(self):
+        data = super().clean()
+        name = self.add_prefix("org_unit")
+        if self.unit_locked_by is not None and name in self.data:
+            # A disabled field keeps its value; a request that still sends another unit is
+            # told why, not silently ignored.
+            if (self.data.get(name) or "") != str(self.template.org_unit_id or ""):
+                self.add_error("org_unit", self.fields["org_unit"].help_text)
+        elif "org_unit" in data and data["org_unit"] is None and self.template.org_unit_id is not None:
+            if not scope_for(self.user).everything:
+                self.add_error("org_unit", WHOLE_COMPANY_REFUSED)
+        return data
 
 
 class WhatIfForm(forms.Form):

@@ -1,24 +1,25 @@
-"""Writes for the appraisal-template editor (考核方案): create a template, open a draft,
-save a draft's items and grade bands, add or remove one item, discard a draft, install
-the default templates and activate a draft. One transaction each.
+"""Writes for the appraisal-template editor (考核方案): create a template, change its
+settings (name, rationale, the unit it applies within), open a draft, save a draft's items
+and grade bands, add or remove one item, discard a draft, install the default templates
+and activate a draft. One transaction each.
 
-Who did what is recorded in Django's admin log (`LogEntry`, shown in each object's admin
-history): templates have no event table of their own, and the version keeps its
-`created_by` and `activated_by`.
+Each of them records what it did as a `TemplateChange` in the same transaction (one place
+per action), so the template's history shows who changed what and when, and a refused
+change leaves no trace.
 """
 
-import json
+from decimal import Decimal
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from servicescore.core.scope import scope_for, visible_org_units
+
 from . import services
 from .catalog import catalog
 from .defaults import install_default_templates
-from .models import Template, TemplateItem, TemplateVersion
+from .models import Template, TemplateChange, TemplateItem, TemplateVersion
 from .scoring import problems
 from .services import TemplateError
 
@@ -40,20 +41,37 @@ ITEM_FIELDS = (
     "max_points",
     "rationale",
 )
+Action = TemplateChange.Action
 
 
-def _audit(by, obj, flag: int, message) -> None:
-    """One admin-log entry: who changed which template or version, and how."""
-    if not getattr(by, "is_authenticated", False):
-        return
-    LogEntry.objects.create(
-        user_id=by.pk,
-        content_type=ContentType.objects.get_for_model(type(obj)),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        action_flag=flag,
-        change_message=json.dumps(message) if isinstance(message, list) else message,
+def _record(action: str, template: Template | None, *, version=None, by=None, **detail) -> TemplateChange:
+    """The history row of one change; call it inside the change's transaction."""
+    return TemplateChange.objects.create(
+        template=template,
+        version=version,
+        action=action,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        detail=detail,
     )
+
+
+def _number(value):
+    """A figure as JSON keeps it readably: 30, not "30.00"; None stays None."""
+    if value is None or value == "":
+        return None
+    number = Decimal(str(value))
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _unit_ref(unit) -> dict | None:
+    """An org unit as the history keeps it: its name then, even if renamed since."""
+    return None if unit is None else {"id": unit.pk, "code": unit.code, "name": unit.name}
+
+
+def _lock_template(template_id: int) -> Template:
+    """The template row, locked: settings changes and activations of one template queue
+    behind each other, so a unit never changes under an activation."""
+    return Template.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=template_id)
 
 
 def _locked_draft(version: TemplateVersion) -> TemplateVersion:
@@ -85,8 +103,101 @@ def create_template(*, code: str, name: str, position: str, org_unit=None, ratio
     template = Template.objects.create(
         code=code, name=name, position=position, org_unit=org_unit, rationale=rationale
     )
-    _audit(by, template, ADDITION, [{"added": {}}])
-    return start_draft(template, by=by)
+    draft = services.draft_version(template, by=by)
+    _record(
+        Action.CREATED,
+        template,
+        version=draft,
+        by=by,
+        code=code,
+        name=name,
+        position=position,
+        org_unit=_unit_ref(org_unit),
+        version_number=draft.number,
+    )
+    return draft
+
+
+def unit_problem(template: Template, org_unit, *, by=None) -> str | None:
+    """Why `template` may not be moved to apply within `org_unit` (None: the whole
+    company), or None when it may. It decides who is scored, so it changes only while no
+    version is active; the unit must be in the editor's scope (the whole company only for
+    those who see the whole company); and it must not collide with a template already
+    active for the same position and unit, which activation would refuse anyway."""
+    active = template.versions.filter(status=TemplateVersion.Status.ACTIVE).first()
+    if active is not None:
+        return _(
+            "Version %(number)d of this template is active, and the unit it applies within decides "
+            "who is scored by it, so it cannot change now. To score another unit's people "
+            "differently, create a new template for that unit."
+        ) % {"number": active.number}
+    if getattr(by, "is_authenticated", False):
+        if org_unit is None and not scope_for(by).everything:
+            return _(
+                "Only HR and administrators may make a template apply to the whole company; choose "
+                "an org unit within your part of the organisation."
+            )
+        if org_unit is not None and not visible_org_units(by).filter(pk=org_unit.pk).exists():
+            return _("%(unit)s is outside your part of the organisation; choose a unit within it.") % {
+                "unit": org_unit.name
+            }
+    other = (
+        Template.objects.filter(
+            position=template.position,
+            org_unit=org_unit,
+            versions__status=TemplateVersion.Status.ACTIVE,
+        )
+        .exclude(pk=template.pk)
+        .first()
+    )
+    if other is not None:
+        where = org_unit.name if org_unit is not None else _("the whole company")
+        return _(
+            "%(other)s is already active for this position within %(where)s; two templates for "
+            "the same position and unit cannot both be active. Edit %(other)s instead, or choose "
+            "another unit."
+        ) % {"other": other.name, "where": where}
+    return None
+
+
+@transaction.atomic
+def change_settings(
+    template: Template, *, name: str, rationale: str, org_unit=None, by=None
+) -> TemplateChange | None:
+    """Rename a template, rewrite its rationale or, while none of its versions is active,
+    change the org unit it applies within (see `unit_problem`). Raises TemplateError and
+    writes nothing when refused; returns the history row, or None when nothing changed."""
+    template = _lock_template(template.pk)
+    name, rationale = (name or "").strip(), (rationale or "").strip()
+    found = []
+    if not name:
+        found.append((None, "name", _("Give the template a name; it cannot be empty.")))
+    elif len(name) > Template._meta.get_field("name").max_length:
+        found.append((None, "name", _("The name is too long: at most 200 characters.")))
+    unit_id = org_unit.pk if org_unit is not None else None
+    if unit_id != template.org_unit_id:
+        problem = unit_problem(template, org_unit, by=by)
+        if problem:
+            found.append((None, "org_unit", problem))
+    if found:
+        raise TemplateError(found)
+    changes, fields = {}, []
+    if name != template.name:
+        changes["name"] = {"before": template.name, "after": name}
+        template.name = name
+        fields.append("name")
+    if rationale != template.rationale.strip():
+        changes["rationale"] = {"before": template.rationale, "after": rationale}
+        template.rationale = rationale
+        fields.append("rationale")
+    if unit_id != template.org_unit_id:
+        changes["org_unit"] = {"before": _unit_ref(template.org_unit), "after": _unit_ref(org_unit)}
+        template.org_unit = org_unit
+        fields.append("org_unit")
+    if not changes:
+        return None
+    template.save(update_fields=fields + ["modified"])
+    return _record(Action.SETTINGS_CHANGED, template, by=by, **changes)
 
 
 @transaction.atomic
@@ -94,12 +205,87 @@ def start_draft(template: Template, *, by=None, note: str = "") -> TemplateVersi
     """The template's draft to edit: the existing one, or a new version copied from the
     newest (editing an active template makes version n+1; the active one is untouched)."""
     # Two editors opening the same template at once must not both number a version n+1.
-    template = Template.objects.select_for_update().get(pk=template.pk)
+    template = _lock_template(template.pk)
     existing = template.versions.filter(status=TemplateVersion.Status.DRAFT).exists()
     draft = services.draft_version(template, by=by, note=note)
     if not existing:
-        _audit(by, draft, ADDITION, [{"added": {}}])
+        source = template.versions.exclude(pk=draft.pk).order_by("-number").first()
+        _record(
+            Action.DRAFT_STARTED,
+            template,
+            version=draft,
+            by=by,
+            version_number=draft.number,
+            copied_from=source.number if source else None,
+        )
     return draft
+
+
+def _item_key_counts(items) -> list[tuple]:
+    """(kind, indicator, n) per item: the n-th item of that kind and indicator, so two
+    lines of one indicator are told apart when comparing two states of a draft."""
+    seen: dict[tuple, int] = {}
+    keys = []
+    for item in items:
+        key = (item.kind, item.indicator)
+        seen[key] = seen.get(key, 0) + 1
+        keys.append((*key, seen[key]))
+    return keys
+
+
+def _item_state(item: TemplateItem) -> dict:
+    """An item's settings as comparable JSON values (95, not 95.0000)."""
+    state = {}
+    for name in ITEM_FIELDS:
+        value = getattr(item, name)
+        if name == "bands":
+            value = [
+                {k: _number(v) if k in ("from", "to", "points") else v for k, v in b.items()}
+                for b in value or []
+            ]
+        elif isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
+            value = _number(value)
+        state[name] = value
+    return state
+
+
+def _weights(items) -> list[dict]:
+    return [
+        {"indicator": item.indicator, "weight": _number(item.weight)}
+        for item in items
+        if item.kind == TemplateItem.Kind.SCORED
+    ]
+
+
+def _weight_sum(items):
+    return _number(
+        sum((Decimal(str(i.weight or 0)) for i in items if i.kind == TemplateItem.Kind.SCORED), Decimal(0))
+    )
+
+
+def _item_changes(before: list[TemplateItem], after: list[TemplateItem]) -> dict:
+    """What a save did to the items: the scored weights before and after, and which items
+    were added, removed or changed (with the names of the changed settings)."""
+    old = dict(zip(_item_key_counts(before), before, strict=True))
+    new = dict(zip(_item_key_counts(after), after, strict=True))
+
+    def ref(key):
+        return {"indicator": key[1], "kind": key[0]}
+
+    changed = []
+    for key in new:
+        if key in old:
+            was, now = _item_state(old[key]), _item_state(new[key])
+            fields = [name for name in ITEM_FIELDS if was[name] != now[name]]
+            if fields:
+                changed.append({**ref(key), "fields": fields})
+    return {
+        "weights": {"before": _weights(before), "after": _weights(after)},
+        "weight_sum": {"before": _weight_sum(before), "after": _weight_sum(after)},
+        "added": [ref(key) for key in new if key not in old],
+        "removed": [ref(key) for key in old if key not in new],
+        "changed": changed,
+    }
 
 
 @transaction.atomic
@@ -134,6 +320,12 @@ def save_draft(
     found = problems(rows, grade_bands, catalog(), activating=False)
     if found:
         raise TemplateError(found)
+    before = list(version.items.all())
+    detail = {"version_number": version.number, **_item_changes(before, rows)}
+    if grade_bands != version.grade_bands:
+        detail["grade_bands"] = {"before": version.grade_bands, "after": grade_bands}
+    if note is not None and note != version.note:
+        detail["note"] = {"before": version.note, "after": note}
     version.items.all().delete()
     TemplateItem.objects.bulk_create(rows)
     version.grade_bands = grade_bands
@@ -142,9 +334,7 @@ def save_draft(
         version.note = note
         fields.append("note")
     version.save(update_fields=fields)
-    _audit(
-        by, version, CHANGE, [{"changed": {"fields": ["items", "grade bands"] + (["note"] if note else [])}}]
-    )
+    _record(Action.DRAFT_SAVED, version.template, version=version, by=by, **detail)
     return version
 
 
@@ -161,6 +351,10 @@ def _item_fields(item: dict) -> dict:
     return fields
 
 
+def _item_ref(item: TemplateItem) -> dict:
+    return {"indicator": item.indicator, "kind": item.kind, "weight": _number(item.weight)}
+
+
 @transaction.atomic
 def add_item(version: TemplateVersion, *, by=None, **fields) -> TemplateItem:
     """Append one item to a draft, checked like the editor checks a row."""
@@ -171,7 +365,14 @@ def add_item(version: TemplateVersion, *, by=None, **fields) -> TemplateItem:
     if found:
         raise TemplateError(found)
     item.save()
-    _audit(by, version, CHANGE, [{"added": {"name": "template item", "object": str(item)}}])
+    _record(
+        Action.ITEM_ADDED,
+        version.template,
+        version=version,
+        by=by,
+        version_number=version.number,
+        item=_item_ref(item),
+    )
     return item
 
 
@@ -181,20 +382,37 @@ def remove_item(version: TemplateVersion, item_id: int, *, by=None) -> None:
     version = _locked_draft(version)
     item = version.items.get(pk=item_id)
     item.delete()
-    _audit(by, version, CHANGE, [{"deleted": {"name": "template item", "object": str(item)}}])
+    _record(
+        Action.ITEM_REMOVED,
+        version.template,
+        version=version,
+        by=by,
+        version_number=version.number,
+        item=_item_ref(item),
+    )
 
 
 @transaction.atomic
 def discard_draft(version: TemplateVersion, *, by=None) -> Template | None:
     """Delete a draft version (the active and retired ones stay); returns its template,
-    or None when the template had no other version and went with it."""
+    or None when the template had no other version and went with it. The history row
+    stays either way, naming the template by code and name."""
     version = _locked_draft(version)
     template = version.template
-    _audit(by, version, DELETION, [{"deleted": {}}])
+    number = version.number
     version.delete()
-    if template.versions.exists():
+    kept = template.versions.exists()
+    _record(
+        Action.DISCARDED,
+        template,
+        by=by,
+        version_number=number,
+        code=template.code,
+        name=template.name,
+        template_deleted=not kept,
+    )
+    if kept:
         return template
-    _audit(by, template, DELETION, [{"deleted": {}}])
     template.delete()
     return None
 
@@ -203,8 +421,22 @@ def discard_draft(version: TemplateVersion, *, by=None) -> Template | None:
 def install_defaults(*, by=None) -> list[Template]:
     """Create the default templates that are missing (by code); returns those created."""
     created = install_default_templates()
+    versions = {
+        v.template_id: v for v in TemplateVersion.objects.filter(template__in=[t.pk for t in created])
+    }
     for template in created:
-        _audit(by, template, ADDITION, [{"added": {}}])
+        version = versions.get(template.pk)
+        _record(
+            Action.DEFAULTS_INSTALLED,
+            template,
+            version=version,
+            by=by,
+            code=template.code,
+            name=template.name,
+            position=template.position,
+            version_number=version.number if version else None,
+            status=version.status if version else None,
+        )
     return created
 
 
@@ -214,6 +446,7 @@ def save_and_activate(
 ):
     """Save the draft and activate it, all or nothing: when activation is refused (e.g.
     the weights sum to 99.5) the save is undone too and TemplateError says why."""
+    _lock_template(version.template_id)
     version = save_draft(
         version, items=items, grade_bands=grade_bands, note=note, by=by, expected_stamp=expected_stamp
     )
@@ -225,6 +458,17 @@ def activate(version: TemplateVersion, *, by=None) -> TemplateVersion:
     """Make a draft the template's active version (weights must sum to exactly 100);
     the previous active version is retired, and scorecards keep the version they used.
     Raises TemplateError with the problems and changes nothing when it is refused."""
+    template = _lock_template(version.template_id)
+    retiring = template.versions.filter(status=TemplateVersion.Status.ACTIVE).first()
     version = services.activate(version, by=by)
-    _audit(by, version, CHANGE, [{"changed": {"fields": ["status"]}}])
+    _record(
+        Action.ACTIVATED,
+        template,
+        version=version,
+        by=by,
+        version_number=version.number,
+        retired_version=retiring.number if retiring else None,
+        weight_sum=_weight_sum(version.items.all()),
+        org_unit=_unit_ref(template.org_unit),
+    )
     return version

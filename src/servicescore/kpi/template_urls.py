@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.template_list, name="list"),
     path("new/", views.template_create, name="create"),
     path("install-defaults/", views.install_defaults, name="install_defaults"),
+    path("<int:pk>/", views.template_detail, name="template"),
     path("<int:pk>/draft/", views.template_draft, name="draft"),
     path("versions/<int:pk>/", views.version_edit, name="version"),
     path("versions/<int:pk>/preview/", views.version_preview, name="preview"),

@@ -1,10 +1,13 @@
-"""Appraisal-template pages (考核方案): the list, a new template, the editor of a draft
-(items, live weight sum, grade bands, a preview of sample employees on the unsaved form,
-save and activate) and the what-if over a past month.
+"""Appraisal-template pages (考核方案): the list, a new template, a template's page
+(settings, versions, history of changes), the editor of a draft (items, live weight sum,
+grade bands, a preview of sample employees on the unsaved form, save and activate) and
+the what-if over a past month.
 
 Views parse input, ask `template_selectors` / `whatif` (which start from core.scope) and
-call one service in `template_services`. Only service managers, HR and administrators
-open these pages (403 for everyone else); a template outside a manager's scope is 404.
+call one service in `template_services`. Service managers, HR and administrators edit;
+the other roles that read appraisal details (auditors, foremen) read the list, the
+template pages and the versions, and are refused (403) anything that writes; everyone
+else gets 403. A template outside the user's scope is 404.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -25,13 +28,19 @@ from .template_forms import (
     GradeBandFormSet,
     ItemFormSet,
     NewTemplateForm,
+    TemplateSettingsForm,
     WhatIfForm,
     item_initial,
 )
 from .template_selectors import (
+    history_entries,
+    may_edit_templates,
     missing_default_templates,
     require_template_editor,
+    require_template_reader,
+    template_history,
     template_overview,
+    template_summary,
     visible_drafts,
     visible_template,
     visible_version,
@@ -47,6 +56,21 @@ def _editor(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         require_template_editor(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _reader(view):
+    """login_required, then 403 unless the role may read appraisal templates; a request
+    that would write (anything but GET and HEAD) needs a role that may edit them."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        require_template_reader(request.user)
+        if request.method not in ("GET", "HEAD"):
+            require_template_editor(request.user)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -75,15 +99,59 @@ def _placed(items, problems) -> list[str]:
     return texts
 
 
-@_editor
+@_reader
 def template_list(request):
-    """Templates by position with their active version, drafts and version history."""
+    """Templates by position with their active version, drafts and version history; the
+    actions only for those who may edit."""
+    can_edit = may_edit_templates(request.user)
     context = {
         "groups": template_overview(request.user),
-        "missing_defaults": missing_default_templates(),
-        "has_drafts": visible_drafts(request.user).exists(),
+        "can_edit": can_edit,
+        "missing_defaults": missing_default_templates() if can_edit else [],
+        "has_drafts": can_edit and visible_drafts(request.user).exists(),
     }
     return render(request, "kpi/template_list.html", context)
+
+
+@_reader
+def template_detail(request, pk):
+    """A template's page: its settings (a form for editors: name and rationale at any time,
+    the unit it applies within while no version is active), its versions and its history
+    of changes, newest first, a page at a time."""
+    summary = template_summary(request.user, pk)
+    template = summary.template
+    form = None
+    if may_edit_templates(request.user):
+        form = TemplateSettingsForm(
+            request.POST if request.method == "POST" else None,
+            template=template,
+            user=request.user,
+            unit_locked_by=summary.active,
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                change = template_services.change_settings(template, by=request.user, **form.cleaned_data)
+            except TemplateError as error:
+                for _index, name, message in error.problems:
+                    form.add_error(name if name in form.fields else None, message)
+            else:
+                if change is None:
+                    messages.info(request, _("Nothing changed; the settings are as they were."))
+                else:
+                    messages.success(
+                        request, _("Settings of %(name)s saved.") % {"name": change.template.name}
+                    )
+                return redirect("kpi_templates:template", pk=template.pk)
+    history = template_history(request.user, template, request.GET.get("page"))
+    context = {
+        "summary": summary,
+        "template": template,
+        "form": form,
+        "can_edit": form is not None,
+        "history": history,
+        "entries": history_entries(history.object_list),
+    }
+    return render(request, "kpi/template_detail.html", context)
 
 
 @_editor
@@ -188,17 +256,21 @@ def _weight_sum(items) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-@_editor
+@_reader
 def version_edit(request, pk):
     """A draft's editor (GET shows it, POST saves it, or saves and activates it); an
-    active or retired version is shown read-only."""
+    active or retired version, and any version for those who only read, is shown
+    read-only."""
     version = visible_version(request.user, pk)
-    if version.status != TemplateVersion.Status.DRAFT:
-        return render(
-            request,
-            "kpi/template_version.html",
-            {"version": version, "template": version.template, "items": list(version.items.all())},
-        )
+    can_edit = may_edit_templates(request.user)
+    if version.status != TemplateVersion.Status.DRAFT or not can_edit:
+        context = {
+            "version": version,
+            "template": version.template,
+            "items": list(version.items.all()),
+            "can_edit": can_edit,
+        }
+        return render(request, "kpi/template_version.html", context)
     if request.method != "POST":
         return _render_editor(request, version, *_formsets(version))
     action = request.POST.get("action", "save")

@@ -47,9 +47,9 @@ class Command(BaseCommand):
             self.stdout.write(markdown(), ending="")
             return
         if action == "install-templates":
-            from servicescore.kpi.defaults import install_default_templates
+            from servicescore.kpi.template_services import install_defaults
 
-            created = install_default_templates()
+            created = install_defaults(by=None)  # recorded in each template's history
             self.stdout.write(
                 _("%(n)d templates created: %(codes)s")
                 % {"n": len(created), "codes": ", ".join(t.code for t in created) or "-"}
