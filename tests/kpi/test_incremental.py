@@ -89,7 +89,8 @@ def month(network, settings, django_capture_on_commit_callbacks):
         external_id="R0", work_order=net.orders[2], submitted_at=at("10-05 10:00"), overall=4, nps=9
     )
     for period in MONTHS:
-        services.recompute_period(period)
+        services.recompute_period(period)  # straight from the records
+        services.build_components(period)  # what it queues for after the commit
     settings.KPI_AUTO_RECOMPUTE = True
 
     def change(callback):
@@ -102,6 +103,8 @@ def month(network, settings, django_capture_on_commit_callbacks):
 
 
 def check_against_full():
+    """The stored figures (summed from the daily components) against a full recompute,
+    which reads the records directly."""
     incremental = snapshot()
     for period in MONTHS:
         services.recompute_period(period)
@@ -201,6 +204,7 @@ def test_an_edit_recomputes_only_the_people_whose_sums_changed(month, settings):
     settings.KPI_AUTO_RECOMPUTE = False
     order(net, net.tech_other_team, "10-04", advisor=None)  # someone else working that day
     services.recompute_period("2026-10")
+    services.build_components("2026-10")
     edited = net.orders[2]  # the colleague's order of 10-04, advisor A1
     edited.resolution = "not_fixed"
     edited.save()
@@ -265,6 +269,27 @@ def test_an_import_moving_orders_between_people_and_days_recomputes_both_sides(m
         [(2, ["F9", first.external_id, "CS1", "2026-10-03T10:00:00+08:00", "true"])],
     )
     change(lambda: run_import("followups", follow_ups))
+    check_against_full()
+
+
+def test_a_full_recompute_stores_the_figures_then_builds_the_days_after_commit(
+    month, django_capture_on_commit_callbacks
+):
+    period = services.parse_period("2026-10")
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.recompute_period(period)
+    assert daily.unbuilt_months(period) == ["2026-10"]  # until the queued build has run
+    assert IndicatorResult.objects.filter(period="2026-10", indicator="FTFR").exists()
+    # a change meanwhile recomputes everyone straight from the records
+    month.orders[0].resolution = "not_fixed"
+    with django_capture_on_commit_callbacks() as more:
+        month.orders[0].save()
+    assert RecomputeRequest.objects.exists() and more
+    assert services.process_recompute_requests()["2026-10"]["people"] > 2
+    for callback in callbacks:
+        callback()
+    assert daily.unbuilt_months(period) == []
+    assert services.build_components(period)["built"] == []  # idempotent
     check_against_full()
 
 

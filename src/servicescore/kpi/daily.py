@@ -152,6 +152,12 @@ def rebuild_period(period: Period) -> None:
         ComponentMonth.objects.update_or_create(period=code, defaults={"built_at": timezone.now()})
 
 
+def forget(period: Period) -> None:
+    """Mark the period's months unbuilt (their stored days may be stale) until
+    `rebuild_period` builds them again."""
+    ComponentMonth.objects.filter(period__in=period.months).delete()
+
+
 def unbuilt_months(period: Period) -> list[str]:
     built = set(ComponentMonth.objects.filter(period__in=period.months).values_list("period", flat=True))
     return [code for code in period.months if code not in built]

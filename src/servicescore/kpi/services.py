@@ -374,13 +374,14 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     """Compute and store the period's indicator results, the org-unit roll-ups and the
     scorecards — for everyone, or for the employee ids in `people`.
 
-    The figures are summed from the stored daily components (kpi/daily.py). `rebuild`
-    (default: when recomputing everyone with no `days`) re-aggregates the whole period
-    from the records first; `days` ({group: {local date}}) re-aggregates only those days
-    and adds the people they count for to `people`. A month never built is built first,
-    for everyone. The scorecards of everyone in the touched people's service centres are
-    scored again (their shrinkage prior moved).
-    Returns counts and seconds."""
+    Everyone (`rebuild`, the default with no `people` and no `days`), or a month whose
+    daily components are not built: the figures come straight from the records, the
+    month is marked unbuilt and `build_components` is queued for after the commit — the
+    figures do not wait for the daily layer. Otherwise the figures are summed from the
+    stored daily components (kpi/daily.py): `days` ({group: {local date}}) re-aggregates
+    those days first and adds the people whose sums changed to `people`. The scorecards
+    of everyone in the touched people's service centres are scored again (their
+    shrinkage prior moved). Returns counts and seconds."""
     period = _period(period)
     _one_at_a_time()
     started = time.perf_counter()
@@ -388,9 +389,13 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     items = catalog(manual=False)
     if rebuild is None:
         rebuild = people is None and not days
-    if rebuild or daily.unbuilt_months(period):
-        daily.rebuild_period(period)
-        people = None  # a month built for the first time is recomputed for everyone
+    direct = rebuild or bool(daily.unbuilt_months(period))
+    if direct:
+        daily.forget(period)
+        people = None  # the records may have changed unseen: everyone
+        from .tasks import build_components_task
+
+        transaction.on_commit(lambda: build_components_task.delay(period.code))
     elif days:
         people = daily.rebuild_days(days) | set(people or ())
     aggregated = time.perf_counter()
@@ -408,7 +413,7 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     if people is not None:
         people = set(people)
         employees = employees.filter(pk__in=people) if len(people) <= PEOPLE_FILTER_LIMIT else employees
-    rows = compute_period(period, employees, computed_codes(items), items, stored=True, only=people)
+    rows = compute_period(period, employees, computed_codes(items), items, stored=not direct, only=people)
     computed = time.perf_counter()
     kept = _store_employee_results(period, rows, people, now, items)
     known = ({row.employee_id for row in rows}, kept)
@@ -438,6 +443,19 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
             "store_scorecards": round(time.perf_counter() - scoring, 3),
         },
     }
+
+
+@transaction.atomic
+def build_components(period) -> dict:
+    """Build the daily components (kpi/daily.py) of the period's months not built yet; the
+    incremental path needs them. Queued by a full recompute; idempotent."""
+    period = _period(period)
+    _one_at_a_time()
+    started = time.perf_counter()
+    months = daily.unbuilt_months(period)
+    for code in months:
+        daily.rebuild_period(parse_period(code))
+    return {"period": period.code, "built": months, "seconds": round(time.perf_counter() - started, 3)}
 
 
 def _after_commit() -> None:

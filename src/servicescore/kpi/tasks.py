@@ -13,3 +13,8 @@ def process_recompute_requests_task():
 @shared_task(name="kpi.recompute_period")
 def recompute_period_task(period_code: str):
     return services.recompute_period(period_code)
+
+
+@shared_task(name="kpi.build_components")
+def build_components_task(period_code: str):
+    return services.build_components(period_code)
