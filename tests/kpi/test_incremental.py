@@ -311,3 +311,22 @@ def test_the_stored_days_sum_to_what_the_records_give(month):
                         stored == pytest.approx(float(number or 0)) if stored is not None else number is None
                     )
     assert DailyComponent.objects.filter(group="done").values("day").distinct().count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_its_commit_a_full_recompute_builds_the_days_and_tidies_them(network):
+    """No broker: the queued build runs inline at the commit, then VACUUM (ANALYZE) on
+    PostgreSQL, which cannot run inside a transaction."""
+    from django.db import connection
+
+    order(network, network.tech, "10-02")
+    services.recompute_period("2026-10")
+    assert daily.unbuilt_months(services.parse_period("2026-10")) == []
+    assert DailyComponent.objects.filter(group="done", employee=network.tech).exists()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = %s",
+                [DailyComponent._meta.db_table],
+            )
+            assert cursor.fetchone()[0]

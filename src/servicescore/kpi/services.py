@@ -20,6 +20,7 @@ from .catalog import catalog, computed_codes
 from .compute import PEOPLE_FILTER_LIMIT, compute_period
 from .derived import Formula, evaluation_order
 from .models import (
+    DailyComponent,
     IndicatorResult,
     ManualRating,
     MetricFact,
@@ -456,6 +457,15 @@ def build_components(period) -> dict:
     for code in months:
         daily.rebuild_period(parse_period(code))
     return {"period": period.code, "built": months, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def tidy_components() -> None:
+    """VACUUM (ANALYZE) the daily components after a build replaced a month of them: the
+    next incremental runs then read no dead rows and plan with fresh statistics. PostgreSQL
+    only, and only outside a transaction (VACUUM cannot run in one)."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(DailyComponent._meta.db_table)}")
 
 
 def _after_commit() -> None:

@@ -17,4 +17,7 @@ def recompute_period_task(period_code: str):
 
 @shared_task(name="kpi.build_components")
 def build_components_task(period_code: str):
-    return services.build_components(period_code)
+    built = services.build_components(period_code)
+    if built["built"]:
+        services.tidy_components()
+    return built
