@@ -642,3 +642,43 @@ def test_a_manager_sees_in_the_admin_only_the_changes_of_templates_in_his_scope(
     response = client.get(reverse("admin:kpi_templatechange_changelist"))
     shown = {c.template.code for c in response.context["cl"].result_list}
     assert shown == {"TECH"}
+
+
+def test_an_editor_retires_the_active_version_and_another_template_can_take_over(
+    client, network, technician_template, field_draft
+):
+    """FIELD (company-wide technicians too) cannot be activated beside TECH; once TECH's
+    version is retired from its page, it can — and the history says who retired what."""
+    draft = field_draft.versions.get()
+    with pytest.raises(TemplateError) as refused:
+        template_services.activate(draft, by=network.hr.user)
+    assert "retire it on its page first" in str(refused.value)
+    active = technician_template.versions.get(status="active")
+    login(client, network.hr)
+    response = client.get(page_url(technician_template))
+    assert reverse("kpi_templates:retire", args=[active.pk]).encode() in response.content
+    response = client.post(reverse("kpi_templates:retire", args=[active.pk]), follow=True)
+    assert "Version 1 retired" in response.content.decode()
+    active.refresh_from_db()
+    assert active.status == "retired"
+    change = TemplateChange.objects.get(template=technician_template, action="retired")
+    assert change.by == network.hr.user and change.detail["version_number"] == 1
+    template_services.activate(draft, by=network.hr.user)
+    assert TemplateVersion.objects.get(pk=draft.pk).status == "active"
+
+
+def test_only_an_active_version_is_retired_and_readers_may_not(
+    client, network, technician_template, field_draft
+):
+    draft = field_draft.versions.get()
+    login(client, network.hr)
+    response = client.post(reverse("kpi_templates:retire", args=[draft.pk]), follow=True)
+    assert "Only the active version can be retired" in response.content.decode()
+    assert TemplateVersion.objects.get(pk=draft.pk).status == "draft"
+    assert not TemplateChange.objects.filter(action="retired").exists()
+    active = technician_template.versions.get(status="active")
+    login(client, network.auditor)
+    assert client.post(reverse("kpi_templates:retire", args=[active.pk])).status_code == 403
+    login(client, network.tech)
+    assert client.post(reverse("kpi_templates:retire", args=[active.pk])).status_code == 403
+    assert TemplateVersion.objects.get(pk=active.pk).status == "active"

@@ -549,6 +549,7 @@ class TemplateChange(models.Model):
         ITEM_ADDED = "item_added", _("Item added")
         ITEM_REMOVED = "item_removed", _("Item removed")
         ACTIVATED = "activated", _("Activated")
+        RETIRED = "retired", _("Retired")
         DISCARDED = "discarded", _("Draft discarded")
 
     template = models.ForeignKey(

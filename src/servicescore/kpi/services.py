@@ -715,8 +715,8 @@ def activate(version: TemplateVersion, *, by=None) -> TemplateVersion:
                 None,
                 "template",
                 _(
-                    "%(other)s is already active for this position here: edit its draft instead, "
-                    "or give this template another unit."
+                    "%(other)s is already active for this position here: retire it on its page "
+                    "first, edit its draft instead, or give this template another unit."
                 )
                 % {"other": other.template.name},
             )

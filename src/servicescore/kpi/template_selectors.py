@@ -347,6 +347,8 @@ def _describe(action: str, detail: dict) -> list[str]:
         else:
             lines.append(_("No version was active before."))
         return lines
+    if action == Action.RETIRED:
+        return [_("Version %(number)s retired with no successor; scores already made keep it.") % number]
     if action == Action.DISCARDED:
         lines = [_("Draft version %(number)s discarded.") % number]
         if detail.get("template_deleted"):

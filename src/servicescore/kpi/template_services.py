@@ -418,6 +418,30 @@ def discard_draft(version: TemplateVersion, *, by=None) -> Template | None:
 
 
 @transaction.atomic
+def retire(version: TemplateVersion, *, by=None) -> TemplateVersion:
+    """Take an active version out of use without a successor: nobody is scored by the
+    template from the next recompute on, finished months keep their scorecards, and
+    another template may then be activated for the same position and unit."""
+    template = _lock_template(version.template_id)
+    version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != TemplateVersion.Status.ACTIVE:
+        raise TemplateError(
+            [
+                (
+                    None,
+                    "status",
+                    _("Only the active version can be retired; version %(number)d is %(status)s.")
+                    % {"number": version.number, "status": version.get_status_display()},
+                )
+            ]
+        )
+    version.status = TemplateVersion.Status.RETIRED
+    version.save(update_fields=["status", "modified"])
+    _record(Action.RETIRED, template, version=version, by=by, version_number=version.number)
+    return version
+
+
+@transaction.atomic
 def install_defaults(*, by=None) -> list[Template]:
     """Create the default templates that are missing (by code); returns those created."""
     created = install_default_templates()

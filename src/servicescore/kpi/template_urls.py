@@ -15,5 +15,6 @@ urlpatterns = [
     path("versions/<int:pk>/", views.version_edit, name="version"),
     path("versions/<int:pk>/preview/", views.version_preview, name="preview"),
     path("versions/<int:pk>/discard/", views.version_discard, name="discard"),
+    path("versions/<int:pk>/retire/", views.version_retire, name="retire"),
     path("what-if/", views.whatif_page, name="whatif"),
 ]

@@ -345,6 +345,25 @@ def version_discard(request, pk):
 
 
 @_editor
+@require_POST
+def version_retire(request, pk):
+    """Retire the active version (no successor)."""
+    version = visible_version(request.user, pk)
+    try:
+        template_services.retire(version, by=request.user)
+    except TemplateError as error:
+        for problem in error.problems:
+            messages.error(request, _problem_text(problem))
+    else:
+        messages.success(
+            request,
+            _("Version %(number)d retired: nobody is scored by %(name)s from the next recompute on.")
+            % {"number": version.number, "name": version.template.name},
+        )
+    return redirect("kpi_templates:template", pk=version.template_id)
+
+
+@_editor
 def whatif_page(request):
     """A draft over a past month beside the active versions, per service centre, and the
     people whose grade would change."""
