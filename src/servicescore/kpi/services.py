@@ -585,7 +585,7 @@ class ImportTouches:
                 self.everyone = True
             elif name in self.PEOPLE_COLUMNS and value:
                 self.employee_nos.add(value)
-        touches.anchored(self.days, self.ROW_ANCHORS.get(self.kind, {}), values)
+        touches.add_anchor_days(self.days, self.ROW_ANCHORS.get(self.kind, {}), values)
         if not self.everyone:
             self.orders |= self._refs(values)
         if len(self.orders) + len(self.employee_nos) > self.LIMIT:

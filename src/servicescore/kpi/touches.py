@@ -64,7 +64,7 @@ def merge(into: GroupDays, more: GroupDays) -> GroupDays:
     return into
 
 
-def anchored(into: GroupDays, anchors: dict, values: dict) -> None:
+def add_anchor_days(into: GroupDays, anchors: dict, values: dict) -> None:
     for field, groups in anchors.items():
         if values.get(field):
             for group in groups:
@@ -110,7 +110,7 @@ def instance_days(instance, *, linked: bool = True) -> GroupDays:
     the change). `linked`: for a work order, also the records that count through it."""
     found: GroupDays = {}
     if isinstance(instance, WorkOrder):
-        anchored(found, ORDER_ANCHORS, instance.__dict__)
+        add_anchor_days(found, ORDER_ANCHORS, instance.__dict__)
         if linked and instance.pk:
             merge(found, linked_days(WorkOrder.objects.filter(pk=instance.pk)))
         return found
@@ -122,7 +122,7 @@ def instance_days(instance, *, linked: bool = True) -> GroupDays:
     anchors = RECORD_ANCHORS.get(type(instance))
     if anchors is None:
         return found
-    anchored(found, anchors, instance.__dict__)
+    add_anchor_days(found, anchors, instance.__dict__)
     order_id = getattr(instance, "work_order_id", None)
     if order_id and isinstance(instance, SurveyResponse | FollowUp):
         # FOLLOWUP_COVERAGE: the order is covered (or not) on the day it was closed.

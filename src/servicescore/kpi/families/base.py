@@ -15,7 +15,7 @@ the pair and the pair's sums are folded onto both.
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import DurationField, F, IntegerField, Q, QuerySet
@@ -54,7 +54,6 @@ class Part:
     anchor: str
     annotations: dict | Callable[..., dict]
     second: str | None = None
-    kinds: dict = field(default_factory=dict, compare=False)
 
     def records(self, windows=()) -> QuerySet:
         """The part's queryset; a callable `queryset` is given the windows (to narrow its
