@@ -8,6 +8,7 @@ only the groups the requested indicators need are queried.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,7 +26,7 @@ PEOPLE_FILTER_LIMIT = 5000
 ADVISOR_ALTERNATIVES = {"done": "done_advisor", "made": "made_advisor"}
 
 
-@dataclass
+@dataclass(slots=True)
 class IndicatorValue:
     employee_id: int
     employee_no: str
@@ -187,6 +188,15 @@ def compute_period(
     `stored=True` sums the stored daily components instead of reading the records (the
     caller makes sure they are built: `recompute_period`). `only` (employee ids) keeps
     just those people when `employees` is wider (above the IN-list limit)."""
+    return [row for rows in iter_values(period, employees, codes, items, stored, only) for row in rows]
+
+
+def iter_values(
+    period: Period, employees, codes: list[str] | None = None, items=None, stored=False, only=None
+) -> Iterator[list[IndicatorValue]]:
+    """`compute_period` one person at a time (in employee_no order): the queries run now,
+    then the generator returned yields one person's values at a time and runs no query,
+    so a caller can stream them into a COPY on the same connection."""
     items = items or catalog(manual=False)
     codes = codes or [code for code, item in items.items() if item.computed]
     wanted = needed(items, codes)
@@ -202,7 +212,7 @@ def compute_period(
     derived = [
         c for c in evaluation_order({c: items[c].expression for c in wanted if items[c].family == DERIVED})
     ]
-    formulas = {code: Formula(items[code].expression) for code in derived}
+    formulas = [(code, Formula(items[code].expression), code in codes) for code in derived]
     shown = set(codes)
     # Per side (advisor or not), each indicator's lookups worked out once, not per person.
     plans = {
@@ -213,33 +223,41 @@ def compute_period(
         ]
         for advisor in (False, True)
     }
-    rows = []
+    order = {code: n for n, code in enumerate(codes)}
+    return _values(people_rows, plans, components, formulas, order)
+
+
+def _values(people_rows, plans, components, formulas, order) -> Iterator[list[IndicatorValue]]:
     for employee_id, employee_no, position in people_rows:
-        advisor = position == Position.SERVICE_ADVISOR
         values = {}
-        mine = {}
-        for code, item, show, lookup in plans[advisor]:
+        mine = []
+        for code, item, show, lookup in plans[position == Position.SERVICE_ADVISOR]:
             if lookup is None:
-                numerator, denominator = components.parts(item, employee_id, advisor)
+                numerator, denominator = components.parts(item, employee_id, False)
             else:
                 numerator, denominator = components.read(lookup, item, employee_id)
-            numerator, denominator = _number(numerator), _number(denominator)
+            if type(numerator) is not float:
+                numerator = _number(numerator)
+            if denominator is not None and type(denominator) is not float:
+                denominator = _number(denominator)
             value = _number(value_of(item, numerator, denominator))
             values[code] = value
             if show:
-                mine[code] = IndicatorValue(
-                    employee_id,
-                    employee_no,
-                    code,
-                    value,
-                    numerator,
-                    denominator,
-                    sample_of(item, numerator, denominator),
+                mine.append(
+                    IndicatorValue(
+                        employee_id,
+                        employee_no,
+                        code,
+                        value,
+                        numerator,
+                        denominator,
+                        sample_of(item, numerator, denominator),
+                    )
                 )
-        for code in derived:
-            value, note = formulas[code].evaluate(values)
+        for code, formula, show in formulas:
+            value, note = formula.evaluate(values)
             values[code] = value
-            if code in shown:
-                mine[code] = IndicatorValue(employee_id, employee_no, code, value, value, None, 0, note)
-        rows.extend(mine[code] for code in codes if code in mine)  # people come in employee_no order
-    return rows
+            if show:
+                mine.append(IndicatorValue(employee_id, employee_no, code, value, value, None, 0, note))
+        mine.sort(key=lambda row: order[row.indicator])
+        yield mine

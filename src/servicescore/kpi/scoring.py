@@ -103,37 +103,27 @@ def lowest_grade(bands: list[dict]) -> str:
     return bands[-1]["grade"] if bands else ""
 
 
-def _points(item, indicator: Indicator, value: float) -> tuple[float | None, str]:
-    cap = float(item.cap)
-    if item.rule == "linear":
-        return linear_points(value, float(item.target), float(item.threshold), cap), ""
-    if item.rule == "ratio":
-        return ratio_points(value, float(item.target), cap, indicator.higher_is_better), ""
-    if item.rule == "bands":
-        points = band_points(value, item.bands or [], cap)
-        if points is None:
-            return 0.0, gettext_noop("No band holds this value; scored 0.")
-        return points, ""
-    if item.rule == "manual":
-        return _clamp(manual_points(value), cap), ""
-    raise ValueError(f"unknown rule {item.rule}")
+@dataclass(frozen=True)
+class Prepared:
+    """One template item's working that does not depend on the person: its line's fixed
+    fields and its numbers as floats, worked out once per template version."""
+
+    item: object
+    indicator: Indicator | None
+    line: dict
+    cap: float
+    target: float | None
+    threshold: float | None
+    points_per_unit: float
+    max_points: float | None
+    shrink_k: float | None
 
 
-def _vetoed(item, indicator: Indicator, basis: float | None) -> bool:
-    if basis is None:
-        return False
-    limit = float(item.threshold) if item.threshold is not None else 1.0
-    return basis >= limit if indicator.direction == DOWN else basis < limit
-
-
-def score(items, grade_bands, figures: dict, priors: dict, indicators: dict) -> Score:
-    """Score one person. `figures`: code → Figure (manual codes: the mean rating as value);
-    `priors`: code → the service centre's value for the period (shrinkage)."""
-    lines, weighted = [], []
-    adjustment, vetoed = 0.0, False
+def prepare(items, indicators: dict) -> list[Prepared]:
+    prepared = []
     for item in items:
         indicator = indicators.get(item.indicator) or MANUAL_RATINGS.get(item.indicator)
-        figure = figures.get(item.indicator, NO_FIGURE)
+        target, threshold = _f(item.target), _f(item.threshold)
         line = {
             "item": item.pk,
             "indicator": item.indicator,
@@ -142,18 +132,18 @@ def score(items, grade_bands, figures: dict, priors: dict, indicators: dict) -> 
             "rule": item.rule,
             "unit": indicator.unit if indicator else "",
             "direction": indicator.direction if indicator else "",
-            "raw_value": figure.value,
-            "value": figure.value,
-            "numerator": figure.numerator,
-            "denominator": figure.denominator,
-            "sample": figure.sample,
+            "raw_value": None,
+            "value": None,
+            "numerator": None,
+            "denominator": None,
+            "sample": 0,
             "shrunk": False,
             "prior": None,
             "k": None,
-            "target": _f(item.target),
-            "threshold": _f(item.threshold),
+            "target": target,
+            "threshold": threshold,
             "cap": float(item.cap),
-            "no_data": figure.value is None,
+            "no_data": True,
             "no_data_policy": item.no_data,
             "points": None,
             "weight": float(item.weight) if item.kind == "scored" else 0.0,
@@ -163,45 +153,104 @@ def score(items, grade_bands, figures: dict, priors: dict, indicators: dict) -> 
             "vetoed": False,
             "note": "",
         }
+        prepared.append(
+            Prepared(
+                item,
+                indicator,
+                line,
+                float(item.cap),
+                target,
+                threshold,
+                float(item.points_per_unit or 0),
+                _f(item.max_points),
+                _f(item.shrink_k) if indicator is not None and indicator.shrinkable else None,
+            )
+        )
+    return prepared
+
+
+def _points(p: Prepared, value: float) -> tuple[float | None, str]:
+    rule, cap = p.item.rule, p.cap
+    if rule == "linear":
+        return linear_points(value, p.target, p.threshold, cap), ""
+    if rule == "ratio":
+        return ratio_points(value, p.target, cap, p.indicator.higher_is_better), ""
+    if rule == "bands":
+        points = band_points(value, p.item.bands or [], cap)
+        if points is None:
+            return 0.0, gettext_noop("No band holds this value; scored 0.")
+        return points, ""
+    if rule == "manual":
+        return _clamp(manual_points(value), cap), ""
+    raise ValueError(f"unknown rule {rule}")
+
+
+def _vetoed(p: Prepared, basis: float | None) -> bool:
+    if basis is None:
+        return False
+    limit = p.threshold if p.threshold is not None else 1.0
+    return basis >= limit if p.indicator.direction == DOWN else basis < limit
+
+
+def score(items, grade_bands, figures: dict, priors: dict, indicators: dict) -> Score:
+    """Score one person. `figures`: code → Figure (manual codes: the mean rating as value);
+    `priors`: code → the service centre's value for the period (shrinkage)."""
+    return score_prepared(prepare(items, indicators), grade_bands, figures, priors)
+
+
+def score_prepared(prepared: list[Prepared], grade_bands, figures: dict, priors: dict) -> Score:
+    """`score` with the items prepared once (`prepare`), for scoring many people."""
+    lines, weighted = [], []
+    adjustment, vetoed = 0.0, False
+    for p in prepared:
+        item, indicator = p.item, p.indicator
+        figure = figures.get(item.indicator, NO_FIGURE)
+        line = p.line.copy()
+        line["raw_value"] = line["value"] = figure.value
+        line["numerator"] = figure.numerator
+        line["denominator"] = figure.denominator
+        line["sample"] = figure.sample
+        line["no_data"] = figure.value is None
         lines.append(line)
         if indicator is None:
             line["note"] = gettext_noop("Unknown indicator: not scored.")
             continue
-        if item.kind in ("bonus", "deduction"):
+        kind = item.kind
+        if kind in ("bonus", "deduction"):
             basis = figure.numerator if item.basis == "numerator" else figure.value
-            amount = float(item.points_per_unit or 0) * float(basis or 0)
-            if item.max_points is not None:
-                amount = min(amount, float(item.max_points))
-            line["adjustment"] = amount if item.kind == "bonus" else (-amount or 0.0)
+            amount = p.points_per_unit * float(basis or 0)
+            if p.max_points is not None:
+                amount = min(amount, p.max_points)
+            line["adjustment"] = amount if kind == "bonus" else (-amount or 0.0)
             adjustment += line["adjustment"]
             continue
-        if item.kind == "veto":
+        if kind == "veto":
             basis = figure.numerator if item.basis == "numerator" else figure.value
-            line["vetoed"] = _vetoed(item, indicator, basis)
+            line["vetoed"] = _vetoed(p, basis)
             vetoed = vetoed or line["vetoed"]
             continue
         value = figure.value
-        if value is not None and item.shrink_k is not None and indicator.shrinkable:
+        if value is not None and p.shrink_k is not None:
             prior = priors.get(item.indicator)
-            shrunk = shrunk_value(indicator, figure, prior, float(item.shrink_k))
-            line.update(prior=prior, k=float(item.shrink_k))
+            shrunk = shrunk_value(indicator, figure, prior, p.shrink_k)
+            line["prior"], line["k"] = prior, p.shrink_k
             if shrunk is not None:
                 value = shrunk
-                line.update(value=shrunk, shrunk=True)
+                line["value"], line["shrunk"] = shrunk, True
             else:
                 line["note"] = gettext_noop("No centre value to shrink towards; scored on the raw value.")
         if value is None:
             if item.no_data == "reweight":
                 line["note"] = gettext_noop("No data: left out, the other weights are scaled up.")
                 continue
-            line["points"] = 0.0 if item.no_data == "zero" else min(100.0, float(item.cap))
+            line["points"] = 0.0 if item.no_data == "zero" else min(100.0, p.cap)
             line["note"] = (
                 gettext_noop("No data: scored 0 points.")
                 if item.no_data == "zero"
                 else gettext_noop("No data: scored as on target.")
             )
         else:
-            line["points"], note = _points(item, indicator, value)
+            line["points"], note = _points(p, value)
             line["note"] = line["note"] or note
         weighted.append(line)
     total = sum(line["weight"] for line in weighted)

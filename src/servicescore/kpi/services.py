@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicescore.core.periods import Period, day_start, month_of, parse_period
-from servicescore.exchange.kinds.base import fast_insert
+from servicescore.exchange.kinds.base import copy_rows, fast_insert
 from servicescore.org.models import Employee, OrgUnit, Position
 from servicescore.voice.models import Complaint, FollowUp, SurveyResponse
 
 from . import daily, touches
 from .catalog import catalog, computed_codes
-from .compute import PEOPLE_FILTER_LIMIT, compute_period
+from .compute import PEOPLE_FILTER_LIMIT, iter_values
 from .derived import Formula, evaluation_order
 from .models import (
     DailyComponent,
@@ -31,7 +31,7 @@ from .models import (
     TemplateVersion,
 )
 from .registry import DERIVED, FACTS, MANUAL_RATINGS
-from .scoring import Figure, problems, score
+from .scoring import Figure, prepare, problems, score_prepared
 
 
 class TemplateError(Exception):
@@ -46,16 +46,6 @@ def _period(period) -> Period:
     return period if isinstance(period, Period) else parse_period(period)
 
 
-def _is_empty(row, item) -> bool:
-    """Nothing worth a stored row: reading a missing row gives the same (0 for a count or
-    sum, no data otherwise). A fact or formula whose value is 0 is kept."""
-    if row.note or row.denominator:
-        return False
-    if item.shape in ("count", "sum"):
-        return not row.value
-    return row.value is None
-
-
 # --- indicator results -------------------------------------------------------------------
 
 
@@ -63,30 +53,52 @@ def _float(number):
     return None if number is None else float(number)
 
 
-def _store_employee_results(period: Period, rows, people, now, items) -> list:
+RESULT_COLUMNS = [
+    "period", "indicator", "employee_id", "value", "numerator", "denominator", "sample", "note",
+    "computed_at",
+]  # fmt: skip
+
+
+def _store_employee_results(period: Period, per_person, people, now, items) -> tuple[set, dict]:
+    """Replace the stored results of `people` (None: everyone) by `per_person` (lists of
+    IndicatorValue, one per person, e.g. `iter_values`). Each person's values go into
+    the COPY stream as they are worked out. Returns the ids of the people given and their
+    figures (employee id → code → Figure, as the database would give them back), so
+    scoring need not read them again."""
     stale = IndicatorResult.objects.filter(period=period.code, employee__isnull=False)
     if people is not None:
         stale = stale.filter(employee__in=people)
     stale._raw_delete(stale.db)
-    kept = [row for row in rows if not _is_empty(row, items[row.indicator])]
-    fast_insert(
-        IndicatorResult,
-        [
-            {
-                "period": period.code,
-                "indicator": row.indicator,
-                "employee_id": row.employee_id,
-                "value": row.value,
-                "numerator": row.numerator,
-                "denominator": row.denominator,
-                "sample": row.sample,
-                "note": row.note[:300],
-                "computed_at": now,
-            }
-            for row in kept
-        ],
-    )
-    return kept
+    given: set[int] = set()
+    figures: dict[int, dict[str, Figure]] = {}
+    shapes = {code: item.shape for code, item in items.items()}
+
+    def rows():
+        for values in per_person:
+            if not values:
+                continue
+            employee_id = values[0].employee_id
+            given.add(employee_id)
+            mine = figures[employee_id] = {}
+            for row in values:
+                value, note, denominator = row.value, row.note, row.denominator
+                if not (note or denominator) and (
+                    not value if shapes[row.indicator] in ("count", "sum") else value is None
+                ):
+                    # Nothing worth a row: reading a missing one gives the same (0 for a
+                    # count or sum, no data otherwise). A fact or formula at 0 is kept.
+                    continue
+                numerator = _float(row.numerator)
+                denominator = _float(denominator)
+                value = _float(value)
+                mine[row.indicator] = Figure(value, numerator, denominator, row.sample)
+                yield (
+                    period.code, row.indicator, employee_id, value, numerator, denominator, row.sample,
+                    note[:300], now,
+                )  # fmt: skip
+
+    copy_rows(IndicatorResult, RESULT_COLUMNS, rows())
+    return given, figures
 
 
 def _ancestors() -> tuple[dict[int, list[int]], dict[int, str]]:
@@ -223,17 +235,14 @@ def figures_for(
     period: Period, people: list[int], codes: set[str], known=None
 ) -> dict[int, dict[str, Figure]]:
     """employee id → code → Figure, from the stored results and the manual ratings.
-    `known` is (the ids of the people whose results were just stored, those result rows):
-    their figures are taken from the rows rather than read again."""
-    known_people, known_rows = known or (set(), [])
+    `known` is (the ids of the people whose results were just stored, their figures as
+    `_store_employee_results` returns them): those are not read again."""
+    known_people, known_figures = known or (set(), {})
     result: dict[int, dict[str, Figure]] = defaultdict(dict)
-    for row in known_rows:  # as the database would give them back: floats
-        if row.indicator in codes:
-            result[row.employee_id][row.indicator] = Figure(
-                _float(row.value), _float(row.numerator), _float(row.denominator), row.sample
-            )
-    known = known_people
-    unread = [pk for pk in people if pk not in known]
+    for pk in people:
+        if pk in known_figures:
+            result[pk] = dict(known_figures[pk])
+    unread = [pk for pk in people if pk not in known_people]
     stored = IndicatorResult.objects.filter(period=period.code, indicator__in=codes - set(MANUAL_RATINGS))
     stored = (
         stored.filter(employee__in=unread)
@@ -244,7 +253,7 @@ def figures_for(
         for employee, code, value, num, den, sample in stored.values_list(
             "employee", "indicator", "value", "numerator", "denominator", "sample"
         ).iterator(chunk_size=20_000):
-            if employee not in known:
+            if employee not in known_people:
                 result[employee][code] = Figure(value, num, den, sample)
     manual = codes & set(MANUAL_RATINGS)
     if manual:
@@ -265,6 +274,17 @@ def score_people(period: Period, employees, *, versions=None, items=None, keep_v
     """Score `employees` (a queryset) for the period: returns [(employee id, version, Score)].
     A finished period's existing scorecard keeps the version it was scored with (unless
     keep_versions=False); a period still running follows the active version."""
+    return list(
+        iter_scores(
+            period, employees, versions=versions, items=items, keep_versions=keep_versions, known=known
+        )
+    )
+
+
+def iter_scores(period: Period, employees, *, versions=None, items=None, keep_versions=True, known=None):
+    """`score_people` one person at a time: the queries run now, then the generator
+    returned scores one person per step and runs no query, so the scorecards can be
+    streamed into a COPY on the same connection."""
     items = items or catalog(manual=False)
     versions = versions if versions is not None else active_versions()
     people = list(employees.values_list("pk", "position", "org_unit"))
@@ -283,7 +303,7 @@ def score_people(period: Period, employees, *, versions=None, items=None, keep_v
         if version is not None:
             chosen[pk] = version
     if not chosen:
-        return []
+        return iter(())
     codes = {item.indicator for version in set(chosen.values()) for item in version.items.all()}
     figures = figures_for(period, list(chosen), codes, known)
     centre_of = _centres(chains, kinds)
@@ -294,51 +314,61 @@ def score_people(period: Period, employees, *, versions=None, items=None, keep_v
     ).values_list("org_unit", "indicator", "value"):
         priors[unit][code] = value
     lookup = items | MANUAL_RATINGS
-    scored = []
+    # Per version, its items prepared once and what a missing figure means for each.
+    plans = {
+        version: (
+            prepare(version.items.all(), lookup),
+            [(line.indicator, empty_figure(lookup.get(line.indicator))) for line in version.items.all()],
+        )
+        for version in set(chosen.values())
+    }
+    return _scores(people, chosen, plans, figures, priors, centre_of)
+
+
+def _scores(people, chosen, plans, figures, priors, centre_of):
     for pk, _position, unit in people:
         version = chosen.get(pk)
         if version is None:
             continue
+        prepared, empties = plans[version]
         mine = figures.get(pk, {})
-        person_figures = {
-            line.indicator: mine.get(line.indicator) or empty_figure(lookup.get(line.indicator))
-            for line in version.items.all()
-        }
-        result = score(
-            version.items.all(),
-            version.grade_bands,
-            person_figures,
-            priors.get(centre_of.get(unit), {}),
-            lookup,
-        )
-        scored.append((pk, version, result))
-    return scored
+        person_figures = {code: mine.get(code) or empty for code, empty in empties}
+        prior = priors.get(centre_of.get(unit), {})
+        yield pk, version, score_prepared(prepared, version.grade_bands, person_figures, prior)
+
+
+SCORECARD_COLUMNS = [
+    "employee_id", "period", "version_id", "base_score", "adjustment", "final_score", "grade", "vetoed",
+    "items", "computed_at",
+]  # fmt: skip
 
 
 def _store_scorecards(period: Period, scored, people, now) -> int:
+    """Replace the scorecards of `people` (None: everyone) by `scored` ((employee id,
+    version, Score) as `iter_scores` yields them, stored as they come)."""
     stale = Scorecard.objects.filter(period=period.code)
     if people is not None:
         stale = stale.filter(employee__in=people)
     stale._raw_delete(stale.db)
-    fast_insert(
+    return copy_rows(
         Scorecard,
-        [
-            {
-                "employee_id": pk,
-                "period": period.code,
-                "version_id": version.pk,
-                "base_score": result.base,
-                "adjustment": result.adjustment,
-                "final_score": result.final,
-                "grade": result.grade,
-                "vetoed": result.vetoed,
-                "items": result.items,
-                "computed_at": now,
-            }
+        SCORECARD_COLUMNS,
+        (
+            (
+                pk,
+                period.code,
+                version.pk,
+                result.base,
+                result.adjustment,
+                result.final,
+                result.grade,
+                result.vetoed,
+                result.items,
+                now,
+            )  # fmt: skip
             for pk, version, result in scored
-        ],
+        ),
     )
-    return len(scored)
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -414,34 +444,30 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     if people is not None:
         people = set(people)
         employees = employees.filter(pk__in=people) if len(people) <= PEOPLE_FILTER_LIMIT else employees
-    rows = compute_period(period, employees, computed_codes(items), items, stored=not direct, only=people)
-    computed = time.perf_counter()
-    kept = _store_employee_results(period, rows, people, now, items)
-    known = ({row.employee_id for row in rows}, kept)
+    # Each person's figures are stored while the next person's are worked out.
+    values = iter_values(period, employees, computed_codes(items), items, stored=not direct, only=people)
+    known = _store_employee_results(period, values, people, now, items)
     stored = time.perf_counter()
     units = roll_up(period, items, now)
     rolled = time.perf_counter()
     rescored = _sharing_priors(people)
     if rescored is not None and len(rescored) <= PEOPLE_FILTER_LIMIT:
         employees = Employee.objects.filter(pk__in=rescored)
-    scored = score_people(period, employees, items=items, known=known)
+    scored = iter_scores(period, employees, items=items, known=known)
     if rescored is not None:
-        scored = [entry for entry in scored if entry[0] in rescored]  # `employees` may be everyone
-    scoring = time.perf_counter()
+        scored = (entry for entry in scored if entry[0] in rescored)  # `employees` may be everyone
     scorecards = _store_scorecards(period, scored, rescored, now)
     return {
         "period": period.code,
-        "people": len({row.employee_id for row in rows}),
-        "results": len(kept),
+        "people": len(known[0]),
+        "results": sum(map(len, known[1].values())),
         "org_unit_results": units,
         "scorecards": scorecards,
         "seconds": {
             "aggregate": round(aggregated - started, 3),
-            "compute": round(computed - aggregated, 3),
-            "store": round(stored - computed, 3),
+            "figures": round(stored - aggregated, 3),
             "roll_up": round(rolled - stored, 3),
-            "score": round(scoring - rolled, 3),
-            "store_scorecards": round(time.perf_counter() - scoring, 3),
+            "scorecards": round(time.perf_counter() - rolled, 3),
         },
     }
 

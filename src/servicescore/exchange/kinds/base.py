@@ -3,6 +3,7 @@
 import abc
 import datetime
 import functools
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -268,8 +269,6 @@ def fast_insert(model: type[Model], rows: list[dict]) -> None:
     """
     if not rows:
         return
-    from django.db import connection
-
     now = timezone.now()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     names = [f.attname for f in fields]
@@ -281,16 +280,29 @@ def fast_insert(model: type[Model], rows: list[dict]) -> None:
             defaults[f.attname] = f.get_default()
         else:
             defaults[f.attname] = None if f.null else ("" if f.empty_strings_allowed else None)
+    copy_rows(model, names, ([row[n] if n in row else defaults[n] for n in names] for row in rows))
+
+
+def copy_rows(model: type[Model], names: list[str], rows: Iterable) -> int:
+    """INSERT rows given as sequences of the fields named (attnames), in that order; the
+    columns left out take their database default. `rows` may be a generator: on
+    PostgreSQL each row goes into the COPY stream as it comes, so the database stores
+    while the caller is still producing rows. Returns the number of rows."""
+    from django.db import connection
+
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_name[n] for n in names]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    count = 0
     if connection.vendor == "postgresql":
         from psycopg.types.json import Jsonb
 
-        json_dumps = {
-            f.attname: functools.partial(json.dumps, cls=f.encoder)
-            for f in fields
+        json_columns = [
+            (index, functools.partial(json.dumps, cls=f.encoder))
+            for index, f in enumerate(fields)
             if isinstance(f, JSONField)
-        }
+        ]
         types = _binary_types(fields, connection)
         binary = " (FORMAT BINARY)" if types else ""
         with connection.cursor() as cursor:
@@ -298,23 +310,23 @@ def fast_insert(model: type[Model], rows: list[dict]) -> None:
                 if types:
                     copy.set_types(types)
                 for row in rows:
-                    values = [row[n] if n in row else defaults[n] for n in names]
-                    if json_dumps:
-                        values = [
-                            Jsonb(v, json_dumps[n]) if n in json_dumps and v is not None else v
-                            for n, v in zip(names, values, strict=True)
-                        ]
-                    copy.write_row(values)
-        return
+                    if json_columns:
+                        row = list(row)
+                        for index, dumps in json_columns:
+                            if row[index] is not None:
+                                row[index] = Jsonb(row[index], dumps)
+                    copy.write_row(row)
+                    count += 1
+        return count
     adapters = [_sqlite_adapter(f) for f in fields]
     placeholders = ", ".join(["%s"] * len(fields))
-    values = [
-        [adapt(row[n] if n in row else defaults[n]) for n, adapt in zip(names, adapters, strict=True)]
-        for row in rows
-    ]
     with connection.cursor() as cursor:
-        for batch in batched(values, 20_000):
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", batch)
+        rows = iter(rows)
+        while batch := list(itertools.islice(rows, 20_000)):
+            values = [[adapt(v) for v, adapt in zip(row, adapters, strict=True)] for row in batch]
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
+            count += len(values)
+    return count
 
 
 # Column types as PostgreSQL names them → the binary COPY type psycopg dumps them as.
