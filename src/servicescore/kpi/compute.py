@@ -116,7 +116,7 @@ def facts_of(period: Period, codes: list[str], people=None) -> dict:
         indicator__in=codes, period__in=period.months, employee__isnull=False
     )
     if people is not None:
-        rows = rows.filter(employee__in=people)
+        rows = rows.filter(employee__anyof=people)
     result: dict = defaultdict(dict)
     for row in rows.values("employee", "indicator").annotate(total=Sum("value"), months=Count("pk")):
         result[row["employee"]][row["indicator"]] = (row["total"], row["months"])
@@ -188,15 +188,20 @@ def compute_period(
     `stored=True` sums the stored daily components instead of reading the records (the
     caller makes sure they are built: `recompute_period`). `only` (employee ids) keeps
     just those people when `employees` is wider (above the IN-list limit)."""
-    return [row for rows in iter_values(period, employees, codes, items, stored, only) for row in rows]
+    return [
+        IndicatorValue(employee_id, employee_no, *row)
+        for employee_id, employee_no, rows in iter_values(period, employees, codes, items, stored, only)
+        for row in rows
+    ]
 
 
 def iter_values(
     period: Period, employees, codes: list[str] | None = None, items=None, stored=False, only=None
-) -> Iterator[list[IndicatorValue]]:
+) -> Iterator[tuple[int, str, list[tuple]]]:
     """`compute_period` one person at a time (in employee_no order): the queries run now,
-    then the generator returned yields one person's values at a time and runs no query,
-    so a caller can stream them into a COPY on the same connection."""
+    then the generator returned yields (employee id, employee_no, [(indicator, value,
+    numerator, denominator, sample, note)]) per person and runs no query, so a caller can
+    stream them into a COPY on the same connection."""
     items = items or catalog(manual=False)
     codes = codes or [code for code, item in items.items() if item.computed]
     wanted = needed(items, codes)
@@ -227,7 +232,7 @@ def iter_values(
     return _values(people_rows, plans, components, formulas, order)
 
 
-def _values(people_rows, plans, components, formulas, order) -> Iterator[list[IndicatorValue]]:
+def _values(people_rows, plans, components, formulas, order) -> Iterator[tuple[int, str, list[tuple]]]:
     for employee_id, employee_no, position in people_rows:
         values = {}
         mine = []
@@ -240,24 +245,17 @@ def _values(people_rows, plans, components, formulas, order) -> Iterator[list[In
                 numerator = _number(numerator)
             if denominator is not None and type(denominator) is not float:
                 denominator = _number(denominator)
-            value = _number(value_of(item, numerator, denominator))
+            value = value_of(item, numerator, denominator)
+            if type(value) is not float:
+                value = _number(value)
             values[code] = value
             if show:
-                mine.append(
-                    IndicatorValue(
-                        employee_id,
-                        employee_no,
-                        code,
-                        value,
-                        numerator,
-                        denominator,
-                        sample_of(item, numerator, denominator),
-                    )
-                )
+                sample = sample_of(item, numerator, denominator)
+                mine.append((code, value, numerator, denominator, sample, ""))
         for code, formula, show in formulas:
             value, note = formula.evaluate(values)
             values[code] = value
             if show:
-                mine.append(IndicatorValue(employee_id, employee_no, code, value, value, None, 0, note))
-        mine.sort(key=lambda row: order[row.indicator])
-        yield mine
+                mine.append((code, value, value, None, 0, note))
+        mine.sort(key=lambda row: order[row[0]])
+        yield employee_id, employee_no, mine

@@ -176,7 +176,7 @@ def stored(groups, period: Period, people=None, only=None) -> dict[str, dict]:
     first, after = period_days(period)
     rows = DailyComponent.objects.order_by().filter(day__gte=first, day__lt=after, group__in=daily)
     if people is not None:
-        rows = rows.filter(employee__in=people)
+        rows = rows.filter(employee__anyof=people)
     width = max(len(layout(group)) for group in daily)
     sums = {column: Sum(column) for column in COMPONENT_COLUMNS[:width]}
     layouts = {

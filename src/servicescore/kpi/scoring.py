@@ -9,6 +9,7 @@ wrong with a template before it may be activated.
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -19,8 +20,7 @@ DEFAULT_SHRINK_K = 10
 TOTAL_WEIGHT = Decimal(100)
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
     """One indicator's value for one person and period, with what it rests on."""
 
     value: float | None

@@ -49,10 +49,6 @@ def _period(period) -> Period:
 # --- indicator results -------------------------------------------------------------------
 
 
-def _float(number):
-    return None if number is None else float(number)
-
-
 RESULT_COLUMNS = [
     "period", "indicator", "employee_id", "value", "numerator", "denominator", "sample", "note",
     "computed_at",
@@ -60,42 +56,36 @@ RESULT_COLUMNS = [
 
 
 def _store_employee_results(period: Period, per_person, people, now, items) -> tuple[set, dict]:
-    """Replace the stored results of `people` (None: everyone) by `per_person` (lists of
-    IndicatorValue, one per person, e.g. `iter_values`). Each person's values go into
+    """Replace the stored results of `people` (None: everyone) by `per_person` (what
+    `iter_values` yields). Each person's values go into
     the COPY stream as they are worked out. Returns the ids of the people given and their
     figures (employee id → code → Figure, as the database would give them back), so
     scoring need not read them again."""
     stale = IndicatorResult.objects.filter(period=period.code, employee__isnull=False)
     if people is not None:
-        stale = stale.filter(employee__in=people)
+        stale = stale.filter(employee__anyof=people)
     stale._raw_delete(stale.db)
     given: set[int] = set()
     figures: dict[int, dict[str, Figure]] = {}
-    shapes = {code: item.shape for code, item in items.items()}
+    counted = {code: item.shape in ("count", "sum") for code, item in items.items()}
 
     def rows():
-        for values in per_person:
-            if not values:
-                continue
-            employee_id = values[0].employee_id
+        for employee_id, _no, values in per_person:
             given.add(employee_id)
             mine = figures[employee_id] = {}
-            for row in values:
-                value, note, denominator = row.value, row.note, row.denominator
-                if not (note or denominator) and (
-                    not value if shapes[row.indicator] in ("count", "sum") else value is None
-                ):
+            for code, value, numerator, denominator, sample, note in values:
+                if not (note or denominator) and (not value if counted[code] else value is None):
                     # Nothing worth a row: reading a missing one gives the same (0 for a
                     # count or sum, no data otherwise). A fact or formula at 0 is kept.
                     continue
-                numerator = _float(row.numerator)
-                denominator = _float(denominator)
-                value = _float(value)
-                mine[row.indicator] = Figure(value, numerator, denominator, row.sample)
-                yield (
-                    period.code, row.indicator, employee_id, value, numerator, denominator, row.sample,
-                    note[:300], now,
-                )  # fmt: skip
+                if numerator is not None:
+                    numerator = float(numerator)
+                if denominator is not None:
+                    denominator = float(denominator)
+                if value is not None:
+                    value = float(value)
+                mine[code] = Figure(value, numerator, denominator, sample)
+                yield period.code, code, employee_id, value, numerator, denominator, sample, note[:300], now
 
     copy_rows(IndicatorResult, RESULT_COLUMNS, rows())
     return given, figures
@@ -245,7 +235,7 @@ def figures_for(
     unread = [pk for pk in people if pk not in known_people]
     stored = IndicatorResult.objects.filter(period=period.code, indicator__in=codes - set(MANUAL_RATINGS))
     stored = (
-        stored.filter(employee__in=unread)
+        stored.filter(employee__anyof=unread)
         if len(unread) <= PEOPLE_FILTER_LIMIT
         else stored.filter(employee__isnull=False)
     )
@@ -257,7 +247,9 @@ def figures_for(
                 result[employee][code] = Figure(value, num, den, sample)
     manual = codes & set(MANUAL_RATINGS)
     if manual:
-        ratings = ManualRating.objects.filter(period=period.code, indicator__in=manual, employee__in=people)
+        ratings = ManualRating.objects.filter(
+            period=period.code, indicator__in=manual, employee__anyof=people
+        )
         for row in ratings.values("employee", "indicator").annotate(mean=Avg("rating"), n=Count("pk")):
             result[row["employee"]][row["indicator"]] = Figure(float(row["mean"]), None, None, row["n"])
     return result
@@ -290,7 +282,7 @@ def iter_scores(period: Period, employees, *, versions=None, items=None, keep_ve
     people = list(employees.values_list("pk", "position", "org_unit"))
     kept = {}
     if keep_versions and period.end <= timezone.now():
-        existing = Scorecard.objects.filter(period=period.code, employee__in=[p[0] for p in people])
+        existing = Scorecard.objects.filter(period=period.code, employee__anyof=[p[0] for p in people])
         version_of = dict(existing.values_list("employee", "version"))
         needed_ids = set(version_of.values()) - {v.pk for v in versions.values()}
         extra = {v.pk: v for v in TemplateVersion.objects.filter(pk__in=needed_ids).prefetch_related("items")}
@@ -348,7 +340,7 @@ def _store_scorecards(period: Period, scored, people, now) -> int:
     version, Score) as `iter_scores` yields them, stored as they come)."""
     stale = Scorecard.objects.filter(period=period.code)
     if people is not None:
-        stale = stale.filter(employee__in=people)
+        stale = stale.filter(employee__anyof=people)
     stale._raw_delete(stale.db)
     return copy_rows(
         Scorecard,
@@ -394,10 +386,15 @@ RECOMPUTE_LOCK = 0x4B5049  # "KPI": PostgreSQL advisory lock key
 def _one_at_a_time() -> None:
     """Recomputes run one at a time until their transaction ends: two workers replacing the
     same day's components would each delete the old rows and both insert new ones. SQLite
-    serialises writers by itself."""
+    serialises writers by itself.
+
+    The transaction also gets 64 MB of work_mem (PostgreSQL's default, 4 MB, sends the
+    month's sums by person through an on-disk sort rather than an in-memory hash; the
+    setting ends with the transaction)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
+            cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
 @transaction.atomic
@@ -443,7 +440,7 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     employees = Employee.objects.all()
     if people is not None:
         people = set(people)
-        employees = employees.filter(pk__in=people) if len(people) <= PEOPLE_FILTER_LIMIT else employees
+        employees = employees.filter(pk__anyof=people) if len(people) <= PEOPLE_FILTER_LIMIT else employees
     # Each person's figures are stored while the next person's are worked out.
     values = iter_values(period, employees, computed_codes(items), items, stored=not direct, only=people)
     known = _store_employee_results(period, values, people, now, items)
@@ -452,7 +449,7 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     rolled = time.perf_counter()
     rescored = _sharing_priors(people)
     if rescored is not None and len(rescored) <= PEOPLE_FILTER_LIMIT:
-        employees = Employee.objects.filter(pk__in=rescored)
+        employees = Employee.objects.filter(pk__anyof=rescored)
     scored = iter_scores(period, employees, items=items, known=known)
     if rescored is not None:
         scored = (entry for entry in scored if entry[0] in rescored)  # `employees` may be everyone

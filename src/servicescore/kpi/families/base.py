@@ -44,7 +44,7 @@ def anchored(field: str, windows) -> Q:
 
 
 def _of(person: str, people) -> Q:
-    return Q(**{f"{person}__isnull": False}) if people is None else Q(**{f"{person}__in": people})
+    return Q(**{f"{person}__isnull": False}) if people is None else Q(**{f"{person}__anyof": people})
 
 
 @dataclass(frozen=True)
