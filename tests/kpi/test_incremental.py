@@ -272,6 +272,43 @@ def test_an_import_moving_orders_between_people_and_days_recomputes_both_sides(m
     check_against_full()
 
 
+def test_an_import_moving_complaints_and_responses_recomputes_where_they_were(month):
+    """Re-imported customer-voice records that change day, person or work order: the
+    days they counted in before are re-aggregated as well as the new ones."""
+    net, change = month, month.change
+    first, third = net.orders[0], net.orders[2]
+
+    def load(kind, header, *rows):
+        report = run_import(kind, Table(header, [(n, row) for n, row in enumerate(rows, start=2)]))
+        assert report.ok, report.errors
+
+    complaints = ["external_id", "received_at", "work_order_external_id", "employee", "resolved_at"]
+    change(
+        lambda: load(
+            "complaints",
+            complaints,
+            ["C1", "2026-10-05T09:00:00+08:00", "", "T1", "2026-10-06T09:00:00+08:00"],
+            ["C2", "2026-10-07T09:00:00+08:00", first.external_id, "", ""],
+        )
+    )
+    # C1 moves to another day, person and month; C2 to another order and day.
+    change(
+        lambda: load(
+            "complaints",
+            complaints,
+            ["C1", "2026-11-02T09:00:00+08:00", "", "T2", "2026-11-03T09:00:00+08:00"],
+            ["C2", "2026-10-21T09:00:00+08:00", third.external_id, "", ""],
+        )
+    )
+    responses = ["external_id", "work_order_external_id", "submitted_at", "overall", "nps"]
+    change(
+        lambda: load(
+            "survey_responses", responses, ["R0", first.external_id, "2026-10-25T10:00:00+08:00", "2", "3"]
+        )
+    )
+    check_against_full()
+
+
 def test_a_full_recompute_stores_the_figures_then_builds_the_days_after_commit(
     month, django_capture_on_commit_callbacks
 ):

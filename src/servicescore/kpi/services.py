@@ -560,8 +560,9 @@ def process_recompute_requests() -> dict:
 class ImportTouches:
     """What an import run touched, gathered chunk by chunk: the (group, day) pairs of the
     work orders its rows name (read before the chunk is written and again after the
-    import, so a record moved to another person or day is recomputed in both places) and
-    of its rows' own timestamps; for facts, the months and people. Past `LIMIT` work-order
+    import, so a record moved to another person or day is recomputed in both places), of
+    the customer-voice records its rows replace (read before the chunk is written) and of
+    its rows' own timestamps; for facts, the months and people. Past `LIMIT` work-order
     references it stops collecting and the months are recomputed for everyone."""
 
     PEOPLE_COLUMNS = ("technician", "advisor", "agent", "employee", "handler")
@@ -572,6 +573,7 @@ class ImportTouches:
         "followups": touches.RECORD_ANCHORS[FollowUp],
         "complaints": touches.RECORD_ANCHORS[Complaint],
     }
+    RECORD_MODELS = {"survey_responses": SurveyResponse, "followups": FollowUp, "complaints": Complaint}
     LIMIT = 50_000
 
     def __init__(self, kind: str = ""):
@@ -587,12 +589,20 @@ class ImportTouches:
         return {values[name] for name in names if values.get(name)}
 
     def before_write(self, rows) -> None:
-        """What the work orders these rows name count in before they are written."""
+        """What the work orders these rows name, and the records the rows replace, count in
+        before they are written (a complaint moved to another day or order is recomputed
+        where it was too)."""
         if self.everyone:
             return
         refs = set().union(*(self._refs(row.values) for row in rows)) if rows else set()
         if refs and len(self.orders | refs) <= self.LIMIT:
             touches.merge(self.days, self._order_days(refs))
+        model = self.RECORD_MODELS.get(self.kind)
+        keys = sorted({row.values["external_id"] for row in rows if row.values.get("external_id")})
+        if model is not None and keys:
+            for start in range(0, len(keys), 5000):
+                existing = model.objects.filter(external_id__in=keys[start : start + 5000])
+                touches.merge(self.days, touches.record_days(model, existing))
 
     def add(self, values: dict) -> None:
         import datetime

@@ -105,6 +105,24 @@ def order_days(orders: QuerySet) -> GroupDays:
     return merge(dict(found), linked_days(orders))
 
 
+def record_days(model, records: QuerySet) -> GroupDays:
+    """Every (group, day) these customer-voice records (one model's) count in as they
+    stand: `instance_days` for many records in a fixed number of queries (an import reads
+    them before it moves them)."""
+    found: GroupDays = {}
+    for field, groups in RECORD_ANCHORS[model].items():
+        days = _days_of(records, field)
+        for group in groups:
+            found.setdefault(group, set()).update(days)
+    if model in (SurveyResponse, FollowUp):
+        closed = _days_of(WorkOrder.objects.filter(pk__in=records.values("work_order")), "closed_at")
+        found.setdefault("closed", set()).update(closed)
+    if model is SurveyResponse:
+        sent = _days_of(SurveyInvitation.objects.filter(response__in=records), "sent_at")
+        found.setdefault("invitations", set()).update(sent)
+    return {group: days for group, days in found.items() if days}
+
+
 def instance_days(instance, *, linked: bool = True) -> GroupDays:
     """(group, days) one record counts in as it stands (for signals: call before and after
     the change). `linked`: for a work order, also the records that count through it."""
