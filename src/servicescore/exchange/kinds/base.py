@@ -2,7 +2,6 @@
 
 import abc
 import datetime
-import functools
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -283,6 +282,25 @@ def fast_insert(model: type[Model], rows: list[dict]) -> None:
     copy_rows(model, names, ([row[n] if n in row else defaults[n] for n in names] for row in rows))
 
 
+def json_dumps(encoder=None) -> Callable[[Any], bytes | str]:
+    """What `json.dumps(value, cls=encoder)` gives, through orjson (several times faster on
+    a month of scorecards): types orjson does not know, and datetimes, go to the encoder's
+    `default` as they would with json; what orjson refuses (e.g. non-string keys) falls
+    back to json.dumps."""
+    import orjson
+
+    fallback = (encoder or json.JSONEncoder)().default
+    options = orjson.OPT_PASSTHROUGH_DATETIME
+
+    def dumps(value):
+        try:
+            return orjson.dumps(value, default=fallback, option=options)
+        except orjson.JSONEncodeError:
+            return json.dumps(value, cls=encoder)
+
+    return dumps
+
+
 def copy_rows(model: type[Model], names: list[str], rows: Iterable) -> int:
     """INSERT rows given as sequences of the fields named (attnames), in that order; the
     columns left out take their database default. `rows` may be a generator: on
@@ -299,9 +317,7 @@ def copy_rows(model: type[Model], names: list[str], rows: Iterable) -> int:
         from psycopg.types.json import Jsonb
 
         json_columns = [
-            (index, functools.partial(json.dumps, cls=f.encoder))
-            for index, f in enumerate(fields)
-            if isinstance(f, JSONField)
+            (index, json_dumps(f.encoder)) for index, f in enumerate(fields) if isinstance(f, JSONField)
         ]
         types = _binary_types(fields, connection)
         binary = " (FORMAT BINARY)" if types else ""
