@@ -219,38 +219,64 @@ def iter_values(
     ]
     formulas = [(code, Formula(items[code].expression), code in codes) for code in derived]
     shown = set(codes)
-    # Per side (advisor or not), each indicator's lookups worked out once, not per person.
-    plans = {
-        advisor: [
-            (code, item, code in shown, None if item.family == FACTS else components._lookup(item, advisor))
-            for code in wanted
-            if (item := items[code]).family != DERIVED
-        ]
-        for advisor in (False, True)
-    }
+    # Per side (advisor or not), each indicator's lookups worked out once, not per person:
+    # (code, shown, item, numerator's rows, key, denominator's rows or None, key, ratio).
+    plans = {}
+    for advisor in (False, True):
+        plans[advisor] = []
+        for code in wanted:
+            item = items[code]
+            if item.family == DERIVED:
+                continue
+            if item.family == FACTS:
+                plans[advisor].append((code, code in shown, item, None, None, None, None, False))
+                continue
+            num_rows, num_key, den_rows, den_key = components._lookup(item, advisor)
+            ratio = item.has_denominator
+            plans[advisor].append((code, code in shown, item, num_rows, num_key, den_rows, den_key, ratio))
     order = {code: n for n, code in enumerate(codes)}
     return _values(people_rows, plans, components, formulas, order)
 
 
+PLAIN = (int, float)
+
+
 def _values(people_rows, plans, components, formulas, order) -> Iterator[tuple[int, str, list[tuple]]]:
+    """The per-person loop, with `Components.read`, `value_of` and `sample_of` written out
+    for the counts, sums, means and rates (the hot path of an incremental recompute)."""
     for employee_id, employee_no, position in people_rows:
         values = {}
         mine = []
-        for code, item, show, lookup in plans[position == Position.SERVICE_ADVISOR]:
-            if lookup is None:
+        for code, show, item, num_rows, num_key, den_rows, den_key, ratio in plans[
+            position == Position.SERVICE_ADVISOR
+        ]:
+            if num_rows is None:  # a fact
                 numerator, denominator = components.parts(item, employee_id, False)
+                numerator, denominator = _number(numerator), _number(denominator)
+                value = _number(value_of(item, numerator, denominator))
+                sample = sample_of(item, numerator, denominator)
             else:
-                numerator, denominator = components.read(lookup, item, employee_id)
-            if type(numerator) is not float:
-                numerator = _number(numerator)
-            if denominator is not None and type(denominator) is not float:
-                denominator = _number(denominator)
-            value = value_of(item, numerator, denominator)
-            if type(value) is not float:
-                value = _number(value)
+                numerator = num_rows.get(employee_id, NOTHING).get(num_key)
+                if item.convert:
+                    numerator = _convert(numerator, item.convert)
+                if numerator is None:
+                    numerator = 0
+                elif type(numerator) not in PLAIN:
+                    numerator = _number(numerator)
+                if ratio:
+                    denominator = den_rows.get(employee_id, NOTHING).get(den_key) or 0
+                    if type(denominator) not in PLAIN:
+                        denominator = _number(denominator)
+                    value = item.scale * float(numerator) / float(denominator) if denominator else None
+                    basis = denominator
+                else:
+                    denominator = (
+                        None if den_rows is None else den_rows.get(employee_id, NOTHING).get(den_key) or 0
+                    )
+                    value = basis = numerator
+                sample = (int(basis) if float(basis).is_integer() else 0) if basis else 0
             values[code] = value
             if show:
-                sample = sample_of(item, numerator, denominator)
                 mine.append((code, value, numerator, denominator, sample, ""))
         for code, formula, show in formulas:
             value, note = formula.evaluate(values)

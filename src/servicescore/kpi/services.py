@@ -55,24 +55,44 @@ RESULT_COLUMNS = [
 ]  # fmt: skip
 
 
-def _store_employee_results(period: Period, per_person, people, now, items) -> tuple[set, dict]:
+def _pooled_codes(items) -> tuple[set[str], set[str]]:
+    """The codes org units pool from their employees, and those pooled without the service
+    advisors (a work order counts for its technician and its advisor: once is enough)."""
+    poolable = {
+        code
+        for code, item in items.items()
+        if item.shape in ("count", "sum", "mean", "rate")
+        or (item.family == FACTS and item.fact_aggregation == "sum")
+    }
+    return poolable, {code for code, item in items.items() if item.pooled_without_advisors}
+
+
+def _store_employee_results(period: Period, per_person, people, now, items, staff=None):
     """Replace the stored results of `people` (None: everyone) by `per_person` (what
-    `iter_values` yields). Each person's values go into
-    the COPY stream as they are worked out. Returns the ids of the people given and their
-    figures (employee id → code → Figure, as the database would give them back), so
-    scoring need not read them again."""
+    `iter_values` yields). Each person's values go into the COPY stream as they are
+    worked out. Returns (the ids of the people given, their figures: employee id → code →
+    Figure as the database would give them back, their pools: (org unit, code) →
+    [numerator, denominator, sample] as `roll_up` sums them), so neither scoring nor the
+    roll-up read them again. `staff` (employee id → (org unit id, position)) is needed for
+    the pools."""
     stale = IndicatorResult.objects.filter(period=period.code, employee__isnull=False)
     if people is not None:
         stale = stale.filter(employee__anyof=people)
     stale._raw_delete(stale.db)
     given: set[int] = set()
     figures: dict[int, dict[str, Figure]] = {}
+    pools: dict[tuple[int, str], list] = {}
     counted = {code: item.shape in ("count", "sum") for code, item in items.items()}
+    poolable, without_advisors = _pooled_codes(items)
+    pooled_by = {False: poolable, True: poolable - without_advisors}
+    staff = staff or {}
 
     def rows():
         for employee_id, _no, values in per_person:
             given.add(employee_id)
             mine = figures[employee_id] = {}
+            unit, position = staff.get(employee_id, (None, ""))
+            pooled = pooled_by[position == Position.SERVICE_ADVISOR] if unit is not None else ()
             for code, value, numerator, denominator, sample, note in values:
                 if not (note or denominator) and (not value if counted[code] else value is None):
                     # Nothing worth a row: reading a missing one gives the same (0 for a
@@ -85,10 +105,17 @@ def _store_employee_results(period: Period, per_person, people, now, items) -> t
                 if value is not None:
                     value = float(value)
                 mine[code] = Figure(value, numerator, denominator, sample)
+                if code in pooled:
+                    pool = pools.get((unit, code))
+                    if pool is None:
+                        pool = pools[unit, code] = [0.0, 0.0, 0]
+                    pool[0] += numerator or 0
+                    pool[1] += denominator or 0
+                    pool[2] += sample
                 yield period.code, code, employee_id, value, numerator, denominator, sample, note[:300], now
 
     copy_rows(IndicatorResult, RESULT_COLUMNS, rows())
-    return given, figures
+    return given, figures, pools
 
 
 def _ancestors() -> tuple[dict[int, list[int]], dict[int, str]]:
@@ -100,35 +127,37 @@ def _ancestors() -> tuple[dict[int, list[int]], dict[int, str]]:
     return chains, kinds
 
 
-def roll_up(period: Period, items=None, now=None) -> int:
+def roll_up(period: Period, items=None, now=None, known=None) -> int:
     """Every org unit's results for the period, pooling its employees' stored numerators
     and denominators (never averaging rates); derived indicators are evaluated on the
     pooled values. Advisor-version values stay out of the pool so a work order is not
-    counted twice; averaged facts come only from facts imported for the unit."""
+    counted twice; averaged facts come only from facts imported for the unit. `known` is
+    what `_store_employee_results` returned for the people just stored: their pools are
+    taken as they are, only everyone else's are read."""
     items = items or catalog(manual=False)
     now = now or timezone.now()
-    poolable = [
-        code
-        for code, item in items.items()
-        if item.shape in ("count", "sum", "mean", "rate")
-        or (item.family == FACTS and item.fact_aggregation == "sum")
-    ]
-    advisor_codes = [code for code, item in items.items() if item.pooled_without_advisors]
+    poolable, advisor_codes = _pooled_codes(items)
     per_unit = (
         IndicatorResult.objects.order_by()
         .filter(period=period.code, employee__isnull=False, indicator__in=poolable)
         .exclude(Q(indicator__in=advisor_codes) & Q(employee__position=Position.SERVICE_ADVISOR))
-        .values("employee__org_unit", "indicator")
-        .annotate(num=Sum("numerator"), den=Sum("denominator"), sample=Sum("sample"))
+    )
+    known_people, _figures, known_pools = known or ((), {}, {})
+    if known_people:
+        others = set(Employee.objects.values_list("pk", flat=True)) - set(known_people)
+        per_unit = per_unit.filter(employee__anyof=others) if others else per_unit.none()
+    per_unit = per_unit.values_list("employee__org_unit", "indicator").annotate(
+        num=Sum("numerator"), den=Sum("denominator"), sample=Sum("sample")
     )
     chains, _kinds = _ancestors()
     pooled: dict[tuple[int, str], list] = defaultdict(lambda: [0.0, 0.0, 0])
-    for row in per_unit:
-        for unit in chains.get(row["employee__org_unit"], ()):
-            acc = pooled[unit, row["indicator"]]
-            acc[0] += row["num"] or 0
-            acc[1] += row["den"] or 0
-            acc[2] += row["sample"] or 0
+    for rows in (per_unit, ((unit, code, *sums) for (unit, code), sums in known_pools.items())):
+        for unit_id, code, num, den, sample in rows:
+            for unit in chains.get(unit_id, ()):
+                acc = pooled[unit, code]
+                acc[0] += num or 0
+                acc[1] += den or 0
+                acc[2] += sample or 0
     own_facts = {
         (row["org_unit"], row["indicator"]): (row["total"], row["months"])
         for row in MetricFact.objects.order_by()
@@ -225,9 +254,9 @@ def figures_for(
     period: Period, people: list[int], codes: set[str], known=None
 ) -> dict[int, dict[str, Figure]]:
     """employee id → code → Figure, from the stored results and the manual ratings.
-    `known` is (the ids of the people whose results were just stored, their figures as
-    `_store_employee_results` returns them): those are not read again."""
-    known_people, known_figures = known or (set(), {})
+    `known` is what `_store_employee_results` returned for the people whose results were
+    just stored: their figures are not read again."""
+    known_people, known_figures, _pools = known or (set(), {}, {})
     result: dict[int, dict[str, Figure]] = defaultdict(dict)
     for pk in people:
         if pk in known_figures:
@@ -443,9 +472,13 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
         employees = employees.filter(pk__anyof=people) if len(people) <= PEOPLE_FILTER_LIMIT else employees
     # Each person's figures are stored while the next person's are worked out.
     values = iter_values(period, employees, computed_codes(items), items, stored=not direct, only=people)
-    known = _store_employee_results(period, values, people, now, items)
+    staff = {
+        pk: (unit, position)
+        for pk, unit, position in Employee.objects.values_list("pk", "org_unit", "position")
+    }
+    known = _store_employee_results(period, values, people, now, items, staff)
     stored = time.perf_counter()
-    units = roll_up(period, items, now)
+    units = roll_up(period, items, now, known)
     rolled = time.perf_counter()
     rescored = _sharing_priors(people)
     if rescored is not None and len(rescored) <= PEOPLE_FILTER_LIMIT:
