@@ -248,15 +248,12 @@ class BareSql:
         }
 
     def run(self, period) -> dict[str, dict[int, dict[str, float]]]:
-        """group → employee id → column → number, for the period. On PostgreSQL with the
-        work_mem a recompute's transaction gets (kpi.services), so they compare alike."""
-        from django.db import connection, transaction
+        """group → employee id → column → number, for the period."""
+        from django.db import connection
 
         bounds = [connection.ops.adapt_datetimefield_value(moment) for moment in (period.start, period.end)]
         found = {}
-        with transaction.atomic(), connection.cursor() as cursor:
-            if self.pg:
-                cursor.execute("SET LOCAL work_mem = '64MB'")
+        with connection.cursor() as cursor:
             for group, (sql, columns) in self.queries().items():
                 cursor.execute(sql, [period.code] if group == "available" else bounds)
                 found[group] = {
