@@ -119,18 +119,29 @@ def stored_rows(group_days: dict[str, set[datetime.date]]) -> dict[tuple, tuple]
         return {row[:3]: row[3:] for row in cursor.fetchall()}
 
 
+def tune(*, work_mem: bool = False) -> None:
+    """PostgreSQL settings for the incremental path, until the transaction ends.
+
+    - random_page_cost 1.1 (the usual value for SSDs): a few days are a small share of
+      each table, and probing the indexes beats hashing the whole work-order table, which
+      the default (4, priced for spinning disks) prefers;
+    - `work_mem`: 64 MB, for the month's sums by person (`stored`), which then hash in
+      memory instead of going through an on-disk sort (0.4 s instead of 0.65 on the
+      large demo). Not for the day's re-aggregation: more memory makes hashing the whole
+      labour-line table look cheaper than probing it, and it is not."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
+            if work_mem:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+
+
 def rebuild_days(group_days: dict[str, set[datetime.date]]) -> set[int]:
     """Re-aggregate these (group, day) pairs from the records. Returns the people whose
     stored sums changed (so one edited work order recomputes its people, not everyone
     who worked that day)."""
     group_days = {group: days for group, days in group_days.items() if days and group in DAILY_GROUPS}
-    if connection.vendor == "postgresql":
-        # A few days are a small share of each table: probing the indexes beats hashing
-        # the whole work-order table, which PostgreSQL's default random_page_cost (4,
-        # priced for spinning disks) prefers. 1.1 is the usual value for SSDs; the
-        # setting ends with the transaction.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL random_page_cost = 1.1")
+    tune()
     before = stored_rows(group_days)
     for group, days in group_days.items():
         stale = DailyComponent.objects.filter(group=group, day__in=sorted(days))
@@ -173,6 +184,7 @@ def stored(groups, period: Period, people=None, only=None) -> dict[str, dict]:
         result[group] = direct(group, period, people)
     if not daily or (people is not None and not people):
         return result
+    tune(work_mem=True)
     first, after = period_days(period)
     rows = DailyComponent.objects.order_by().filter(day__gte=first, day__lt=after, group__in=daily)
     if people is not None:

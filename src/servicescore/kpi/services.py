@@ -415,15 +415,10 @@ RECOMPUTE_LOCK = 0x4B5049  # "KPI": PostgreSQL advisory lock key
 def _one_at_a_time() -> None:
     """Recomputes run one at a time until their transaction ends: two workers replacing the
     same day's components would each delete the old rows and both insert new ones. SQLite
-    serialises writers by itself.
-
-    The transaction also gets 64 MB of work_mem (PostgreSQL's default, 4 MB, sends the
-    month's sums by person through an on-disk sort rather than an in-memory hash; the
-    setting ends with the transaction)."""
+    serialises writers by itself."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
-            cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
 @transaction.atomic
