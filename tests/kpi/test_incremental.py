@@ -367,3 +367,57 @@ def test_after_its_commit_a_full_recompute_builds_the_days_and_tidies_them(netwo
                 [DailyComponent._meta.db_table],
             )
             assert cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recomputes_wait_for_each_other(network):
+    """Two workers replacing the same days' components one after the other, not together
+    (PostgreSQL advisory lock; SQLite serialises writers by itself): the second waits for
+    the first to commit, and no day is stored twice."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's; SQLite allows one writer at a time")
+    first = order(network, network.tech, "10-02")
+    services.recompute_period("2026-10")  # builds the days at its commit (no broker)
+    days = {group: {datetime.date(2026, 10, 2)} for group in daily.DAILY_GROUPS}
+    held, release, finished = threading.Event(), threading.Event(), threading.Event()
+    errors = []
+
+    def holder():
+        try:
+            with transaction.atomic():
+                services.recompute_period("2026-10", days=days)  # takes the lock
+                held.set()
+                release.wait(10)
+        except Exception as error:  # noqa: BLE001 - reported to the test below
+            errors.append(error)
+            held.set()
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            services.recompute_period("2026-10", days=days)
+            finished.set()
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=second)]
+    threads[0].start()
+    assert held.wait(10)
+    WorkOrder.objects.filter(pk=first.pk).update(visits=2)  # what the second one will see
+    threads[1].start()
+    assert not finished.wait(1.0), "the second recompute ran while the first held the lock"
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    assert not errors, errors
+    assert finished.is_set()
+    keys = list(DailyComponent.objects.values_list("employee", "group", "day"))
+    assert len(keys) == len(set(keys)), "a day's components were stored twice"
+    check_against_full()
