@@ -136,45 +136,24 @@ class Components:
             self.groups = {name: daily.direct(name, period, people) for name in groups}
         fact_codes = [c for c in codes if items[c].family == FACTS]
         self.facts = facts_of(period, fact_codes, people)
-        self._lookups: dict = {}
 
-    def parts(self, item: Indicator, employee_id: int, advisor: bool):
-        """(numerator, denominator) of one indicator for one person, unconverted."""
-        if item.family == FACTS:
-            total, months = self.facts.get(employee_id, {}).get(item.code, (None, 0))
-            if total is None:
-                return None, None
-            return total, (months if item.fact_aggregation == "mean" else None)
-        return self.read(self._lookup(item, advisor), item, employee_id)
+    def fact(self, item: Indicator, employee_id: int):
+        """(numerator, denominator) of one fact indicator for one person."""
+        total, months = self.facts.get(employee_id, {}).get(item.code, (None, 0))
+        if total is None:
+            return None, None
+        return total, (months if item.fact_aggregation == "mean" else None)
 
-    @staticmethod
-    def read(lookup, item: Indicator, employee_id: int):
-        """(numerator, denominator) through a `_lookup`: 0 for a missing numerator, and
-        for a missing denominator of a rate or mean."""
-        num_rows, num_key, den_rows, den_key = lookup
-        numerator = num_rows.get(employee_id, NOTHING).get(num_key)
-        if item.convert:
-            numerator = _convert(numerator, item.convert)
-        if numerator is None:
-            numerator = 0
-        if den_rows is None:
-            return numerator, None
-        return numerator, den_rows.get(employee_id, NOTHING).get(den_key) or 0
-
-    def _lookup(self, item: Indicator, advisor: bool):
-        """(numerator's rows, key, denominator's rows or None, key), worked out once per
-        indicator and side rather than once per person."""
-        found = self._lookups.get((item.code, advisor))
-        if found is None:
-            num_group, den_group = item.groups(advisor)
-            found = (
-                self.groups[num_group],
-                item.numerator[1],
-                self.groups[den_group] if den_group else None,
-                item.denominator[1] if den_group else None,
-            )
-            self._lookups[item.code, advisor] = found
-        return found
+    def lookup(self, item: Indicator, advisor: bool):
+        """(numerator's rows, key, denominator's rows or None, key) of a computed indicator
+        on one side (a service advisor's or not): `_values` reads each person through it."""
+        num_group, den_group = item.groups(advisor)
+        return (
+            self.groups[num_group],
+            item.numerator[1],
+            self.groups[den_group] if den_group else None,
+            item.denominator[1] if den_group else None,
+        )
 
 
 NOTHING: dict = {}
@@ -231,7 +210,7 @@ def iter_values(
             if item.family == FACTS:
                 plans[advisor].append((code, code in shown, item, None, None, None, None, False))
                 continue
-            num_rows, num_key, den_rows, den_key = components._lookup(item, advisor)
+            num_rows, num_key, den_rows, den_key = components.lookup(item, advisor)
             ratio = item.has_denominator
             plans[advisor].append((code, code in shown, item, num_rows, num_key, den_rows, den_key, ratio))
     order = {code: n for n, code in enumerate(codes)}
@@ -242,8 +221,8 @@ PLAIN = (int, float)
 
 
 def _values(people_rows, plans, components, formulas, order) -> Iterator[tuple[int, str, list[tuple]]]:
-    """The per-person loop, with `Components.read`, `value_of` and `sample_of` written out
-    for the counts, sums, means and rates (the hot path of an incremental recompute)."""
+    """The per-person loop, with the lookups, `value_of` and `sample_of` written out for
+    the counts, sums, means and rates (the hot path of an incremental recompute)."""
     for employee_id, employee_no, position in people_rows:
         values = {}
         mine = []
@@ -251,7 +230,7 @@ def _values(people_rows, plans, components, formulas, order) -> Iterator[tuple[i
             position == Position.SERVICE_ADVISOR
         ]:
             if num_rows is None:  # a fact
-                numerator, denominator = components.parts(item, employee_id, False)
+                numerator, denominator = components.fact(item, employee_id)
                 numerator, denominator = _number(numerator), _number(denominator)
                 value = _number(value_of(item, numerator, denominator))
                 sample = sample_of(item, numerator, denominator)

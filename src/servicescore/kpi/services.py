@@ -67,14 +67,14 @@ def _pooled_codes(items) -> tuple[set[str], set[str]]:
     return poolable, {code for code, item in items.items() if item.pooled_without_advisors}
 
 
-def _store_employee_results(period: Period, per_person, people, now, items, staff=None):
+def _store_employee_results(period: Period, per_person, people, now, items, staff):
     """Replace the stored results of `people` (None: everyone) by `per_person` (what
     `iter_values` yields). Each person's values go into the COPY stream as they are
     worked out. Returns (the ids of the people given, their figures: employee id → code →
     Figure as the database would give them back, their pools: (org unit, code) →
     [numerator, denominator, sample] as `roll_up` sums them), so neither scoring nor the
-    roll-up read them again. `staff` (employee id → (org unit id, position)) is needed for
-    the pools."""
+    roll-up read them again. `staff`: employee id → (org unit id, position), for the
+    pools."""
     stale = IndicatorResult.objects.filter(period=period.code, employee__isnull=False)
     if people is not None:
         stale = stale.filter(employee__anyof=people)
@@ -85,14 +85,13 @@ def _store_employee_results(period: Period, per_person, people, now, items, staf
     counted = {code: item.shape in ("count", "sum") for code, item in items.items()}
     poolable, without_advisors = _pooled_codes(items)
     pooled_by = {False: poolable, True: poolable - without_advisors}
-    staff = staff or {}
 
     def rows():
         for employee_id, _no, values in per_person:
             given.add(employee_id)
             mine = figures[employee_id] = {}
-            unit, position = staff.get(employee_id, (None, ""))
-            pooled = pooled_by[position == Position.SERVICE_ADVISOR] if unit is not None else ()
+            unit, position = staff[employee_id]
+            pooled = pooled_by[position == Position.SERVICE_ADVISOR]
             for code, value, numerator, denominator, sample, note in values:
                 if not (note or denominator) and (not value if counted[code] else value is None):
                     # Nothing worth a row: reading a missing one gives the same (0 for a
