@@ -139,6 +139,9 @@ COMEBACK_WINDOW_DAYS = env.int("COMEBACK_WINDOW_DAYS", default=30)
 # Recompute indicator results when the records behind them change (a Celery task; inline
 # at commit when there is no broker). Tests switch it off except where they test it.
 KPI_AUTO_RECOMPUTE = env.bool("KPI_AUTO_RECOMPUTE", default=True)
+# On PostgreSQL a recompute reads what it does not change on a second connection while
+# its own writes (core/aside.py): one more connection per running recompute.
+KPI_SECOND_CONNECTION = env.bool("KPI_SECOND_CONNECTION", default=True)
 # The API's per-token rate limit is counted in the cache: set CACHE_URL (e.g.
 # redis://127.0.0.1:6379/1) when several server processes share the limit.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}

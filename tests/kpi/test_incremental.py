@@ -215,6 +215,30 @@ def test_an_edit_recomputes_only_the_people_whose_sums_changed(month, settings):
     check_against_full()
 
 
+def test_a_day_with_two_rows_for_one_person_and_group_is_compared_whole(month, settings):
+    """COMPLAINT_RATE's numerator has two parts (complaints naming the employee, and
+    complaints through their work orders), so one person's day can hold two rows of the
+    "complaints" group. A change to the first row alone still recomputes them."""
+    net = month
+    settings.KPI_AUTO_RECOMPUTE = False
+    first = net.orders[0]  # the technician's order of 10-02
+    Complaint.objects.create(external_id="V1", received_at=at("10-12 09:00"), work_order=first, valid=True)
+    services.recompute_period("2026-10")
+    services.build_components("2026-10")
+    rows = DailyComponent.objects.filter(
+        group="complaints", employee=net.tech, day=datetime.date(2026, 10, 12)
+    )
+    Complaint.objects.create(external_id="E1", received_at=at("10-12 10:00"), employee=net.tech, valid=True)
+    services.recompute_period("2026-10")
+    services.build_components("2026-10")
+    assert rows.count() == 2  # one per part
+    Complaint.objects.create(external_id="E2", received_at=at("10-12 11:00"), employee=net.tech, valid=True)
+    days = {"complaints": {datetime.date(2026, 10, 12)}}
+    stats = services.recompute_period("2026-10", days=days, rebuild=False)
+    assert stats["people"] == 1
+    check_against_full()
+
+
 def test_an_edit_no_indicator_reads_queues_nothing(month, django_capture_on_commit_callbacks):
     edited = month.orders[0]
     with django_capture_on_commit_callbacks() as callbacks:
@@ -420,4 +444,45 @@ def test_recomputes_wait_for_each_other(network):
     assert finished.is_set()
     keys = list(DailyComponent.objects.values_list("employee", "group", "day"))
     assert len(keys) == len(set(keys)), "a day's components were stored twice"
+    check_against_full()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_any_transaction_the_other_days_are_read_beside_the_rebuild(network, monkeypatch):
+    """A recompute that is its own outermost transaction on PostgreSQL reads the other days'
+    sums, and some groups' new rows, on a second connection (core/aside.py) while it
+    re-aggregates: the figures are still exactly what a full recompute gives."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one connection: the reads run in turn (the other tests)")
+    for day, tech in (("10-02", network.tech), ("10-03", network.tech), ("10-04", network.tech_colleague)):
+        order(network, tech, day)
+    services.recompute_period("2026-10")  # builds the days at its commit (no broker)
+    threads = {}
+    for name in ("month_sums", "_select"):
+        real = getattr(daily, name)
+
+        def spy(*args, real=real, name=name, **kwargs):
+            threads.setdefault(name, set()).add(threading.current_thread())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(daily, name, spy)
+    real_insert = daily._insert
+
+    def slow_insert(*args):  # so that the second connection surely takes some groups
+        time.sleep(0.05)
+        return real_insert(*args)
+
+    monkeypatch.setattr(daily, "_insert", slow_insert)
+    late = order(network, network.tech_colleague, "10-03", due_at=at("10-03 10:00"))
+    Complaint.objects.create(external_id="C9", received_at=at("10-03 11:00"), work_order=late, valid=True)
+    days = {group: {datetime.date(2026, 10, 3)} for group in daily.DAILY_GROUPS}
+    stats = services.recompute_period("2026-10", days=days, rebuild=False)
+    assert stats["people"] >= 1
+    assert threading.current_thread() not in threads["month_sums"] | threads["_select"]
+    assert DailyComponent.objects.filter(day=datetime.date(2026, 10, 3), group="made").exists()
     check_against_full()

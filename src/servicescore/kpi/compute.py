@@ -127,11 +127,11 @@ class Components:
     """The period's component groups, fetched once, looked up per person: from the records
     (`stored=False`) or summed from the stored daily components (kpi/daily.py)."""
 
-    def __init__(self, period: Period, items, codes, people=None, stored=False, only=None):
+    def __init__(self, period: Period, items, codes, people=None, stored=False, only=None, sums=None):
         self.items = items
         groups = sorted(_groups_for(items, codes))
         if stored:
-            self.groups = daily.stored(groups, period, people, only)
+            self.groups = daily.stored(groups, period, people, only, sums)
         else:
             self.groups = {name: daily.direct(name, period, people) for name in groups}
         fact_codes = [c for c in codes if items[c].family == FACTS]
@@ -175,12 +175,19 @@ def compute_period(
 
 
 def iter_values(
-    period: Period, employees, codes: list[str] | None = None, items=None, stored=False, only=None
+    period: Period,
+    employees,
+    codes: list[str] | None = None,
+    items=None,
+    stored=False,
+    only=None,
+    sums=None,
 ) -> Iterator[tuple[int, str, list[tuple]]]:
     """`compute_period` one person at a time (in employee_no order): the queries run now,
     then the generator returned yields (employee id, employee_no, [(indicator, value,
     numerator, denominator, sample, note)]) per person and runs no query, so a caller can
-    stream them into a COPY on the same connection."""
+    stream them into a COPY on the same connection. `sums`: the stored days' sums already
+    read (`daily.stored`'s `sums`)."""
     items = items or catalog(manual=False)
     codes = codes or [code for code, item in items.items() if item.computed]
     wanted = needed(items, codes)
@@ -191,7 +198,7 @@ def iter_values(
         people_rows = [row for row in people_rows if row[0] in only]
     people = {pk for pk, _no, _pos in people_rows} if len(people_rows) <= PEOPLE_FILTER_LIMIT else None
     components = Components(
-        period, items, [c for c in wanted if items[c].family != DERIVED], people, stored, only
+        period, items, [c for c in wanted if items[c].family != DERIVED], people, stored, only, sums
     )
     derived = [
         c for c in evaluation_order({c: items[c].expression for c in wanted if items[c].family == DERIVED})

@@ -10,6 +10,7 @@ records then re-aggregates only the (group, day) pairs it touches — the increm
 Facts (and AVAILABLE_HOURS) are monthly imports, cheap to read: they are never stored here.
 """
 
+import collections
 import datetime
 from functools import cache
 
@@ -18,25 +19,27 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from servicescore.core.periods import Period, company_zone, day_start, parse_period
+from servicescore.exchange.kinds.base import copy_rows
 
 from .families import voice, work_orders
 from .families.base import add, to_value
 from .models import COMPONENT_COLUMNS, ComponentMonth, DailyComponent
 
+# Heaviest first (on the large demo): `rebuild_days` starts them first.
 DAILY_GROUPS = {
-    "done": lambda: [work_orders.completed("technician")],
-    "done_advisor": lambda: [work_orders.completed("advisor")],
-    "made": lambda: [work_orders.created("technician")],
-    "made_advisor": lambda: [work_orders.created("advisor")],
-    "rework": lambda: [work_orders.comebacks()],
     "hours": lambda: [work_orders.labour()],
-    "responses": voice.responses,
-    "invitations": voice.invitations,
     "closed": voice.closed,
+    "done": lambda: [work_orders.completed("technician")],
+    "made": lambda: [work_orders.created("technician")],
+    "done_advisor": lambda: [work_orders.completed("advisor")],
+    "made_advisor": lambda: [work_orders.created("advisor")],
+    "invitations": voice.invitations,
     "calls": voice.calls,
+    "responses": voice.responses,
+    "rework": lambda: [work_orders.comebacks()],
+    "resolved": voice.resolved,
     "complaints": voice.complaints,
     "handled": voice.handled,
-    "resolved": voice.resolved,
     "praise": voice.praise,
 }
 MONTHLY_GROUPS = {"available": work_orders.available_hours}
@@ -101,11 +104,47 @@ def _insert(group: str, windows) -> None:
             cursor.execute(*part.daily_insert(DailyComponent._meta.db_table, group, columns, windows))
 
 
-def stored_rows(group_days: dict[str, set[datetime.date]]) -> dict[tuple, tuple]:
-    """(employee, group, day) → the stored sums, for these (group, day) pairs."""
+def _select(group: str, days) -> list[tuple[list[str], list[tuple]]]:
+    """What `_insert` would store for these days, as rows (employee id, day, group, *the
+    group's value columns, as floats), read instead of inserted: for a second connection
+    (`rebuild_days`), whose rows this one then copies in. One (value columns, rows) per
+    part."""
+    columns = {name: column for name, (column, _kind) in layout(group).items()}
+    found = []
+    with connection.cursor() as cursor:
+        for part in DAILY_GROUPS[group]():
+            sql, params, targets = part.daily_select(columns, _windows(days))
+            cursor.execute(sql, params)
+            rows = [
+                (who, day, group, *(None if v is None else float(v) for v in sums))
+                for who, day, *sums in cursor.fetchall()
+            ]
+            found.append((targets, rows))
+    return found
+
+
+def _pairs(group_days: dict[str, set[datetime.date]]) -> Q:
     matching = Q()
     for group, days in group_days.items():
         matching |= Q(group=group, day__in=sorted(days))
+    return matching
+
+
+def _fold(rows) -> dict[tuple, tuple]:
+    """Rows (employee, group, day, *sums) by their first three: a group of two parts (e.g.
+    "complaints") stores two rows for one person and day, added up here."""
+    found: dict[tuple, tuple] = {}
+    for row in rows:
+        key, values = row[:3], row[3:]
+        if key in found:
+            values = tuple(map(add, found[key], values))
+        found[key] = values
+    return found
+
+
+def stored_rows(group_days: dict[str, set[datetime.date]]) -> dict[tuple, tuple]:
+    """(employee, group, day) → the stored sums, for these (group, day) pairs."""
+    matching = _pairs(group_days)
     if not matching:
         return {}
     rows = (
@@ -114,9 +153,9 @@ def stored_rows(group_days: dict[str, set[datetime.date]]) -> dict[tuple, tuple]
         .values_list("employee", "group", "day", *COMPONENT_COLUMNS)
     )
     sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:  # no per-row converters: only compared
+    with connection.cursor() as cursor:  # no per-row converters: only compared and added
         cursor.execute(sql, params)
-        return {row[:3]: row[3:] for row in cursor.fetchall()}
+        return _fold(cursor.fetchall())
 
 
 def tune(*, work_mem: bool = False) -> None:
@@ -125,30 +164,57 @@ def tune(*, work_mem: bool = False) -> None:
     - random_page_cost 1.1 (the usual value for SSDs): a few days are a small share of
       each table, and probing the indexes beats hashing the whole work-order table, which
       the default (4, priced for spinning disks) prefers;
-    - `work_mem`: 64 MB, for the month's sums by person (`stored`), which then hash in
+    - `work_mem`: 64 MB, for the month's sums by person (`month_sums`), which then hash in
       memory instead of going through an on-disk sort (0.4 s instead of 0.65 on the
-      large demo). Not for the day's re-aggregation: more memory makes hashing the whole
-      labour-line table look cheaper than probing it, and it is not."""
+      large demo). Not for the day's re-aggregation (`work_mem=False` resets it): more
+      memory makes hashing the whole labour-line table look cheaper than probing it, and
+      it is not."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL random_page_cost = 1.1")
-            if work_mem:
-                cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL work_mem = '64MB'" if work_mem else "RESET work_mem")
 
 
-def rebuild_days(group_days: dict[str, set[datetime.date]]) -> set[int]:
+def rebuild_days(group_days: dict[str, set[datetime.date]], aside=None) -> tuple[set[int], dict]:
     """Re-aggregate these (group, day) pairs from the records. Returns the people whose
-    stored sums changed (so one edited work order recomputes its people, not everyone
-    who worked that day)."""
-    group_days = {group: days for group, days in group_days.items() if days and group in DAILY_GROUPS}
+    stored sums changed (so one edited work order recomputes its people, not everyone who
+    worked that day) and the pairs' new sums ((employee, group, day) → sums).
+
+    With an `aside` (core/aside.py) on a second connection, that connection reads some
+    groups' sums while this one inserts the others, each taking the next group as it is
+    free; this one then copies the rows read in."""
+    group_days = {group: group_days[group] for group in DAILY_GROUPS if group_days.get(group)}
     tune()
     before = stored_rows(group_days)
-    for group, days in group_days.items():
-        stale = DailyComponent.objects.filter(group=group, day__in=sorted(days))
+    stale = DailyComponent.objects.filter(_pairs(group_days)) if group_days else None
+    if stale is not None:
         stale._raw_delete(stale.db)
+    waiting = collections.deque(group_days.items())
+    elsewhere = aside.submit(_select_while, waiting) if aside is not None and aside.parallel else None
+    while True:
+        try:
+            group, days = waiting.popleft()
+        except IndexError:
+            break
         _insert(group, _windows(days))
+    if elsewhere is not None:
+        for targets, rows in elsewhere.result():
+            copy_rows(DailyComponent, ["employee_id", "day", "group", *targets], rows)
     after = stored_rows(group_days)
-    return {key[0] for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    changed = {key[0] for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    return changed, after
+
+
+def _select_while(waiting: collections.deque) -> list:
+    """`_select` the groups still waiting, one by one, until none is left."""
+    tune()
+    found = []
+    while True:
+        try:
+            group, days = waiting.popleft()
+        except IndexError:
+            return found
+        found.extend(_select(group, days))
 
 
 def rebuild_period(period: Period) -> None:
@@ -174,37 +240,67 @@ def unbuilt_months(period: Period) -> list[str]:
     return [code for code in period.months if code not in built]
 
 
-def stored(groups, period: Period, people=None, only=None) -> dict[str, dict]:
+def _width(groups) -> int:
+    return max(len(layout(group)) for group in groups)
+
+
+def month_sums(period: Period, groups=None, people=None, skip=None) -> dict[tuple, tuple]:
+    """(group, employee) → the sums of the group's value columns (the first as many as the
+    widest of `groups` has) over the stored days of the period: of these daily `groups`
+    (default all), of `people` (default everyone), leaving out the (group, day) pairs in
+    `skip`."""
+    groups = sorted(groups or DAILY_GROUPS)
+    first, after = period_days(period)
+    rows = DailyComponent.objects.order_by().filter(day__gte=first, day__lt=after, group__in=groups)
+    if people is not None:
+        rows = rows.filter(employee__anyof=people)
+    if skip:
+        rows = rows.exclude(_pairs(skip))
+    sums = {column: Sum(column) for column in COMPONENT_COLUMNS[: _width(groups)]}
+    tune(work_mem=True)
+    # Straight from the cursor: Django's per-row converters cost more than the sums here.
+    sql, params = rows.values_list("group", "employee").annotate(**sums).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(row[0], row[1]): row[2:] for row in cursor.fetchall()}
+
+
+def plus_days(sums: dict[tuple, tuple], days: dict[tuple, tuple], period: Period) -> dict[tuple, tuple]:
+    """`month_sums` of the period without some days, plus those days' sums ((employee,
+    group, day) → sums, as `rebuild_days` returns them): the whole period's, in `sums`."""
+    first, after = period_days(period)
+    width = _width(DAILY_GROUPS)
+    for (employee, group, day), values in days.items():
+        if first <= day < after and group in DAILY_GROUPS:
+            key = (group, employee)
+            values = values[:width]
+            known = sums.get(key)
+            sums[key] = values if known is None else tuple(map(add, known, values))
+    return sums
+
+
+def stored(groups, period: Period, people=None, only=None, sums=None) -> dict[str, dict]:
     """{group: {employee id: {component: sum}}} summed from the stored days, in the types
     `direct` gives; monthly groups are read from the records. `people` narrows the query,
-    `only` the rows kept from it."""
+    `only` the people kept from it; `sums` (`month_sums` of every daily group, e.g. as
+    `plus_days` gives them) are used instead of the query."""
     result: dict[str, dict] = {group: {} for group in groups}
     daily = [group for group in groups if group in DAILY_GROUPS]
     for group in set(groups) - set(daily):
         result[group] = direct(group, period, people)
     if not daily or (people is not None and not people):
         return result
-    tune(work_mem=True)
-    first, after = period_days(period)
-    rows = DailyComponent.objects.order_by().filter(day__gte=first, day__lt=after, group__in=daily)
-    if people is not None:
-        rows = rows.filter(employee__anyof=people)
-    width = max(len(layout(group)) for group in daily)
-    sums = {column: Sum(column) for column in COMPONENT_COLUMNS[:width]}
+    if sums is None:
+        sums = month_sums(period, daily, people)
     layouts = {
-        group: [(2 + int(column[1:]), name, kind) for name, (column, kind) in layout(group).items()]
+        group: [(int(column[1:]), name, kind) for name, (column, kind) in layout(group).items()]
         for group in daily
     }
-    # Straight from the cursor: Django's per-row converters cost more than the sums here.
-    sql, params = rows.values_list("group", "employee").annotate(**sums).query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(20_000):
-            for row in batch:
-                if only is not None and row[1] not in only:
-                    continue
-                result[row[0]][row[1]] = {
-                    name: row[index] if kind == "number" else to_value(row[index], kind)
-                    for index, name, kind in layouts[row[0]]
-                }
+    for (group, employee), values in sums.items():
+        if (only is not None and employee not in only) or group not in layouts:
+            continue
+        result[group][employee] = {
+            name: values[index] if kind == "number" else to_value(values[index], kind)
+            for index, name, kind in layouts[group]
+        }
     return result

@@ -10,6 +10,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicescore.core.aside import Aside
 from servicescore.core.periods import Period, day_start, month_of, parse_period
 from servicescore.exchange.kinds.base import copy_rows, fast_insert
 from servicescore.org.models import Employee, OrgUnit, Position
@@ -441,6 +442,7 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     if rebuild is None:
         rebuild = people is None and not days
     direct = rebuild or bool(daily.unbuilt_months(period))
+    sums = None
     if direct:
         daily.forget(period)
         people = None  # the records may have changed unseen: everyone
@@ -448,7 +450,12 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
 
         transaction.on_commit(lambda: build_components_task.delay(period.code))
     elif days:
-        people = daily.rebuild_days(days) | set(people or ())
+        with Aside() as aside:
+            # The other days' sums are read beside the re-aggregation (core/aside.py).
+            elsewhere = aside.submit(daily.month_sums, period, skip=days)
+            changed, fresh = daily.rebuild_days(days, aside)
+            sums = daily.plus_days(elsewhere.result(), fresh, period)
+        people = changed | set(people or ())
     aggregated = time.perf_counter()
     if people is not None and not people:
         # Nothing anyone counts changed (e.g. an edit of a field no indicator reads).
@@ -465,7 +472,9 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
         people = set(people)
         employees = employees.filter(pk__anyof=people) if len(people) <= PEOPLE_FILTER_LIMIT else employees
     # Each person's figures are stored while the next person's are worked out.
-    values = iter_values(period, employees, computed_codes(items), items, stored=not direct, only=people)
+    values = iter_values(
+        period, employees, computed_codes(items), items, stored=not direct, only=people, sums=sums
+    )
     staff = {
         pk: (unit, position)
         for pk, unit, position in Employee.objects.values_list("pk", "org_unit", "position")

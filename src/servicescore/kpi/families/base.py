@@ -6,7 +6,8 @@ A part runs two ways from the same definition:
 - `per_person`: one GROUP BY person over a period (what `compute_period` reads);
 - `daily_insert`: one INSERT … SELECT that stores its sums per person and local day in
   `DailyComponent`, so a changed day is re-aggregated alone and a month is the sum of its
-  days (what `recompute_period` stores and the incremental path relies on).
+  days (what `recompute_period` stores and the incremental path relies on);
+  `daily_select` is its SELECT alone, for rows read on a second connection and copied in.
 
 A part with `second` counts each record for `person` (the lead technician) and for
 `second` (the service advisor), once when they are the same person: the query groups by
@@ -103,9 +104,10 @@ class Part:
             )
         return kinds
 
-    def daily_insert(self, table: str, group: str, columns: dict[str, str], windows) -> tuple[str, list]:
-        """INSERT … SELECT of this part's sums per (person, local day) over `windows` into
-        `table`; `columns` maps each component to its value column."""
+    def _daily(self, columns: dict[str, str], windows) -> tuple[str, list, str, list[str]]:
+        """The pieces of `daily_select` and `daily_insert`: the records' CTE, its
+        parameters, the sums' SELECT list (after who, day, group) with its FROM, and the
+        value columns the sums go to."""
         zone = company_zone()
         grouped = {WHO: F(self.person), DAY: TruncDate(self.anchor, tzinfo=zone)}
         if self.second:
@@ -130,14 +132,23 @@ class Part:
                 f"SELECT {q(SECOND)}, {q(DAY)}, {measures} FROM s WHERE {q(SECOND)} IS NOT NULL"
                 f" AND ({q(WHO)} IS NULL OR {q(SECOND)} <> {q(WHO)})"
             )
-        targets = ", ".join(q(columns[name]) for name in aggregates)
         sums = ", ".join(f"SUM({q(name)})" for name in aggregates)
-        sql = (
-            f"WITH s AS ({inner}) "
-            f"INSERT INTO {q(table)} (employee_id, day, grp, {targets}) "
-            f"SELECT who, day, %s, {sums} FROM ({' UNION ALL '.join(branches)}) u GROUP BY who, day"
-        )
-        return sql, [*params, group]
+        tail = f"{sums} FROM ({' UNION ALL '.join(branches)}) u GROUP BY who, day"
+        return f"WITH s AS ({inner})", params, tail, [columns[name] for name in aggregates]
+
+    def daily_select(self, columns: dict[str, str], windows) -> tuple[str, list, list[str]]:
+        """SELECT of this part's sums per (person, local day) over `windows`, as rows
+        (employee id, day, *sums); `columns` maps each component to its value column.
+        Returns the SQL, its parameters and the value columns in the rows' order."""
+        cte, params, tail, targets = self._daily(columns, windows)
+        return f"{cte} SELECT who, day, {tail}", params, targets
+
+    def daily_insert(self, table: str, group: str, columns: dict[str, str], windows) -> tuple[str, list]:
+        """INSERT … SELECT of `daily_select`'s rows into `table`."""
+        cte, params, tail, targets = self._daily(columns, windows)
+        q = connection.ops.quote_name
+        into = f"INSERT INTO {q(table)} (employee_id, day, grp, {', '.join(map(q, targets))})"
+        return f"{cte} {into} SELECT who, day, %s, {tail}", [*params, group]
 
 
 def to_value(number, kind: str):
