@@ -2,6 +2,8 @@
 roll-ups by pooling), score the scorecards, queue and drain recompute requests, and
 manage appraisal template versions."""
 
+import functools
+import gc
 import time
 from collections import defaultdict
 
@@ -12,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from servicescore.core.aside import Aside
 from servicescore.core.periods import Period, day_start, month_of, parse_period
-from servicescore.exchange.kinds.base import copy_rows, fast_insert
+from servicescore.exchange.kinds.base import copy_rows
 from servicescore.org.models import Employee, OrgUnit, Position
 from servicescore.voice.models import Complaint, FollowUp, SurveyResponse
 
@@ -52,6 +54,12 @@ def _period(period) -> Period:
 
 RESULT_COLUMNS = [
     "period", "indicator", "employee_id", "value", "numerator", "denominator", "sample", "note",
+    "computed_at",
+]  # fmt: skip
+
+
+UNIT_RESULT_COLUMNS = [
+    "period", "indicator", "org_unit_id", "value", "numerator", "denominator", "sample", "note",
     "computed_at",
 ]  # fmt: skip
 
@@ -172,19 +180,7 @@ def roll_up(period: Period, items=None, now=None, known=None) -> int:
         values[unit][code] = value
         if value is None and not numerator and not denominator and not note:
             return
-        out.append(
-            {
-                "period": period.code,
-                "indicator": code,
-                "org_unit_id": unit,
-                "value": value,
-                "numerator": numerator,
-                "denominator": denominator,
-                "sample": sample,
-                "note": note[:300],
-                "computed_at": now,
-            }
-        )
+        out.append((period.code, code, unit, value, numerator, denominator, sample, note[:300], now))
 
     for (unit, code), (num, den, sample) in pooled.items():
         if (unit, code) in own_facts:
@@ -212,8 +208,7 @@ def roll_up(period: Period, items=None, now=None, known=None) -> int:
                 emit(unit, code, value, value, None, 0, note if any(values.get(unit, {}).values()) else "")
     stale = IndicatorResult.objects.filter(period=period.code, org_unit__isnull=False)
     stale._raw_delete(stale.db)
-    fast_insert(IndicatorResult, out)
-    return len(out)
+    return copy_rows(IndicatorResult, UNIT_RESULT_COLUMNS, out)
 
 
 # --- scorecards --------------------------------------------------------------------------
@@ -409,6 +404,26 @@ def _sharing_priors(people) -> set[int] | None:
     return set(people) | {pk for pk, unit in staff if centre_of.get(unit) in centres}
 
 
+def _collecting_after(function):
+    """Run `function` with Python's cyclic garbage collector paused. A recompute keeps
+    hundreds of thousands of small tuples and dicts alive until it ends (the figures it
+    scores and rolls up), and each automatic collection on the way would walk all of them
+    again: about 0.2 s of a 4 s day on the large demo. They are freed by reference
+    counting as usual; the collector resumes afterwards."""
+
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused
+
+
 RECOMPUTE_LOCK = 0x4B5049  # "KPI": PostgreSQL advisory lock key
 
 
@@ -421,6 +436,7 @@ def _one_at_a_time() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
 
 
+@_collecting_after
 @transaction.atomic
 def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     """Compute and store the period's indicator results, the org-unit roll-ups and the
