@@ -25,3 +25,12 @@ def test_quarter_spans_three_months():
 def test_bad_period_strings_are_refused_with_the_expected_forms(bad):
     with pytest.raises(ValueError, match="YYYY-MM"):
         parse_period(bad)
+
+
+def test_quarter_of_a_month():
+    from servicescore.core.periods import quarter_of
+
+    assert [quarter_of(f"2026-{m:02d}") for m in (1, 3, 4, 9, 10, 12)] == [
+        "2026-Q1", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2026-Q4",
+    ]  # fmt: skip
+    assert parse_period(quarter_of("2026-11")).months == ["2026-10", "2026-11", "2026-12"]

@@ -486,3 +486,39 @@ def test_outside_any_transaction_the_other_days_are_read_beside_the_rebuild(netw
     assert threading.current_thread() not in threads["month_sums"] | threads["_select"]
     assert DailyComponent.objects.filter(day=datetime.date(2026, 10, 3), group="made").exists()
     check_against_full()
+
+
+def quarter_snapshot():
+    rows = {
+        (r.indicator, r.employee_id, r.org_unit_id): (r.value, r.numerator, r.denominator, r.sample)
+        for r in IndicatorResult.objects.filter(period="2026-Q4")
+    }
+    for card in Scorecard.objects.filter(period="2026-Q4"):
+        rows["card", card.employee_id] = (card.final_score, card.grade, card.version_id)
+    return rows
+
+
+def test_a_stored_quarter_follows_its_months(month):
+    """A quarter stored by hand (`kpi recompute --period 2026-Q4`) is recomputed with its
+    months, for the people they recomputed: afterwards it is what a full recompute of the
+    quarter gives."""
+    net, change = month, month.change
+    services.recompute_period("2026-Q4")
+    services.build_components("2026-Q4")  # queued for after its commit
+    before = quarter_snapshot()
+    change(lambda: order(net, net.tech_colleague, "10-09", resolution="not_fixed"))
+    change(lambda: order(net, net.tech, "11-12", due_at=at("11-12 10:00")))
+    change(
+        lambda: Complaint.objects.create(
+            external_id="Q1", received_at=at("11-13 09:00"), employee=net.tech, valid=True
+        )
+    )
+    followed = quarter_snapshot()
+    assert followed != before
+    services.recompute_period("2026-Q4")
+    assert_same(followed, quarter_snapshot())
+
+
+def test_an_unstored_quarter_is_left_alone(month):
+    month.change(lambda: order(month, month.tech, "11-12"))
+    assert not IndicatorResult.objects.filter(period="2026-Q4").exists()

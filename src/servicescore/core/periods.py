@@ -66,6 +66,12 @@ def parse_period(code: str) -> Period:
     )
 
 
+def quarter_of(month: str) -> str:
+    """The quarter code of a month code: 2026-11 → 2026-Q4."""
+    year, number = month.split("-")
+    return f"{year}-Q{(int(number) - 1) // 3 + 1}"
+
+
 def month_of(moment: datetime.datetime) -> str:
     """The month code (company zone) an aware timestamp falls in."""
     local = moment.astimezone(company_zone())

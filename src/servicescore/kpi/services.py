@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicescore.core.aside import Aside
-from servicescore.core.periods import Period, day_start, month_of, parse_period
+from servicescore.core.periods import Period, day_start, month_of, parse_period, quarter_of
 from servicescore.exchange.kinds.base import copy_rows
 from servicescore.org.models import Employee, OrgUnit, Position
 from servicescore.voice.models import Complaint, FollowUp, SurveyResponse
@@ -436,8 +436,6 @@ def _one_at_a_time() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
 
 
-@_collecting_after
-@transaction.atomic
 def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     """Compute and store the period's indicator results, the org-unit roll-ups and the
     scorecards — for everyone, or for the employee ids in `people`.
@@ -450,6 +448,14 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
     those days first and adds the people whose sums changed to `people`. The scorecards
     of everyone in the touched people's service centres are scored again (their
     shrinkage prior moved). Returns counts and seconds."""
+    return _recompute(period, people, days, rebuild)[0]
+
+
+@_collecting_after
+@transaction.atomic
+def _recompute(period, people, days, rebuild) -> tuple[dict, set[int] | None]:
+    """`recompute_period`, also returning the ids of the people recomputed (None:
+    everyone)."""
     period = _period(period)
     _one_at_a_time()
     started = time.perf_counter()
@@ -482,7 +488,7 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
             "org_unit_results": 0,
             "scorecards": 0,
             "seconds": {"aggregate": round(aggregated - started, 3)},
-        }
+        }, set()
     employees = Employee.objects.all()
     if people is not None:
         people = set(people)
@@ -518,7 +524,7 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
             "roll_up": round(rolled - stored, 3),
             "scorecards": round(time.perf_counter() - rolled, 3),
         },
-    }
+    }, people
 
 
 @transaction.atomic
@@ -600,13 +606,37 @@ def process_recompute_requests() -> dict:
                 asked["people"].add(employee)
         else:
             asked["rebuild"] = True
+    recomputed = {}
     for period_code, asked in sorted(wanted.items()):
         if asked["rebuild"]:
-            done[period_code] = recompute_period(period_code, rebuild=True)
+            done[period_code], recomputed[period_code] = _recompute(period_code, None, None, True)
         else:
-            done[period_code] = recompute_period(period_code, asked["people"], asked["days"], rebuild=False)
+            done[period_code], recomputed[period_code] = _recompute(
+                period_code, asked["people"], asked["days"], False
+            )
+    for quarter, people in _stored_quarters(recomputed).items():
+        done[quarter] = recompute_period(quarter, people, rebuild=False)
     queued._raw_delete(queued.db)
     return done
+
+
+def _stored_quarters(recomputed: dict[str, set[int] | None]) -> dict[str, set[int] | None]:
+    """The quarters, among those of the months just recomputed, whose results are stored
+    (`kpi recompute --period 2026-Q4`), each with the people to recompute in it (None:
+    everyone): they pool the same records, so they follow their months."""
+    wanted: dict[str, set[int] | None] = {}
+    for month, people in recomputed.items():
+        if "Q" in month or people == set():
+            continue
+        quarter = quarter_of(month)
+        if quarter in wanted and wanted[quarter] is None:
+            continue
+        wanted[quarter] = None if people is None else wanted.get(quarter, set()) | people
+    return {
+        quarter: people
+        for quarter, people in sorted(wanted.items())
+        if IndicatorResult.objects.filter(period=quarter).exists()
+    }
 
 
 class ImportTouches:
