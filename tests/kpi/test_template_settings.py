@@ -682,3 +682,62 @@ def test_only_an_active_version_is_retired_and_readers_may_not(
     login(client, network.tech)
     assert client.post(reverse("kpi_templates:retire", args=[active.pk])).status_code == 403
     assert TemplateVersion.objects.get(pk=active.pk).status == "active"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_templates_activated_at_once_for_one_position_leave_one_active():
+    """Two managers activate two templates' drafts for the same position and unit at the
+    same moment: the second activation waits for the first (the position's templates are
+    locked), then sees it and is refused; one template is active, not two."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite allows one writer at a time")
+    drafts = []
+    for code in ("A", "B"):
+        template = Template.objects.create(code=code, name=f"方案{code}", position="technician")
+        version = TemplateVersion.objects.create(template=template, number=1)
+        TemplateItem.objects.create(version=version, indicator="CSAT", weight=100, target=95, threshold=70)
+        drafts.append(version)
+    held, release, finished = threading.Event(), threading.Event(), threading.Event()
+    outcome = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                template_services.activate(drafts[0])
+                held.set()
+                release.wait(10)
+            outcome["first"] = "active"
+        except Exception as error:  # noqa: BLE001 - reported by the test below
+            outcome["first"] = error
+            held.set()
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            template_services.activate(drafts[1])
+            outcome["second"] = "active"
+        except TemplateError as error:
+            outcome["second"] = error
+        finally:
+            finished.set()
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert held.wait(10)
+    threads[1].start()
+    assert not finished.wait(1.0), "the second activation did not wait for the first"
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    assert outcome["first"] == "active"
+    assert isinstance(outcome["second"], TemplateError)
+    (_item, field, message), *_others = outcome["second"].problems
+    assert field == "template" and "方案A" in message  # "方案A is already active for this position…"
+    active = TemplateVersion.objects.filter(status="active")
+    assert list(active.values_list("template__code", flat=True)) == ["A"]
