@@ -57,3 +57,24 @@ def test_outermost_on_postgresql_it_reads_on_a_second_connection(settings):
     settings.KPI_SECOND_CONNECTION = False
     with transaction.atomic(), Aside() as aside:
         assert not aside.parallel
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_second_connection_it_reads_in_turn(monkeypatch, caplog):
+    from django.db import OperationalError
+
+    from servicescore.core import aside as module
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite never opens a second connection")
+
+    def refused(alias):
+        raise OperationalError("FATAL:  sorry, too many clients already")
+
+    monkeypatch.setattr(module, "_open", refused)
+    OrgUnitFactory()
+    with transaction.atomic(), Aside() as aside:
+        assert not aside.parallel
+        pid, thread, units = aside.submit(backend_and_units).result()
+        assert (pid, thread, units) == backend_and_units()
+    assert "too many clients" in caplog.text

@@ -16,25 +16,36 @@ The caller guarantees that nothing else writes what the reads read meanwhile (th
 recompute holds its advisory lock).
 """
 
+import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
+
+logger = logging.getLogger(__name__)
+
+
+# These run on the worker thread, whose `connections[alias]` is its own.
+def _open(alias: str) -> None:
+    connections[alias].ensure_connection()
 
 
 def _run(alias: str, function, args, kwargs):
-    try:
-        with transaction.atomic(using=alias):
-            return function(*args, **kwargs)
-    finally:
-        connections[alias].close()  # this thread's connection
+    with transaction.atomic(using=alias):
+        return function(*args, **kwargs)
+
+
+def _close(alias: str) -> None:
+    connections[alias].close()
 
 
 class Aside:
     """`with Aside() as aside: future = aside.submit(function, *args)` — `function` runs on
-    a second connection (in a thread) when that is safe, else at once; `future.result()`
-    gives its result or raises its exception. Leaving the block waits for what is still
-    running. `parallel` says which it is."""
+    a second connection (in a thread, each call in a transaction of its own) when that is
+    safe, else at once; `future.result()` gives its result or raises its exception.
+    Leaving the block waits for what is still running and closes the second connection.
+    `parallel` says which it is. When the second connection cannot be opened (e.g. the
+    server's connection limit), the reads run in turn here, with a warning in the log."""
 
     def __init__(self, alias: str = "default"):
         self.alias = alias
@@ -42,7 +53,15 @@ class Aside:
         self.parallel = (
             settings.KPI_SECOND_CONNECTION and own.vendor == "postgresql" and len(own.atomic_blocks) <= 1
         )
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aside") if self.parallel else None
+        self._pool = None
+        if self.parallel:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aside")
+            try:
+                self._pool.submit(_open, alias).result()
+            except DatabaseError as error:
+                logger.warning("no second database connection, reading in turn: %s", error)
+                self.close()
+                self.parallel = False
 
     def submit(self, function, *args, **kwargs) -> Future:
         if self._pool is not None:
@@ -56,7 +75,9 @@ class Aside:
 
     def close(self) -> None:
         if self._pool is not None:
+            self._pool.submit(_close, self.alias)
             self._pool.shutdown(wait=True)
+            self._pool = None
 
     def __enter__(self):
         return self
