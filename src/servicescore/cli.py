@@ -15,7 +15,11 @@ def main(argv: list[str] | None = None) -> None:
         args = ["runserver", *(args[1:] or ["127.0.0.1:8000"])]
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["servicescore", *args])
+    from servicescore.core.audit import audit_context, new_request_id
+
+    # Changes made by a command are audited as such, one request id per invocation.
+    with audit_context(request_id=new_request_id(), channel="cli"):
+        execute_from_command_line(["servicescore", *args])
 
 
 if __name__ == "__main__":
