@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from servicescore.core.models import TimeStampedModel
+from servicescore.core.uploads import ServerChosenName, ViewServedFileField, validate_document
 
 CODE_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
@@ -113,7 +114,15 @@ class Certificate(TimeStampedModel):
     issuer = models.CharField(_("issuer"), max_length=200, blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    scan = models.FileField(_("scanned file"), upload_to="certificates/%Y/", blank=True)
+    # A PDF or an image, checked by content and stored under a server-chosen name; served
+    # only by the scope-checked org.views.certificate_scan (core/uploads.py).
+    scan = ViewServedFileField(
+        _("scanned file"),
+        upload_to=ServerChosenName("certificates/%Y/", field="scan"),
+        url_name="org:certificate_scan",
+        validators=[validate_document],
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("certificate")
@@ -183,7 +192,14 @@ class RewardPenalty(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     points = models.DecimalField(_("points"), max_digits=6, decimal_places=1)
     reason = models.CharField(_("reason"), max_length=500)
-    evidence = models.FileField(_("evidence"), upload_to="evidence/%Y/", blank=True)
+    # As Certificate.scan; served only by org.views.reward_penalty_evidence.
+    evidence = ViewServedFileField(
+        _("evidence"),
+        upload_to=ServerChosenName("evidence/%Y/", field="evidence"),
+        url_name="org:reward_penalty_evidence",
+        validators=[validate_document],
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("reward or penalty")

@@ -227,6 +227,27 @@ def employee_archive(user, employee: Employee, *, today: datetime.date | None = 
     )
 
 
+def _archive_entry(model, user, pk):
+    """One archive row of an employee the user may see (the scope rule of employee_archive);
+    404 otherwise, and for an id out of range."""
+    if not 0 < pk <= MAX_ID:
+        raise Http404
+    entry = model.objects.filter(scope_for(user).employees_q("employee__"), pk=pk).first()
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def visible_certificate(user, pk: int) -> Certificate:
+    """A certificate of an employee the user may see; 404 otherwise."""
+    return _archive_entry(Certificate, user, pk)
+
+
+def visible_reward_penalty(user, pk: int) -> RewardPenalty:
+    """A reward or penalty of an employee the user may see; 404 otherwise."""
+    return _archive_entry(RewardPenalty, user, pk)
+
+
 def work_orders_of(user, employee: Employee) -> QuerySet:
     """Visible work orders the employee led, advised or has a labour line on. Build it once
     per page and pass it on: visible_work_orders may look up ids for an org subtree."""

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from servicescore.core.models import TimeStampedModel
+from servicescore.core.uploads import ServerChosenName, ViewServedImageField
 
 
 class WorkOrderType(models.TextChoices):
@@ -303,7 +304,13 @@ class EventPhoto(models.Model):
     event = models.ForeignKey(
         WorkOrderEvent, verbose_name=_("event"), on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.ImageField(_("photo"), upload_to="work-orders/%Y/%m/")
+    # Stored under a random name with the extension of the detected format, never the
+    # uploaded name, and served only by the scope-checked views.event_photo (core/uploads.py).
+    image = ViewServedImageField(
+        _("photo"),
+        upload_to=ServerChosenName("work-orders/%Y/%m/", field="image", accept="image"),
+        url_name="workorders:photo",
+    )
 
     class Meta:
         verbose_name = _("event photo")
