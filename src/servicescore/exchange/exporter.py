@@ -1,9 +1,13 @@
-"""Writing the stored records of a KIND in exactly the columns of its import format."""
+"""Writing the stored records of a KIND in exactly the columns of its import format.
+
+The writers escape text that a spreadsheet would run as a formula; the reader in
+`tables` undoes it, so an export imported again reports everything unchanged."""
 
 import io
 
+from servicescore.core.spreadsheets import write_csv, write_xlsx
+
 from .kinds import KINDS
-from .tables import write_csv, write_xlsx
 
 
 def export_rows(kind_name: str, org_unit=None):
@@ -19,7 +23,7 @@ def write_export(kind_name: str, out, *, fmt: str = "csv", org_unit=None) -> Non
     if fmt == "xlsx":
         write_xlsx(out, kind.header, rows, kind.numeric_columns, title=kind_name)
     else:
-        write_csv(out, kind.header, rows)
+        write_csv(out, kind.header, rows, kind.numeric_columns)
 
 
 def export_bytes(kind_name: str, *, fmt: str = "csv", org_unit=None) -> bytes:

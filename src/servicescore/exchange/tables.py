@@ -2,19 +2,22 @@
 
 `open_table` yields the header and then the data rows as lists of stripped strings, with
 their row numbers as a spreadsheet shows them (row 1 is the header). Rows are streamed so a
-million-row file never sits in memory whole. openpyxl reads and writes the workbooks.
+million-row file never sits in memory whole. openpyxl reads the workbooks. Every cell is
+unescaped as `core.spreadsheets` escapes formula-looking text on export ("'=x" reads "=x"),
+so an export imported again gives back exactly what is stored; the writers live there.
 """
 
 import codecs
 import csv
 import datetime
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+
+from servicescore.core.spreadsheets import unescape_text
 
 FORMATS = ("csv", "xlsx")
 XLSX_MAGIC = b"PK\x03\x04"
@@ -81,9 +84,9 @@ def _open_csv(stream) -> Table:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         for number, row in enumerate(lines, start=2):
-            yield number, [cell.strip() for cell in row]
+            yield number, [unescape_text(cell.strip()) for cell in row]
 
-    return Table([cell.strip() for cell in header], rows())
+    return Table([unescape_text(cell.strip()) for cell in header], rows())
 
 
 def _not_utf8_message(stream, error: UnicodeDecodeError) -> str:
@@ -160,36 +163,4 @@ def _cell_text(value) -> str:
         return value.isoformat()
     if isinstance(value, datetime.time):
         return value.isoformat()
-    return str(value).strip()
-
-
-# --- writing ---------------------------------------------------------------------------
-
-
-def write_csv(out, header: list[str], rows: Iterable[list[str]]) -> None:
-    """CSV in UTF-8 (no BOM: scripts read it; Excel users pick the XLSX format)."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-
-
-def write_xlsx(
-    path_or_stream, header: list[str], rows: Iterable[list[str]], numeric: set[str], title: str
-) -> None:
-    """A one-sheet workbook; numeric columns as numbers, everything else as text."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append(header)
-    numeric_at = [i for i, name in enumerate(header) if name in numeric]
-    for row in rows:
-        cells: list = list(row)
-        for i in numeric_at:
-            if cells[i] != "":
-                number = Decimal(cells[i])
-                cells[i] = int(number) if number == number.to_integral_value() else float(number)
-            else:
-                cells[i] = None
-        sheet.append([None if cell == "" else cell for cell in cells])
-    workbook.save(path_or_stream)
+    return unescape_text(str(value).strip())

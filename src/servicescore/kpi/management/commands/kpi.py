@@ -5,13 +5,13 @@ JSON and CSV print values unrounded; the table rounds to two decimals for readin
 Exit status 2 for a usage error (bad period, unknown org unit or indicator).
 """
 
-import csv
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from servicescore.core.periods import parse_period
+from servicescore.core.spreadsheets import write_csv
 from servicescore.kpi.catalog import catalog, computed_codes
 from servicescore.kpi.compute import compute_period
 from servicescore.org.models import Employee, OrgUnit
@@ -103,10 +103,8 @@ class Command(BaseCommand):
                 )
             )
         elif output_format == "csv":
-            writer = csv.writer(self.stdout, lineterminator="\n")
-            writer.writerow(COLUMNS)
-            for row in rows:
-                writer.writerow(["" if getattr(row, n) is None else getattr(row, n) for n in COLUMNS])
+            # employee_no is imported text: the shared writer keeps it from becoming a formula.
+            write_csv(self.stdout, COLUMNS, ([getattr(row, n) for n in COLUMNS] for row in rows))
         else:
             self._table(rows)
 
