@@ -39,6 +39,8 @@ def test_every_kind_imports_and_a_second_import_changes_nothing(runner):
             "unchanged": 0,
             "dry_run": False,
             "errors": [],
+            "error_count": 0,
+            "errors_truncated": False,
         }
         code, again = runner.run(kind, path)
         assert (code, again["created"], again["updated"], again["unchanged"]) == (

@@ -1,9 +1,8 @@
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from .kinds import KINDS
+from .limits import FileRefused, check_upload_size
 
 KIND_LABELS = {
     "org_units": _("Org units"),
@@ -26,16 +25,10 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _(
-                    "The file is %(size)s; the limit is %(limit)s. Split it into smaller files, or ask an "
-                    "administrator to load it with the servicescore import command."
-                ),
-                params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
-                code="too_large",
-            )
+        try:
+            check_upload_size(upload.size)
+        except FileRefused as refused:
+            raise forms.ValidationError(str(refused), code=refused.code) from None
         name = upload.name.lower()
         if not (name.endswith(".csv") or name.endswith(".xlsx")):
             raise forms.ValidationError(

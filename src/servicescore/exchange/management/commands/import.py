@@ -1,6 +1,9 @@
 """`servicescore import KIND FILE [--dry-run] [--format text|json]` (import-formats.md).
 
 Exit status: 0 imported (or a clean dry run), 1 the file was rejected, 2 a usage error.
+The operator's own tool: none of the upload limits of exchange/limits.py apply (it is how a
+file over them is loaded). A rejected file's problems are listed up to
+IMPORT_MAX_REPORTED_ERRORS, with their total; `--max-errors 0` lists them all.
 """
 
 import json
@@ -21,12 +24,21 @@ class Command(BaseCommand):
         parser.add_argument("file", help="a .csv (UTF-8) or .xlsx file")
         parser.add_argument("--dry-run", action="store_true", help="check and report without writing")
         parser.add_argument("--format", choices=["text", "json"], default="text", dest="output_format")
+        parser.add_argument(
+            "--max-errors",
+            type=int,
+            metavar="N",
+            help="list at most N problems of a rejected file, the first by row (default "
+            "IMPORT_MAX_REPORTED_ERRORS; 0 lists all); the total is always given",
+        )
 
-    def handle(self, *args, kind, file, dry_run, output_format, **options):
+    def handle(self, *args, kind, file, dry_run, output_format, max_errors, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("no such file: %(file)s") % {"file": file}, returncode=2)
-        report = run_import(kind, path, dry_run=dry_run)
+        if max_errors is not None and max_errors < 0:
+            raise CommandError(_("--max-errors must be 0 or more"), returncode=2)
+        report = run_import(kind, path, dry_run=dry_run, size_limits=False, max_errors=max_errors)
         if output_format == "json":
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
         else:
@@ -58,10 +70,18 @@ class Command(BaseCommand):
                     % {
                         "kind": kind,
                         "file": path.name,
-                        "count": len(report.errors),
+                        "count": report.error_count,
                     }
                 )
                 for error in report.errors:
                     self.stderr.write(str(error))
+                if report.errors_truncated:
+                    self.stderr.write(
+                        _(
+                            "… and %(more)d more problem(s); the first %(shown)d by row are listed "
+                            "(--max-errors 0 lists all)"
+                        )
+                        % {"more": report.error_count - len(report.errors), "shown": len(report.errors)}
+                    )
         if not report.ok:
             raise SystemExit(1)
