@@ -4,8 +4,13 @@ import re
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from servicescore.core.audit import audit_bulk, diff, snapshot
 from servicescore.customers.models import Asset, Customer
+from servicescore.customers.policy import may_change_master_data
+from servicescore.customers.selectors import visible_asset_ids, visible_customer_ids
+from servicescore.customers.services import CUSTOMER_FIELDS
 from servicescore.org.models import OrgUnit
 from servicescore.workorders.models import (
     Channel,
@@ -39,6 +44,16 @@ TIMESTAMPS = [
     "cancelled_at",
     "due_at",
 ]
+REWRITE_NAME_REFUSED = gettext_noop(
+    "customer %(id)s is on file with another name; only HR or an administrator may change a "
+    "customer's name or phone (leave the cell empty to keep the one on file)"
+)
+REWRITE_PHONE_REFUSED = gettext_noop(
+    "customer %(id)s is on file with another phone number; only HR or an administrator may change "
+    "a customer's name or phone (leave the cell empty to keep the one on file)"
+)
+# The asset fields a work_orders row can set (the importer reads only these).
+IMPORTED_ASSET_FIELDS = ("model", "customer")
 # A VIN: 17 characters, no I, O or Q. Anything else is an appliance's serial number.
 VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 
@@ -170,6 +185,73 @@ class WorkOrders(Kind):
                         % {"id": row.get("external_id")},
                     )
                     row.bad = True
+        self._check_customers(rows, context)
+        self._check_assets(rows, context)
+
+    def _check_customers(self, rows: list[Row], context: Context) -> None:
+        """The rules of customers.services, per row: a customer id stored but not visible to
+        the importing user is refused (the message names nothing of that customer), and only
+        policy.MASTER_DATA_ROLES overwrite a stored name or phone."""
+        keys = sorted({row.get("customer_external_id") for row in rows if row.get("customer_external_id")})
+        if not keys:
+            return
+        stored = {}
+        for batch in batched(keys):
+            for pk, key, name, phone in Customer.objects.filter(external_id__in=batch).values_list(
+                "pk", "external_id", "name", "phone"
+            ):
+                stored[key] = (pk, name, phone)
+        if context.scope.everything:
+            visible = {pk for pk, _name, _phone in stored.values()}
+        else:
+            visible = visible_customer_ids(context.user, [pk for pk, _name, _phone in stored.values()])
+        may_rewrite = may_change_master_data(context.user)
+        for row in rows:
+            key = row.get("customer_external_id")
+            if key not in stored:
+                continue
+            pk, name, phone = stored[key]
+            if pk not in visible:
+                context.error(
+                    row.number,
+                    "customer_external_id",
+                    _(
+                        "no customer with id %(id)s is visible to you; leave the cell empty to file "
+                        "the customer by name and phone"
+                    )
+                    % {"id": key},
+                )
+                row.bad = True
+                continue
+            if may_rewrite:
+                continue
+            for column, on_file, message in (
+                ("customer_name", name, REWRITE_NAME_REFUSED),
+                ("customer_phone", phone, REWRITE_PHONE_REFUSED),
+            ):
+                given = row.get(column)
+                if given and on_file and given != on_file:
+                    context.error(row.number, column, _(message) % {"id": key})
+                    row.bad = True
+
+    def _check_assets(self, rows: list[Row], context: Context) -> None:
+        """A VIN / serial no. stored but not visible to the importing user is refused."""
+        if context.scope.everything:
+            return
+        keys = sorted({row.get("asset_external_id") for row in rows if row.get("asset_external_id")})
+        stored = {}
+        for batch in batched(keys):
+            stored.update(Asset.objects.filter(external_id__in=batch).values_list("external_id", "pk"))
+        visible = visible_asset_ids(context.user, stored.values())
+        for row in rows:
+            key = row.get("asset_external_id")
+            if key in stored and stored[key] not in visible:
+                context.error(
+                    row.number,
+                    "asset_external_id",
+                    _("no vehicle or appliance with VIN / serial no. %(id)s is visible to you") % {"id": key},
+                )
+                row.bad = True
 
     def write(self, rows: list[Row], context: Context) -> tuple[int, int, int]:
         customers, customer_changed = self._customers(rows, context)
@@ -240,7 +322,7 @@ class WorkOrders(Kind):
                 "pk", "external_id", "name", "phone"
             ):
                 stored[c.external_id] = c
-        new, dirty = [], []
+        new, dirty, before = [], [], {}
         for key, row in by_external.items():
             customer = stored.get(key)
             name, phone = row.get("customer_name"), row.get("customer_phone")
@@ -249,6 +331,8 @@ class WorkOrders(Kind):
                 new.append(customer)
                 stored[key] = customer
             elif (name and name != customer.name) or (phone and phone != customer.phone):
+                # check() refused the rows that may not change what is on file.
+                before[customer.pk] = snapshot(customer, CUSTOMER_FIELDS)
                 customer.name, customer.phone = name or customer.name, phone or customer.phone
                 customer.modified = context.now
                 dirty.append(customer)
@@ -256,7 +340,13 @@ class WorkOrders(Kind):
         anon_stored = {}
         phones = sorted({phone for _name, phone in anonymous})
         for batch in batched(phones):
-            for c in Customer.objects.filter(external_id__isnull=True, phone__in=batch).order_by("pk"):
+            found = list(Customer.objects.filter(external_id__isnull=True, phone__in=batch).order_by("pk"))
+            if not context.scope.everything:
+                # A name and phone known only elsewhere file a new customer: linking it would
+                # show the other centre's record (and whether it has that number).
+                visible = visible_customer_ids(context.user, [c.pk for c in found])
+                found = [c for c in found if c.pk in visible]
+            for c in found:
                 anon_stored.setdefault((c.name, c.phone), c)
         for key in anonymous:
             if key not in anon_stored:
@@ -265,6 +355,8 @@ class WorkOrders(Kind):
                 anon_stored[key] = customer
         Customer.objects.bulk_create(new, batch_size=WRITE_BATCH)
         Customer.objects.bulk_update(dirty, ["name", "phone", "modified"], batch_size=WRITE_BATCH)
+        self._audit(context, "create", new, lambda c: diff({}, snapshot(c, CUSTOMER_FIELDS)))
+        self._audit(context, "update", dirty, lambda c: diff(before[c.pk], snapshot(c, CUSTOMER_FIELDS)))
         result = {}
         for row in rows:
             if row.get("customer_external_id"):
@@ -287,7 +379,7 @@ class WorkOrders(Kind):
                 "pk", "external_id", "model", "customer_id"
             ):
                 stored[a.external_id] = a
-        new, dirty, changed_rows = [], [], set()
+        new, dirty, changed_rows, before = [], [], set(), {}
         for key, row in first.items():
             asset = stored.get(key)
             model, owner = row.get("asset_model"), customers.get(row.number)
@@ -297,6 +389,7 @@ class WorkOrders(Kind):
                 new.append(asset)
                 stored[key] = asset
             elif (model and model != asset.model) or (owner and asset.customer_id is None):
+                before[asset.pk] = snapshot(asset, IMPORTED_ASSET_FIELDS)
                 asset.model = model or asset.model
                 asset.customer_id = asset.customer_id or owner
                 asset.modified = context.now
@@ -304,11 +397,29 @@ class WorkOrders(Kind):
                 changed_rows.add(row.number)
         Asset.objects.bulk_create(new, batch_size=WRITE_BATCH)
         Asset.objects.bulk_update(dirty, ["model", "customer_id", "modified"], batch_size=WRITE_BATCH)
+        created_fields = ("external_id", "kind", *IMPORTED_ASSET_FIELDS)
+        self._audit(context, "create", new, lambda a: diff({}, snapshot(a, created_fields)))
+        self._audit(
+            context, "update", dirty, lambda a: diff(before[a.pk], snapshot(a, IMPORTED_ASSET_FIELDS))
+        )
         return {
             row.number: stored[row.get("asset_external_id")].pk
             for row in rows
             if row.get("asset_external_id")
         }, changed_rows
+
+    @staticmethod
+    def _audit(context: Context, action: str, records: list, changes_of) -> None:
+        """One audit entry per customer or asset the import created or changed."""
+        if records:
+            audit_bulk(
+                actor=context.user,
+                action=action,
+                objects=records,
+                changes_of=changes_of,
+                reason=context.source_label,
+                channel="import",
+            )
 
     def _labour(self, rows: list[Row], pks: dict, context: Context) -> set[str]:
         """Replace the single labour line of rows that give hours; returns the changed keys."""
