@@ -1,5 +1,5 @@
-"""The appraisal-template editor in a real browser: a manager opens a new draft of the
-active technician template, the weight sum follows his typing (red unless exactly 100),
+"""The appraisal-template editor in a real browser: a manager opens a new draft of his
+centre's active technician template, the weight sum follows his typing (red unless exactly 100),
 he adds an item with a band table, removes and restores one, previews and saves."""
 
 import re
@@ -25,7 +25,10 @@ def desk(browser):
 
 
 def test_manager_edits_a_draft_with_a_live_weight_sum_adds_an_item_and_saves(desk, live_server, network):
-    template = Template.objects.create(code="TECH", name="技师方案", position="technician")
+    # His centre's template: a company-wide one is HR's (tests/kpi/test_template_rights.py).
+    template = Template.objects.create(
+        code="TECH", name="技师方案", position="technician", org_unit=network.sc1
+    )
     active = TemplateVersion.objects.create(template=template, number=1, status="active")
     TemplateItem.objects.create(version=active, order=0, indicator="CSAT", weight=60, target=95, threshold=70)
     TemplateItem.objects.create(version=active, order=1, indicator="FTFR", weight=40, target=95, threshold=70)

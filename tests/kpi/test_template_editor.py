@@ -105,7 +105,7 @@ def technician_template(db):
 
 @pytest.fixture
 def draft(technician_template, network):
-    return template_services.start_draft(technician_template, by=network.manager.user)
+    return template_services.start_draft(technician_template, by=network.hr.user)
 
 
 def version_url(version):
@@ -180,7 +180,7 @@ def test_a_manager_does_not_find_a_template_of_another_centre(client, network, t
 
 
 def test_list_offers_the_defaults_until_they_are_installed(client, network):
-    login(client, network.manager)
+    login(client, network.hr)
     page = client.get(reverse("kpi_templates:list")).content.decode()
     assert "data-missing-defaults" in page and "No appraisal templates yet." in page
     response = client.post(reverse("kpi_templates:install_defaults"), follow=True)
@@ -188,7 +188,7 @@ def test_list_offers_the_defaults_until_they_are_installed(client, network):
     page = client.get(reverse("kpi_templates:list")).content.decode()
     assert "data-missing-defaults" not in page
     assert 'data-template="TECH-NEV"' in page and 'data-position="service_advisor"' in page
-    installed = TemplateChange.objects.filter(by=network.manager.user, action="defaults_installed")
+    installed = TemplateChange.objects.filter(by=network.hr.user, action="defaults_installed")
     assert installed.count() == 8
 
 
@@ -262,11 +262,11 @@ def test_editing_an_active_template_makes_version_n_plus_1_and_activating_retire
         grade="A",
         computed_at=timezone.now(),
     )
-    login(client, network.manager)
+    login(client, network.hr)
     response = client.post(reverse("kpi_templates:draft", args=[technician_template.pk]))
     v2 = technician_template.versions.get(number=2)
     assert response.url == version_url(v2)
-    assert v2.status == "draft" and v2.created_by == network.manager.user
+    assert v2.status == "draft" and v2.created_by == network.hr.user
     assert saved_items(v2) == saved_items(v1)
     # Asking again opens the same draft.
     assert client.post(reverse("kpi_templates:draft", args=[technician_template.pk])).url == version_url(v2)
@@ -284,7 +284,7 @@ def test_editing_an_active_template_makes_version_n_plus_1_and_activating_retire
     v1.refresh_from_db()
     v2.refresh_from_db()
     assert (v1.status, v2.status) == ("retired", "active")
-    assert v2.activated_by == network.manager.user and v2.note == "CSAT 70 %"
+    assert v2.activated_by == network.hr.user and v2.note == "CSAT 70 %"
     assert saved_items(v2) == [
         ("CSAT", Decimal("70"), Decimal("90"), Decimal("70")),
         ("FTFR", Decimal("30"), Decimal("95"), Decimal("70")),
@@ -355,7 +355,7 @@ def test_saving_a_draft_replaces_its_items_in_order_and_its_grade_bands(client, 
 
 
 def test_a_half_done_draft_may_be_saved_with_weights_off_100(client, network, draft):
-    login(client, network.manager)
+    login(client, network.hr)
     response = client.post(version_url(draft), editor_data([csat(weight="49.5"), ftfr(weight="50")]))
     assert response.status_code == 302
     assert [w for _c, w, _t, _th in saved_items(draft)] == [Decimal("49.5"), Decimal("50")]
@@ -373,7 +373,7 @@ def post_and_expect_nothing_saved(client, draft, rows, **kwargs):
 
 
 def test_weights_summing_to_99_5_refuse_activation_with_the_sum_and_change_nothing(client, network, draft):
-    login(client, network.manager)
+    login(client, network.hr)
     active = draft.template.versions.get(status="active")
     page = post_and_expect_nothing_saved(
         client,
@@ -398,7 +398,7 @@ def test_weights_summing_to_99_5_refuse_activation_with_the_sum_and_change_nothi
 def test_threshold_above_target_for_a_higher_is_better_indicator_is_an_error_on_that_row(
     client, network, draft
 ):
-    login(client, network.manager)
+    login(client, network.hr)
     page = post_and_expect_nothing_saved(client, draft, [csat(), ftfr(target="80", threshold="90")])
     assert "Nothing was saved" in page
     assert (
@@ -434,7 +434,7 @@ def test_threshold_above_target_for_a_higher_is_better_indicator_is_an_error_on_
     ],
 )
 def test_band_tables_with_gaps_overlaps_or_bad_rows_are_refused(client, network, draft, bands, message):
-    login(client, network.manager)
+    login(client, network.hr)
     page = post_and_expect_nothing_saved(
         client, draft, [csat(weight="60", rule="bands", bands=bands), ftfr()]
     )
@@ -443,20 +443,20 @@ def test_band_tables_with_gaps_overlaps_or_bad_rows_are_refused(client, network,
 
 
 def test_an_invalid_number_is_an_error_on_its_field(client, network, draft):
-    login(client, network.manager)
+    login(client, network.hr)
     page = post_and_expect_nothing_saved(client, draft, [csat(weight="sixty"), ftfr(target="9x")])
     assert page.count("Enter a number.") == 2
     assert 'data-error-for="weight"' in page and 'data-error-for="target"' in page
 
 
 def test_an_unknown_indicator_is_refused(client, network, draft):
-    login(client, network.manager)
+    login(client, network.hr)
     page = post_and_expect_nothing_saved(client, draft, [csat(), ftfr(indicator="NOT_A_KPI")])
     assert "Unknown indicator NOT_A_KPI: choose one from the list." in page
 
 
 def test_other_row_problems_land_on_their_fields(client, network, draft):
-    login(client, network.manager)
+    login(client, network.hr)
     page = post_and_expect_nothing_saved(
         client,
         draft,
@@ -480,7 +480,7 @@ def test_other_row_problems_land_on_their_fields(client, network, draft):
 
 
 def test_bad_grade_bands_are_refused(client, network, draft):
-    login(client, network.manager)
+    login(client, network.hr)
     page = post_and_expect_nothing_saved(
         client, draft, [csat(), ftfr()], grades=[("A", "60"), ("B", "80"), ("C", "")]
     )
@@ -492,7 +492,7 @@ def test_bad_grade_bands_are_refused(client, network, draft):
 
 
 def test_a_draft_saved_by_someone_else_meanwhile_is_not_overwritten(client, network, draft):
-    login(client, network.manager)
+    login(client, network.hr)
     stamp = template_services.stamp(draft)
     template_services.save_draft(
         draft,
@@ -505,7 +505,7 @@ def test_a_draft_saved_by_someone_else_meanwhile_is_not_overwritten(client, netw
 
 
 def test_an_active_version_cannot_be_posted_to(client, network, technician_template):
-    login(client, network.manager)
+    login(client, network.hr)
     active = technician_template.versions.get()
     response = client.post(version_url(active), editor_data([csat(weight="100")]))
     assert response.status_code == 200 and 'data-status="active"' in response.content.decode()
@@ -513,7 +513,7 @@ def test_an_active_version_cannot_be_posted_to(client, network, technician_templ
 
 
 def test_no_script_add_row_shows_one_more_blank_item_and_saves_nothing(client, network, draft):
-    login(client, network.manager)
+    login(client, network.hr)
     page = post_and_expect_nothing_saved(client, draft, [csat(weight="1")], action="add_row")
     assert 'name="items-1-indicator"' in page and 'name="items-TOTAL_FORMS" value="2"' in page
 
@@ -563,7 +563,7 @@ def test_preview_scores_lowest_median_and_highest_on_the_unsaved_form(client, ne
             grade="X",
             computed_at=timezone.now(),
         )
-    login(client, network.manager)
+    login(client, network.hr)
     # CSAT alone, threshold lowered to 60: 95 → 100, 85 → 71.4, 75 → 42.9 (unsaved)
     data = editor_data([csat(weight="100", threshold="60")])
     response = client.post(reverse("kpi_templates:preview", args=[draft.pk]), data)
@@ -578,7 +578,7 @@ def test_preview_scores_lowest_median_and_highest_on_the_unsaved_form(client, ne
 
 
 def test_preview_lists_the_rows_to_correct_instead_of_scores(client, network, draft):
-    login(client, network.manager)
+    login(client, network.hr)
     page = client.post(
         reverse("kpi_templates:preview", args=[draft.pk]),
         editor_data([csat(), ftfr(target="80", threshold="90")]),
@@ -589,7 +589,7 @@ def test_preview_lists_the_rows_to_correct_instead_of_scores(client, network, dr
 def test_preview_without_anyone_to_score_says_so(client, network):
     template = Template.objects.create(code="PARTS", name="配件", position="parts_manager")
     draft = template_services.start_draft(template)
-    login(client, network.manager)
+    login(client, network.hr)
     page = client.post(
         reverse("kpi_templates:preview", args=[draft.pk]),
         editor_data([{"indicator": "STOCKOUT_RATE", "weight": "100", "target": "2", "threshold": "10"}]),
@@ -601,7 +601,7 @@ def test_preview_without_anyone_to_score_says_so(client, network):
 
 
 def test_add_and_remove_items_on_a_draft_only(network, draft):
-    by = network.manager.user
+    by = network.hr.user
     item = template_services.add_item(
         draft, by=by, indicator="ON_TIME_RATE", weight=Decimal(10), target=90, threshold=60
     )
@@ -664,7 +664,7 @@ def test_activation_refused_changes_nothing_and_success_retires_the_old_version(
 def test_discarding_a_draft_keeps_the_active_version_and_a_lone_draft_takes_its_template(
     client, network, draft
 ):
-    login(client, network.manager)
+    login(client, network.hr)
     response = client.post(reverse("kpi_templates:discard", args=[draft.pk]))
     assert response.url == reverse("kpi_templates:list")
     assert not TemplateVersion.objects.filter(pk=draft.pk).exists()

@@ -106,7 +106,7 @@ def changes_of(template):
 def test_an_editor_renames_an_active_template_and_rewrites_its_rationale(
     client, network, technician_template
 ):
-    login(client, network.manager)
+    login(client, network.hr)
     page = client.get(page_url(technician_template)).content.decode()
     assert "data-settings-form" in page and 'name="name"' in page
     response = client.post(
@@ -120,7 +120,7 @@ def test_an_editor_renames_an_active_template_and_rewrites_its_rationale(
     assert (technician_template.name, technician_template.rationale) == ("技师方案 2027", "CSAT and FTFR")
     assert technician_template.versions.get().status == "active"  # renaming does not touch versions
     (change,) = changes_of(technician_template)
-    assert change.action == "settings_changed" and change.by == network.manager.user
+    assert change.action == "settings_changed" and change.by == network.hr.user
     assert change.detail == {
         "name": {"before": "技师方案", "after": "技师方案 2027"},
         "rationale": {"before": "satisfaction first", "after": "CSAT and FTFR"},
@@ -130,7 +130,7 @@ def test_an_editor_renames_an_active_template_and_rewrites_its_rationale(
 
 
 def test_a_blank_or_too_long_name_is_refused_and_nothing_changes(client, network, technician_template):
-    login(client, network.manager)
+    login(client, network.hr)
     for name, message in (
         ("   ", "Give the template a name; it cannot be empty."),
         ("x" * 201, "Ensure this value has at most 200 characters"),
@@ -146,7 +146,7 @@ def test_a_blank_or_too_long_name_is_refused_and_nothing_changes(client, network
 
 
 def test_saving_unchanged_settings_writes_no_history(client, network, technician_template):
-    login(client, network.manager)
+    login(client, network.hr)
     response = client.post(page_url(technician_template), settings_data(technician_template), follow=True)
     assert "Nothing changed; the settings are as they were." in response.content.decode()
     assert not changes_of(technician_template)
@@ -155,7 +155,7 @@ def test_saving_unchanged_settings_writes_no_history(client, network, technician
 def test_the_default_field_technician_template_is_given_its_unit_and_then_activated(
     client, network, technician_template
 ):
-    login(client, network.manager)
+    login(client, network.hr)
     client.post(reverse("kpi_templates:install_defaults"))
     field = Template.objects.get(code="FIELD-TECH")
     draft = field.versions.get()
@@ -175,7 +175,7 @@ def test_the_default_field_technician_template_is_given_its_unit_and_then_activa
     response = client.post(version_url(draft), editor_data(draft, action="activate"))
     assert response.status_code == 302, response.content.decode()
     draft.refresh_from_db()
-    assert draft.status == "active" and draft.activated_by == network.manager.user
+    assert draft.status == "active" and draft.activated_by == network.hr.user
     assert technician_template.versions.get().status == "active"  # the company-wide one stays
 
     actions = [c.action for c in changes_of(field)]
@@ -220,33 +220,35 @@ def test_the_unit_cannot_change_while_a_version_is_active(client, network, techn
         template_services.change_settings(technician_template, name="x", rationale="", org_unit=network.sc1)
 
 
-def test_a_manager_cannot_point_a_template_outside_his_subtree(client, network, field_draft):
+def test_a_manager_cannot_point_a_template_outside_his_subtree(client, network):
+    team = Template.objects.create(code="T11", name="一组技师", position="technician", org_unit=network.t11)
+    TemplateVersion.objects.create(template=team, number=1)
     login(client, network.manager)
-    response = client.post(page_url(field_draft), settings_data(field_draft, org_unit=network.sc2.pk))
+    response = client.post(page_url(team), settings_data(team, org_unit=network.sc2.pk))
     assert response.status_code == 200
     assert "That org unit is not within your part of the organisation" in response.content.decode()
-    field_draft.refresh_from_db()
-    assert field_draft.org_unit is None
+    team.refresh_from_db()
+    assert team.org_unit == network.t11
     with pytest.raises(TemplateError, match="is outside your part of the organisation"):
         template_services.change_settings(
-            field_draft, name=field_draft.name, rationale="", org_unit=network.sc2, by=network.manager.user
+            team, name=team.name, rationale="", org_unit=network.sc2, by=network.manager.user
         )
-    # Nor at the whole company, once it applies within his centre.
-    client.post(page_url(field_draft), settings_data(field_draft, org_unit=network.sc1.pk))
-    field_draft.refresh_from_db()
-    assert field_draft.org_unit == network.sc1
-    response = client.post(page_url(field_draft), settings_data(field_draft, org_unit=""))
+    # Within his centre he may move it; not to the whole company.
+    client.post(page_url(team), settings_data(team, org_unit=network.sc1.pk))
+    team.refresh_from_db()
+    assert team.org_unit == network.sc1
+    response = client.post(page_url(team), settings_data(team, org_unit=""))
     assert "Only HR and administrators may make a template apply to the whole company" in (
         response.content.decode()
     )
-    field_draft.refresh_from_db()
-    assert field_draft.org_unit == network.sc1
-    # HR may.
+    team.refresh_from_db()
+    assert team.org_unit == network.sc1
+    # HR may; then it is company-wide and no longer his to change (tests/kpi/test_template_rights.py).
     login(client, network.hr)
-    client.post(page_url(field_draft), settings_data(field_draft, org_unit=""))
-    field_draft.refresh_from_db()
-    assert field_draft.org_unit is None
-    assert [c.action for c in changes_of(field_draft)] == ["settings_changed", "settings_changed"]
+    client.post(page_url(team), settings_data(team, org_unit=""))
+    team.refresh_from_db()
+    assert team.org_unit is None
+    assert [c.action for c in changes_of(team)] == ["settings_changed", "settings_changed"]
 
 
 def test_a_template_of_another_centre_is_not_found_by_its_manager(client, network):
@@ -266,7 +268,7 @@ def test_a_unit_where_another_template_is_active_for_the_position_is_refused(cli
         code="SC1-TECH", name="浦东技师", position="technician", org_unit=network.sc1
     )
     TemplateVersion.objects.create(template=sc1_template, number=1, status="active")
-    login(client, network.manager)
+    login(client, network.hr)
     response = client.post(page_url(field_draft), settings_data(field_draft, org_unit=network.sc1.pk))
     page = response.content.decode()
     assert response.status_code == 200
@@ -401,7 +403,7 @@ def test_the_history_outlives_a_discarded_lone_draft(network):
 
 
 def test_the_template_page_shows_the_history_newest_first_in_words(client, network, technician_template):
-    by = network.manager.user
+    by = network.hr.user
     draft = template_services.start_draft(technician_template, by=by)
     template_services.save_draft(
         draft,
@@ -413,7 +415,7 @@ def test_the_template_page_shows_the_history_newest_first_in_words(client, netwo
         by=by,
     )
     template_services.activate(draft, by=by)
-    login(client, network.manager)
+    login(client, network.hr)
     page = client.get(page_url(technician_template)).content.decode()
     started, saved, activated = (
         page.index(f'data-change="{a}"') for a in ("draft_started", "draft_saved", "activated")
@@ -479,7 +481,7 @@ def test_the_template_page_takes_as_many_queries_however_long_the_history(
 def read_world(network, technician_template):
     """The active technician template (with history), a draft of it, a template within
     SC1-T1 and one within SC2."""
-    by = network.manager.user
+    by = network.hr.user
     draft = template_services.start_draft(technician_template, by=by)
     template_services.save_draft(
         draft,
@@ -542,7 +544,7 @@ def test_an_auditor_reads_templates_versions_and_history_without_edit_controls(c
     assert "satisfaction first" in detail  # the rationale, as text
     version = pages["version"].content.decode()
     assert 'data-status="active"' in version and "data-activated" in version
-    assert f"by {network.manager.user.username}" in version
+    assert f"by {network.hr.user.username}" in version
     for shown in ("CSAT", "FTFR", "70", "30", "Linear", "120", "Score 0 points", "优 ≥ 90"):
         assert shown in version, shown
     assert "data-items" in version and ">10<" in version  # shrinkage k
@@ -607,7 +609,7 @@ def test_readers_find_the_templates_in_the_navigation(client, network):
 
 
 def test_template_changes_are_read_only_in_the_admin(client, network, technician_template):
-    template_services.start_draft(technician_template, by=network.manager.user)
+    template_services.start_draft(technician_template, by=network.hr.user)
     change = TemplateChange.objects.get()
     for user in (network.hr.user, network.auditor):
         user.is_staff = True

@@ -45,3 +45,20 @@ def test_unit_cannot_be_its_own_ancestor(network):
     network.region.parent = network.region
     with pytest.raises(ValidationError):
         save_org_unit(network.region)
+
+
+def test_service_manager_cannot_create_an_hr_log_in_for_an_employee(network):
+    clerk = EmployeeFactory(employee_no="W3", position="hr", org_unit=network.sc1)
+    with pytest.raises(ValidationError, match="role"):
+        create_user_account(clerk, by=network.manager.user)
+    clerk.refresh_from_db()
+    assert clerk.user is None
+
+
+def test_new_log_in_for_an_employee_is_audited(network):
+    from servicescore.core.audit import history_of
+
+    clerk = EmployeeFactory(employee_no="W4", position="warranty_clerk", org_unit=network.sc1)
+    user = create_user_account(clerk, by=network.hr.user)
+    assert history_of(user).get().changes["role"] == [None, "warranty_clerk"]
+    assert history_of(clerk).get().changes == {"user": [None, user.pk]}

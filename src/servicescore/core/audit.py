@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("audit_request_id", default="")
 _channel: contextvars.ContextVar[str] = contextvars.ContextVar("audit_channel", default="")
@@ -66,7 +67,7 @@ def _plain(value):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
         return {str(key): _plain(item) for key, item in value.items()}
-    if hasattr(value, "name") and hasattr(value, "url"):  # a FieldFile
+    if isinstance(value, FieldFile):  # an empty one has no url: ask for its name only
         return value.name or ""
     return str(value)
 

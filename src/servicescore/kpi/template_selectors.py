@@ -96,6 +96,7 @@ class TemplateSummary:
     active: TemplateVersion | None
     drafts: list[TemplateVersion]
     history: list[TemplateVersion]  # every version, newest first
+    can_edit: bool = False  # set by the page: whether the reader may change it
 
 
 @dataclass

@@ -22,6 +22,7 @@ from .defaults import install_default_templates
 from .models import Template, TemplateChange, TemplateItem, TemplateVersion
 from .scoring import problems
 from .services import TemplateError
+from .template_selectors import may_edit_templates
 
 # The TemplateItem fields an editor sets; `version` and `order` come from the draft.
 ITEM_FIELDS = (
@@ -92,6 +93,39 @@ def _locked_draft(version: TemplateVersion) -> TemplateVersion:
     return version
 
 
+def rights_problem(org_unit, by) -> str | None:
+    """Why `by` may not act on a template that applies within `org_unit` (None: the whole
+    company), or None when they may. Templates are edited by service managers, HR and
+    administrators; a company-wide template (it scores every centre) only by those who
+    see the whole company, a unit's template only by those whose scope holds the unit.
+    `by=None` is the operator at the command line. No query: the scope is cached on the
+    user and the unit's path is compared in Python."""
+    if by is None:
+        return None
+    if not may_edit_templates(by):
+        return _("Only service managers, HR and administrators may edit appraisal templates.")
+    scope = scope_for(by)
+    if scope.everything:
+        return None
+    if org_unit is None:
+        return _(
+            "This template applies to the whole company, so only HR and administrators may change "
+            "it; create a template for your own part of the organisation instead."
+        )
+    if not any(org_unit.path.startswith(path) for path in scope.unit_paths):
+        return _("%(unit)s is outside your part of the organisation; choose a unit within it.") % {
+            "unit": org_unit.name
+        }
+    return None
+
+
+def _require_rights(template: Template, by) -> None:
+    """TemplateError (on the template's unit) unless `by` may act on `template`."""
+    problem = rights_problem(template.org_unit, by)
+    if problem:
+        raise TemplateError([(None, "org_unit", problem)])
+
+
 def stamp(version: TemplateVersion) -> str:
     """What an editor sends back to show which state of the draft it started from."""
     return version.modified.isoformat() if version.modified else ""
@@ -100,6 +134,9 @@ def stamp(version: TemplateVersion) -> str:
 @transaction.atomic
 def create_template(*, code: str, name: str, position: str, org_unit=None, rationale: str = "", by=None):
     """A new template for a position with an empty draft version 1; returns the draft."""
+    problem = rights_problem(org_unit, by)
+    if problem:
+        raise TemplateError([(None, "org_unit", problem)])
     template = Template.objects.create(
         code=code, name=name, position=position, org_unit=org_unit, rationale=rationale
     )
@@ -168,6 +205,7 @@ def change_settings(
     change the org unit it applies within (see `unit_problem`). Raises TemplateError and
     writes nothing when refused; returns the history row, or None when nothing changed."""
     template = _lock_template(template.pk)
+    _require_rights(template, by)
     name, rationale = (name or "").strip(), (rationale or "").strip()
     found = []
     if not name:
@@ -206,6 +244,7 @@ def start_draft(template: Template, *, by=None, note: str = "") -> TemplateVersi
     newest (editing an active template makes version n+1; the active one is untouched)."""
     # Two editors opening the same template at once must not both number a version n+1.
     template = _lock_template(template.pk)
+    _require_rights(template, by)
     existing = template.versions.filter(status=TemplateVersion.Status.DRAFT).exists()
     draft = services.draft_version(template, by=by, note=note)
     if not existing:
@@ -303,6 +342,7 @@ def save_draft(
     TemplateError and writes nothing when something is wrong, or when the draft was saved
     by someone else since `expected_stamp`."""
     version = _locked_draft(version)
+    _require_rights(version.template, by)
     if expected_stamp is not None and stamp(version) != expected_stamp:
         raise TemplateError(
             [
@@ -359,6 +399,7 @@ def _item_ref(item: TemplateItem) -> dict:
 def add_item(version: TemplateVersion, *, by=None, **fields) -> TemplateItem:
     """Append one item to a draft, checked like the editor checks a row."""
     version = _locked_draft(version)
+    _require_rights(version.template, by)
     order = version.items.aggregate(last=Max("order"))["last"]
     item = TemplateItem(version=version, order=0 if order is None else order + 1, **_item_fields(fields))
     found = problems([item], version.grade_bands, catalog(), activating=False)
@@ -380,6 +421,7 @@ def add_item(version: TemplateVersion, *, by=None, **fields) -> TemplateItem:
 def remove_item(version: TemplateVersion, item_id: int, *, by=None) -> None:
     """Remove one item from a draft; an item of another version is not found."""
     version = _locked_draft(version)
+    _require_rights(version.template, by)
     item = version.items.get(pk=item_id)
     item.delete()
     _record(
@@ -399,6 +441,7 @@ def discard_draft(version: TemplateVersion, *, by=None) -> Template | None:
     stays either way, naming the template by code and name."""
     version = _locked_draft(version)
     template = version.template
+    _require_rights(template, by)
     number = version.number
     version.delete()
     kept = template.versions.exists()
@@ -423,6 +466,7 @@ def retire(version: TemplateVersion, *, by=None) -> TemplateVersion:
     template from the next recompute on, finished months keep their scorecards, and
     another template may then be activated for the same position and unit."""
     template = _lock_template(version.template_id)
+    _require_rights(template, by)
     version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != TemplateVersion.Status.ACTIVE:
         raise TemplateError(
@@ -443,7 +487,11 @@ def retire(version: TemplateVersion, *, by=None) -> TemplateVersion:
 
 @transaction.atomic
 def install_defaults(*, by=None) -> list[Template]:
-    """Create the default templates that are missing (by code); returns those created."""
+    """Create the default templates that are missing (by code); returns those created.
+    They apply to the whole company, so only HR and administrators install them."""
+    problem = rights_problem(None, by)
+    if problem:
+        raise TemplateError([(None, "org_unit", problem)])
     created = install_default_templates()
     versions = {
         v.template_id: v for v in TemplateVersion.objects.filter(template__in=[t.pk for t in created])
@@ -470,7 +518,7 @@ def save_and_activate(
 ):
     """Save the draft and activate it, all or nothing: when activation is refused (e.g.
     the weights sum to 99.5) the save is undone too and TemplateError says why."""
-    _lock_template(version.template_id)
+    _require_rights(_lock_template(version.template_id), by)
     version = save_draft(
         version, items=items, grade_bands=grade_bands, note=note, by=by, expected_stamp=expected_stamp
     )
@@ -483,6 +531,7 @@ def activate(version: TemplateVersion, *, by=None) -> TemplateVersion:
     the previous active version is retired, and scorecards keep the version they used.
     Raises TemplateError with the problems and changes nothing when it is refused."""
     template = _lock_template(version.template_id)
+    _require_rights(template, by)
     retiring = template.versions.filter(status=TemplateVersion.Status.ACTIVE).first()
     version = services.activate(version, by=by)
     _record(

@@ -15,6 +15,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -76,6 +77,14 @@ def _reader(view):
     return wrapped
 
 
+def _require_rights(user, template) -> None:
+    """403 with the reason when the user may not change this template (a service manager
+    and a company-wide template); the template services refuse the same."""
+    problem = template_services.rights_problem(template.org_unit, user)
+    if problem:
+        raise PermissionDenied(problem)
+
+
 def _problem_text(problem, number=None) -> str:
     index, _field, message = problem
     if index is None:
@@ -104,10 +113,17 @@ def template_list(request):
     """Templates by position with their active version, drafts and version history; the
     actions only for those who may edit."""
     can_edit = may_edit_templates(request.user)
+    groups = template_overview(request.user)
+    for group in groups:
+        for summary in group.templates:
+            summary.can_edit = (
+                template_services.rights_problem(summary.template.org_unit, request.user) is None
+            )
+    may_install = template_services.rights_problem(None, request.user) is None
     context = {
-        "groups": template_overview(request.user),
+        "groups": groups,
         "can_edit": can_edit,
-        "missing_defaults": missing_default_templates() if can_edit else [],
+        "missing_defaults": missing_default_templates() if may_install else [],
         "has_drafts": can_edit and visible_drafts(request.user).exists(),
     }
     return render(request, "kpi/template_list.html", context)
@@ -121,7 +137,10 @@ def template_detail(request, pk):
     summary = template_summary(request.user, pk)
     template = summary.template
     form = None
-    if may_edit_templates(request.user):
+    read_only_reason = template_services.rights_problem(template.org_unit, request.user)
+    if request.method == "POST" and read_only_reason:
+        raise PermissionDenied(read_only_reason)
+    if read_only_reason is None:
         form = TemplateSettingsForm(
             request.POST if request.method == "POST" else None,
             template=template,
@@ -148,6 +167,7 @@ def template_detail(request, pk):
         "template": template,
         "form": form,
         "can_edit": form is not None,
+        "read_only_reason": read_only_reason if may_edit_templates(request.user) else None,
         "history": history,
         "entries": history_entries(history.object_list),
     }
@@ -157,6 +177,9 @@ def template_detail(request, pk):
 @_editor
 @require_POST
 def install_defaults(request):
+    problem = template_services.rights_problem(None, request.user)
+    if problem:
+        raise PermissionDenied(problem)
     created = template_services.install_defaults(by=request.user)
     if created:
         messages.success(
@@ -174,7 +197,12 @@ def template_create(request):
     """A new template for a position; it starts as an empty draft, version 1."""
     form = NewTemplateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        draft = template_services.create_template(**form.cleaned_data, by=request.user)
+        try:
+            draft = template_services.create_template(**form.cleaned_data, by=request.user)
+        except TemplateError as error:
+            for _index, name, message in error.problems:
+                form.add_error(name if name in form.fields else None, message)
+            return render(request, "kpi/template_new.html", {"form": form})
         messages.success(
             request, _("Template %(name)s created; add its items.") % {"name": draft.template.name}
         )
@@ -187,6 +215,7 @@ def template_create(request):
 def template_draft(request, pk):
     """Open the template's draft, making one (a copy of the newest version) if needed."""
     template = visible_template(request.user, pk)
+    _require_rights(request.user, template)
     had_draft = template.versions.filter(status=TemplateVersion.Status.DRAFT).exists()
     draft = template_services.start_draft(template, by=request.user)
     if not had_draft:
@@ -262,7 +291,9 @@ def version_edit(request, pk):
     active or retired version, and any version for those who only read, is shown
     read-only."""
     version = visible_version(request.user, pk)
-    can_edit = may_edit_templates(request.user)
+    if request.method == "POST":
+        _require_rights(request.user, version.template)
+    can_edit = template_services.rights_problem(version.template.org_unit, request.user) is None
     if version.status != TemplateVersion.Status.DRAFT or not can_edit:
         context = {
             "version": version,
@@ -334,6 +365,7 @@ def version_preview(request, pk):
 def version_discard(request, pk):
     """Delete a draft version (and a template that had nothing else)."""
     version = visible_version(request.user, pk)
+    _require_rights(request.user, version.template)
     try:
         template_services.discard_draft(version, by=request.user)
     except TemplateError as error:
@@ -349,6 +381,7 @@ def version_discard(request, pk):
 def version_retire(request, pk):
     """Retire the active version (no successor)."""
     version = visible_version(request.user, pk)
+    _require_rights(request.user, version.template)
     try:
         template_services.retire(version, by=request.user)
     except TemplateError as error:

@@ -57,8 +57,8 @@ class OrgUnitAdmin(ScopedModelAdmin):
     readonly_fields = ["path"]
 
     def save_model(self, request, obj, form, change):
-        # The service keeps the materialised paths of the subtree right.
-        services.save_org_unit(obj)
+        # The service keeps the materialised paths of the subtree right, and audits.
+        services.save_org_unit(obj, by=request.user)
 
 
 class CertificateInline(ScopedTabularInline):
@@ -82,12 +82,16 @@ class EmployeeAdmin(ScopedModelAdmin):
     inlines = [CertificateInline, EmployeeSkillInline]
     actions = ["create_user_accounts"]
 
+    def save_model(self, request, obj, form, change):
+        # The service audits the change, old → new.
+        services.save_employee(obj, by=request.user)
+
     @admin.action(description=_("Create log-in accounts (role follows position)"), permissions=["change"])
     def create_user_accounts(self, request, queryset):
         created = 0
         for employee in queryset.filter(user__isnull=True):
             try:
-                services.create_user_account(employee)
+                services.create_user_account(employee, by=request.user)
             except ValidationError as error:
                 self.message_user(request, f"{employee}: {'; '.join(error.messages)}", messages.ERROR)
             else:

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from servicescore.core.audit import audit_record, diff, snapshot
+
 from .models import OrgUnit
 
 
@@ -21,9 +23,42 @@ def check_parent(kind: str, parent_kind: str | None) -> str | None:
     return None
 
 
+# What the history of an org unit and an employee shows, old → new (paths are derived).
+ORG_UNIT_AUDIT_FIELDS = ("code", "name", "kind", "parent")
+EMPLOYEE_AUDIT_FIELDS = (
+    "employee_no",
+    "name",
+    "position",
+    "org_unit",
+    "manager",
+    "hire_date",
+    "phone",
+    "email",
+    "status",
+    "user",
+)
+
+
+def _stored_snapshot(model, pk, fields) -> dict | None:
+    stored = model.objects.filter(pk=pk).first() if pk else None
+    return snapshot(stored, fields) if stored is not None else None
+
+
+def _audit_save(obj, before: dict | None, fields, by, reason: str = "") -> None:
+    """One entry for a saved record: create with every value, or update with the changes."""
+    after = snapshot(obj, fields)
+    if before is None:
+        audit_record(actor=by, action="create", obj=obj, changes=diff({}, after), reason=reason)
+        return
+    changes = diff(before, after)
+    if changes:
+        audit_record(actor=by, action="update", obj=obj, changes=changes, reason=reason)
+
+
 @transaction.atomic
-def save_org_unit(unit: OrgUnit) -> OrgUnit:
-    """Validate and save one org unit, then refresh the paths of its subtree."""
+def save_org_unit(unit: OrgUnit, *, by=None, reason: str = "") -> OrgUnit:
+    """Validate and save one org unit, then refresh the paths of its subtree; audited."""
+    before = _stored_snapshot(OrgUnit, unit.pk, ORG_UNIT_AUDIT_FIELDS)
     problem = check_parent(unit.kind, unit.parent.kind if unit.parent_id else None)
     if problem:
         raise ValidationError({"parent": problem})
@@ -37,7 +72,20 @@ def save_org_unit(unit: OrgUnit) -> OrgUnit:
     unit.save()
     rebuild_paths()
     unit.refresh_from_db(fields=["path"])
+    _audit_save(unit, before, ORG_UNIT_AUDIT_FIELDS, by, reason)
     return unit
+
+
+@transaction.atomic
+def save_employee(employee, *, by=None, reason: str = ""):
+    """Validate and save one employee record; audited old → new."""
+    from .models import Employee
+
+    before = _stored_snapshot(Employee, employee.pk, EMPLOYEE_AUDIT_FIELDS)
+    employee.full_clean()
+    employee.save()
+    _audit_save(employee, before, EMPLOYEE_AUDIT_FIELDS, by, reason)
+    return employee
 
 
 def rebuild_paths() -> int:
@@ -70,14 +118,16 @@ def rebuild_paths() -> int:
 
 
 @transaction.atomic
-def create_user_account(employee, *, username: str | None = None, password: str | None = None):
+def create_user_account(employee, *, username: str | None = None, password: str | None = None, by=None):
     """Give an employee a log-in whose role follows their position; returns the user.
 
     Without a password the account gets an unusable one (set it through a reset link or
-    the admin). An employee who already has an account keeps it.
+    the admin). An employee who already has an account keeps it. The role must be one `by`
+    may hand out (core/policy.py): a service manager cannot make an HR account this way.
     """
     from servicescore.core.models import User
     from servicescore.core.roles import ROLE_OF_POSITION
+    from servicescore.core.services import user_save
 
     if employee.user_id:
         return employee.user
@@ -91,7 +141,9 @@ def create_user_account(employee, *, username: str | None = None, password: str 
         role=ROLE_OF_POSITION[employee.position],
     )
     user.set_password(password) if password else user.set_unusable_password()
-    user.save()
+    user_save(actor=by, user=user, reason=_("log-in for employee %(no)s") % {"no": employee.employee_no})
+    before = snapshot(employee, EMPLOYEE_AUDIT_FIELDS)
     employee.user = user
     employee.save(update_fields=["user", "modified"])
+    _audit_save(employee, before, EMPLOYEE_AUDIT_FIELDS, by)
     return user

@@ -4,6 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
+from servicescore.core import uploads
+from servicescore.core.history import PROFILE_HISTORY_LIMIT, history_rows, may_read_record_history
+
 from . import selectors
 from .models import Employee, Position
 
@@ -58,9 +61,28 @@ def employee_profile(request, pk):
         response = render(request, "org/_work_history.html", context)
     else:
         context = selectors.employee_profile(request.user, pk, history_page=page)
+        if may_read_record_history(request.user):
+            context["record_changes"] = history_rows(
+                context["employee"], limit=PROFILE_HISTORY_LIMIT, user=request.user
+            )
         response = render(request, "org/profile.html", context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+@login_required
+def certificate_scan(request, pk):
+    """A certificate's scanned file, as a download typed by its content, for users who may
+    see the employee; 404 otherwise."""
+    certificate = selectors.visible_certificate(request.user, pk)
+    return uploads.serve_file(certificate.scan, download_name=f"certificate-{certificate.pk}")
+
+
+@login_required
+def reward_penalty_evidence(request, pk):
+    """The evidence filed with a reward or penalty, as certificate_scan serves a scan."""
+    entry = selectors.visible_reward_penalty(request.user, pk)
+    return uploads.serve_file(entry.evidence, download_name=f"evidence-{entry.pk}")
 
 
 @login_required

@@ -1,12 +1,15 @@
 """Admin for work orders and their lines. The state and the lifecycle timestamps are
 read-only here: they change only through workorders/services.py (see the actions)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from servicescore.core.admin import ReadOnlyTabularInline, ScopedModelAdmin, ScopedTabularInline
+from servicescore.core.audit import audit_record, diff, snapshot
 from servicescore.core.scope import can_see_full_phone
 
 from . import services
@@ -65,8 +68,23 @@ class EventInline(ReadOnlyTabularInline):
     readonly_fields = fields
 
 
+class WorkOrderAdminForm(forms.ModelForm):
+    def clean(self):
+        # The service's own check, run here too so that the admin shows it beside the field
+        # instead of failing the save.
+        cleaned = super().clean()
+        original = cleaned.get("rework_of")
+        if self.instance.pk and "rework_of" in self.changed_data:
+            try:
+                services.check_comeback_link(self.instance, original.pk if original else None)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
 @admin.register(WorkOrder)
 class WorkOrderAdmin(ScopedModelAdmin):
+    form = WorkOrderAdminForm
     scope_rules = (("work_order", ""),)
     list_display = [
         "external_id",
@@ -110,12 +128,28 @@ class WorkOrderAdmin(ScopedModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            # Through the service: the "edit" event and the audit entry, old → new.
+            changes = {
+                name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
+            }
+            corrected = services.correct_work_order(obj, by=request.user, **changes)
+            obj.modified = corrected.modified
             return
         # A new order goes through the service: SLA deadlines and the "create" event.
         fields = {name: value for name, value in form.cleaned_data.items() if name not in TRANSITION_FIELDS}
         created = services.create_work_order(by=request.user, **fields)
         obj.pk, obj._state = created.pk, created._state
+        audit_record(actor=request.user, action="create", obj=created, changes=diff({}, snapshot(created)))
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        lines = [
+            *(_("added %(line)s") % {"line": obj} for obj in formset.new_objects),
+            *(_("changed %(line)s") % {"line": obj} for obj, _names in formset.changed_objects),
+            *(_("removed %(line)s") % {"line": obj} for obj in formset.deleted_objects),
+        ]
+        if change and lines:
+            services.note_line_corrections(form.instance, by=request.user, note="; ".join(lines))
 
     def _apply(self, request, queryset, transition, done_message):
         done = 0
@@ -197,3 +231,23 @@ class PartsLineAdmin(ScopedModelAdmin):
     search_fields = ["work_order__external_id", "part_no", "name"]
     list_select_related = ["work_order"]
     raw_id_fields = ["work_order"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        line = _("changed %(line)s") if change else _("added %(line)s")
+        services.note_line_corrections(obj.work_order, by=request.user, note=line % {"line": obj})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.note_line_corrections(
+            obj.work_order, by=request.user, note=_("removed %(line)s") % {"line": obj}
+        )
+
+    def delete_queryset(self, request, queryset):
+        lines = list(queryset.select_related("work_order"))
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            for line in lines:
+                services.note_line_corrections(
+                    line.work_order, by=request.user, note=_("removed %(line)s") % {"line": line}
+                )

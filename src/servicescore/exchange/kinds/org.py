@@ -4,11 +4,20 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from servicescore.core.audit import audit_bulk, diff, snapshot
 from servicescore.org.models import CODE_VALIDATOR, Employee, OrgUnit, Position
-from servicescore.org.services import check_parent, rebuild_paths
+from servicescore.org.services import (
+    EMPLOYEE_AUDIT_FIELDS,
+    ORG_UNIT_AUDIT_FIELDS,
+    check_parent,
+    rebuild_paths,
+)
 
 from .. import cells
-from .base import Column, Context, Kind, Row, link_within_file, upsert
+from .base import Column, Context, Kind, Row, batched, link_within_file, upsert
+
+# Accounts whose role an import leaves alone: they are not given by a position.
+ROLES_NOT_FROM_POSITION = ("admin", "auditor", "integration")
 
 
 def _code(value: str) -> str:
@@ -19,6 +28,33 @@ def _code(value: str) -> str:
             _("%(value)s is not a valid code: use letters, digits, '_', '.' or '-'") % {"value": value}
         ) from None
     return cells.text(value, 64)
+
+
+def _audit_snapshots(model, key_field: str, keys, fields) -> dict:
+    """{key: the record as the audit keeps it} for the stored records among `keys`."""
+    found = {}
+    for batch in batched(list(keys)):
+        for obj in model.objects.filter(**{f"{key_field}__in": batch}).only(*fields):
+            found[getattr(obj, key_field)] = (obj, snapshot(obj, fields))
+    return found
+
+
+def _audit_import(model, key_field: str, fields, before: dict, created, updated, context: Context) -> None:
+    """One audit entry per record the import created or changed, old → new, in the
+    import's transaction (bulk writes fire no signals, so the importer writes them)."""
+    after = _audit_snapshots(model, key_field, [*created, *updated], fields)
+    for action, keys in (("create", created), ("update", updated)):
+        objects = [after[key][0] for key in keys if key in after]
+        audit_bulk(
+            actor=context.user,
+            action=action,
+            objects=objects,
+            changes_of=lambda obj: diff(
+                before.get(getattr(obj, key_field), (None, {}))[1], after[getattr(obj, key_field)][1]
+            ),
+            reason=context.source_label,
+            channel="import",
+        )
 
 
 def _subtree_q(prefix: str, org_unit):
@@ -123,6 +159,7 @@ class OrgUnits(Kind):
 
     def write(self, rows: list[Row], context: Context) -> tuple[int, int, int]:
         wanted = {row.get("code"): {"name": row.get("name"), "kind": row.get("kind")} for row in rows}
+        before = _audit_snapshots(OrgUnit, "code", wanted, ORG_UNIT_AUDIT_FIELDS)
         created, updated, unchanged, _pks = upsert(OrgUnit, "code", wanted, ["name", "kind"], now=context.now)
         # Parents may point anywhere in the file, so they are set once all units exist.
         links = {row.get("code"): row.get("parent_code") for row in rows}
@@ -130,6 +167,7 @@ class OrgUnits(Kind):
             OrgUnit, "code", "parent_id", links, created, updated, unchanged, context.now
         )
         rebuild_paths()
+        _audit_import(OrgUnit, "code", ORG_UNIT_AUDIT_FIELDS, before, created, updated, context)
         context.forget()
         return len(created), len(updated), unchanged
 
@@ -190,6 +228,7 @@ class Employees(Kind):
                         row.number, "manager_employee_no", _("unknown employee_no %(no)s") % {"no": manager}
                     )
                     row.bad = True
+        self._check_roles(rows, context)
 
     def write(self, rows: list[Row], context: Context) -> tuple[int, int, int]:
         wanted = {}
@@ -203,6 +242,7 @@ class Employees(Kind):
                 "email": row.get("email", ""),
                 "status": row.get("status", Employee.Status.ACTIVE),
             }
+        before = _audit_snapshots(Employee, "employee_no", wanted, EMPLOYEE_AUDIT_FIELDS)
         created, updated, unchanged, pks = upsert(
             Employee, "employee_no", wanted, self.FIELDS, now=context.now
         )
@@ -211,20 +251,71 @@ class Employees(Kind):
         updated, unchanged = link_within_file(
             Employee, "employee_no", "manager_id", links, created, updated, unchanged, context.now
         )
-        self._sync_roles(updated)
+        self._sync_roles(updated, context)
+        _audit_import(Employee, "employee_no", EMPLOYEE_AUDIT_FIELDS, before, created, updated, context)
         context.forget()
         return len(created), len(updated), unchanged
 
     @staticmethod
-    def _sync_roles(employee_nos: list[str]) -> None:
-        """A changed position changes the role of the employee's log-in."""
-        from servicescore.core.models import User
+    def _role_changes(employee_nos, position_of: dict):
+        """(user, old role, new role) for the log-ins whose role the positions would change."""
         from servicescore.core.roles import ROLE_OF_POSITION
 
-        for position, role in ROLE_OF_POSITION.items():
-            User.objects.filter(employee__employee_no__in=employee_nos, employee__position=position).exclude(
-                role=role
-            ).exclude(role__in=["admin", "auditor", "integration"]).update(role=role)
+        for batch in batched(list(employee_nos)):
+            employees = (
+                Employee.objects.filter(employee_no__in=batch, user__isnull=False)
+                .exclude(user__role__in=ROLES_NOT_FROM_POSITION)
+                .select_related("user")
+            )
+            for employee in employees:
+                role = ROLE_OF_POSITION[position_of[employee.employee_no]]
+                if employee.user.role != role:
+                    yield employee, employee.user.role, role
+
+    def _check_roles(self, rows: list[Row], context: Context) -> None:
+        """A position that would change a log-in's role is refused on its row when the
+        importing user may not hand out that role or change that account (core/policy.py):
+        a service manager cannot make an HR account by importing the position `hr`."""
+        from servicescore.core.policy import user_change_problems
+
+        if context.user is None:
+            return
+        good = {row.get("employee_no"): row for row in rows if not row.bad and row.get("position")}
+        position_of = {number: row.get("position") for number, row in good.items()}
+        for employee, _old, role in self._role_changes(good, position_of):
+            problem = user_change_problems(context.user, employee.user, {"role": role}).get("role")
+            if problem:
+                row = good[employee.employee_no]
+                context.error(
+                    row.number,
+                    "position",
+                    _("the log-in %(user)s would get the role %(role)s: %(problem)s")
+                    % {"user": employee.user.get_username(), "role": role, "problem": problem},
+                )
+                row.bad = True
+
+    def _sync_roles(self, employee_nos: list[str], context: Context) -> None:
+        """A changed position changes the role of the employee's log-in; audited."""
+        from servicescore.core.models import User
+
+        position_of = dict(
+            Employee.objects.filter(employee_no__in=employee_nos).values_list("employee_no", "position")
+        )
+        changes = {}
+        for employee, old, role in self._role_changes(employee_nos, position_of):
+            employee.user.role = role
+            changes[employee.user.pk] = (employee.user, {"role": [old, role]})
+        if not changes:
+            return
+        User.objects.bulk_update([user for user, _change in changes.values()], ["role"], batch_size=1000)
+        audit_bulk(
+            actor=context.user,
+            action="update",
+            objects=[user for user, _change in changes.values()],
+            changes_of=lambda user: changes[user.pk][1],
+            reason=context.source_label,
+            channel="import",
+        )
 
     def export(self, org_unit=None):
         employees = (

@@ -1,0 +1,155 @@
+"""A record's audit trail in words: who changed it, when, from where, old → new, why, in
+the reader's language (field names and choice values as the model labels them). Read by
+the admin's history page and the employee profile; the caller checks that the user may see
+the record."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .audit import history_of
+from .roles import Role
+
+HISTORY_LIMIT = 200
+# Who reads a person's record history on their profile (the admin has its own rules).
+PROFILE_HISTORY_ROLES = {Role.HR, Role.ADMIN, Role.AUDITOR, Role.SERVICE_MANAGER}
+PROFILE_HISTORY_LIMIT = 20
+
+ACTION_LABELS = {
+    "create": _("created"),
+    "update": _("changed"),
+    "delete": _("deleted"),
+    "password": _("password changed"),
+    "edit": _("edited"),
+}
+CHANNEL_LABELS = {
+    "web": _("web page"),
+    "api": _("API"),
+    "admin": _("admin"),
+    "import": _("import"),
+    "cli": _("command line"),
+}
+# How the password is recorded (never its hash).
+PASSWORD_STATES = {"set": _("set"), "changed": _("changed"), "disabled": _("disabled")}
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryRow:
+    entry: object
+    action: str
+    channel: str
+    changes: list[Change] = field(default_factory=list)
+
+
+def _field(model, name):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _related_names(model, entries) -> dict:
+    """{(field name, id): text} for the foreign keys the entries mention: one query per
+    related model, however many entries."""
+    wanted: dict[str, set] = {}
+    for entry in entries:
+        for name, pair in (entry.changes or {}).items():
+            db_field = _field(model, name)
+            if isinstance(db_field, models.ForeignKey) and isinstance(pair, list):
+                wanted.setdefault(name, set()).update(v for v in pair if v not in (None, ""))
+    names = {}
+    for name, ids in wanted.items():
+        related = _field(model, name).related_model
+        for obj in related._default_manager.filter(pk__in=ids):
+            names[(name, obj.pk)] = str(obj)
+    return names
+
+
+def _text(model, name, value, related) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if name == "password":
+        return str(PASSWORD_STATES.get(value, value))
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    db_field = _field(model, name)
+    if isinstance(db_field, models.ForeignKey):
+        return related.get((name, value), f"#{value}")
+    if db_field is not None and db_field.choices:
+        return str(dict(db_field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _label(model, name) -> str:
+    if name == "password":
+        return str(_("password"))
+    db_field = _field(model, name)
+    return str(getattr(db_field, "verbose_name", name))
+
+
+def _is_phone(name: str) -> bool:
+    return name == "phone" or name.endswith("_phone")
+
+
+def masked_changes(changes: dict, user) -> dict:
+    """`changes` as `user` may read them: phone numbers masked (138****5678) for the roles
+    that do not see them in full elsewhere (core.scope.can_see_full_phone)."""
+    from servicescore.customers.models import mask_phone
+
+    from .scope import can_see_full_phone
+
+    if user is None or can_see_full_phone(user) or not isinstance(changes, dict):
+        return changes
+    return {
+        name: [mask_phone(v) if isinstance(v, str) else v for v in pair]
+        if _is_phone(name) and isinstance(pair, list)
+        else pair
+        for name, pair in changes.items()
+    }
+
+
+def history_rows(obj: models.Model, limit: int = HISTORY_LIMIT, *, user=None) -> list[HistoryRow]:
+    """The newest `limit` audit entries of `obj`, each with its changes in words, as `user`
+    may read them (phones masked for roles that do not see them)."""
+    model = type(obj)
+    entries = list(history_of(obj)[:limit])
+    for entry in entries:
+        entry.changes = masked_changes(entry.changes, user)
+    related = _related_names(model, entries)
+    rows = []
+    for entry in entries:
+        changes = [
+            Change(
+                _label(model, name),
+                _text(model, name, pair[0], related),
+                _text(model, name, pair[1], related),
+            )
+            for name, pair in sorted((entry.changes or {}).items())
+            if isinstance(pair, list) and len(pair) == 2
+        ]
+        rows.append(
+            HistoryRow(
+                entry=entry,
+                action=str(ACTION_LABELS.get(entry.action, entry.action)),
+                channel=str(CHANNEL_LABELS.get(entry.channel, entry.channel)),
+                changes=changes,
+            )
+        )
+    return rows
+
+
+def may_read_record_history(user) -> bool:
+    """HR, administrators, auditors and service managers read the history of the records
+    they may see (the caller checks that the record is in scope)."""
+    return getattr(user, "is_authenticated", False) and user.effective_role in PROFILE_HISTORY_ROLES
