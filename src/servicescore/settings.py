@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -12,9 +14,75 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-change-me-in-production")
+# Sessions, CSRF tokens and password-reset links are signed with SECRET_KEY: whoever knows it
+# can forge a log-in. So a known key is refused unless DEBUG marks a developer's machine.
+SECRET_KEY = env.str("SECRET_KEY", default="")
+_PLACEHOLDER_SECRET_KEYS = {"change-me", "dev-insecure-change-me-in-production"}
+_GENERATE_A_KEY = (
+    "Generate one with `python3 -c 'import secrets; print(secrets.token_urlsafe(50))'` and set it "
+    "as SECRET_KEY in the environment or in .env (see docs/operations.md)."
+)
+if not SECRET_KEY or SECRET_KEY in _PLACEHOLDER_SECRET_KEYS:
+    if not DEBUG:
+        if SECRET_KEY:
+            raise ImproperlyConfigured(
+                f"SECRET_KEY is the placeholder {SECRET_KEY!r} from .env.example; with DEBUG off "
+                f"ServiceScore refuses a key that anyone can read. {_GENERATE_A_KEY}"
+            )
+        raise ImproperlyConfigured(f"SECRET_KEY is not set and DEBUG is off. {_GENERATE_A_KEY}")
+    SECRET_KEY = "django-insecure-servicescore-development-only-key-3b8f1d6e0a9c"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS. HTTPS=true (production behind nginx, docs/operations.md) turns on the redirect, a year
+# of HSTS and https-only cookies; each can still be set on its own. Off by default because
+# `make demo` serves plain http on 127.0.0.1, where secure cookies would never come back.
+HTTPS = env.bool("HTTPS", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+# The preload directive is inert until the domain's owner submits the domain to the browsers'
+# list, a decision for the whole registrable domain; so it is off unless asked for.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS)
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+# Behind a reverse proxy every request comes from the proxy: trust the headers it sets
+# (nginx: `proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Real-IP $remote_addr;`)
+# for the scheme and for the client address that log-in throttling counts by (core/client_ip.py).
+# Never set this when clients reach the server directly: they could send the headers themselves.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+CLIENT_IP_HEADER = "HTTP_X_REAL_IP" if BEHIND_PROXY else ""
+
+# A session lasts one shift, and on shared workshop PCs and tablets it ends when the browser
+# closes, so that the next person does not act as the last. Browsers that restore tabs on
+# start-up may keep it; SESSION_COOKIE_AGE still ends it on the server.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+# A password-reset link works this long (seconds) and only once.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# Reset e-mails one client address may ask for in an hour (counted in the cache).
+PASSWORD_RESET_LIMIT_PER_HOUR = env.int("PASSWORD_RESET_LIMIT_PER_HOUR", default=5)
+
+# Content-Security-Policy (django-csp): scripts and styles from our own static files only, so
+# injected markup cannot run. Style attributes stay allowed (style-src-attr): ECharts' tooltips
+# and Swagger UI write them, and an attribute cannot read the page the way a <style> can.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 VAR_DIR = BASE_DIR / env.str("VAR_DIR", default="var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -47,6 +115,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_fsm",
     "axes",
+    "csp",
     "ninja",  # serves /api/docs with its bundled Swagger UI files instead of a CDN
     "servicescore.core",
     "servicescore.org",
@@ -61,6 +130,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "servicescore.core.middleware.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,10 +177,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling (django-axes): lock a username+IP pair after repeated failures.
+# Login throttling (django-axes): lock a user name + address after AXES_FAILURE_LIMIT failures,
+# and an address after AXES_IP_FAILURE_LIMIT failures across accounts (0: no address limit),
+# for AXES_COOLOFF_HOURS. core/login_throttle.py applies the two limits.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "servicescore.core.login_throttle.AddressLimitAxesHandler"
+# While locked out, attempts are refused without being recorded: otherwise every new user name
+# tried from a locked address would add a row. The lock-out then ends AXES_COOLOFF_HOURS after
+# the last failure that counted, not after the last attempt.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "servicescore.core.client_ip.client_ip"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # The lock-out page says, in the user's language, how long until the next try.
 AXES_LOCKOUT_CALLABLE = "servicescore.core.views.lockout"
@@ -130,8 +209,27 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here (c
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-# Uploads above this size are refused by the import page (bytes).
+# Import limits (exchange/limits.py), for the upload page and the API; the command line is the
+# operator's tool and has none. Files above this size are refused (bytes).
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# An XLSX is a zip: checked before openpyxl opens it. What its parts unpack to in all (real
+# sheets compress 10-20 to 1, so a 20 MB workbook unpacks to at most about 250 MB; the first
+# sheet is streamed, so this bounds time, not memory).
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", default=256 * 1024 * 1024)
+# Any part openpyxl reads whole into memory (shared strings, styles, workbook, relations):
+# about twice this much memory while it is parsed.
+IMPORT_XLSX_MAX_PART_BYTES = env.int("IMPORT_XLSX_MAX_PART_BYTES", default=32 * 1024 * 1024)
+# Distinct texts in the shared-strings part, which openpyxl holds as one list while the
+# sheet is read (about 100 bytes each).
+IMPORT_XLSX_MAX_SHARED_STRINGS = env.int("IMPORT_XLSX_MAX_SHARED_STRINGS", default=1_000_000)
+# Problems a report lists (the first by row; the total is always given). The command line's
+# --max-errors overrides it.
+IMPORT_MAX_REPORTED_ERRORS = env.int("IMPORT_MAX_REPORTED_ERRORS", default=200)
+# On SQLite one writer locks the whole database, and other requests give up after the 20 s
+# "timeout" above. An import holds the lock while it writes: about 4 s for 10,000 work orders
+# on a busy 2-core machine, 16-22 s for 50,000. The upload page and the API refuse files of more
+# rows on SQLite (the command line does not); PostgreSQL locks rows and has no such limit.
+SQLITE_IMPORT_MAX_ROWS = env.int("SQLITE_IMPORT_MAX_ROWS", default=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -143,13 +241,20 @@ KPI_AUTO_RECOMPUTE = env.bool("KPI_AUTO_RECOMPUTE", default=True)
 # On PostgreSQL a recompute reads what it does not change on a second connection while
 # its own writes (core/aside.py): one more connection per running recompute.
 KPI_SECOND_CONNECTION = env.bool("KPI_SECOND_CONNECTION", default=True)
-# The API's per-token rate limit is counted in the cache: set CACHE_URL (e.g.
-# redis://127.0.0.1:6379/1) when several server processes share the limit.
+# Rate limits (the API's per token and per session, password resets per address; core/rate_limits.py)
+# are counted in the cache: set CACHE_URL (e.g. redis://127.0.0.1:6379/1) when several server
+# processes share the limits.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Requests a minute per API token (unless the token sets its own) and per user's browser session.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+# Rejected API calls (401, 429) logged per client address a minute; the rest are counted only.
+API_REJECTED_LOG_PER_MINUTE = env.int("API_REJECTED_LOG_PER_MINUTE", default=20)
 
 # Work-order photos (check-in, notes): larger uploads are refused with a message.
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+# Uploaded images with more pixels are refused from their header, before any decoding
+# (a decompression bomb claims billions); re-encoding a 40-megapixel photo takes ~120 MB.
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

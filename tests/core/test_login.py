@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from ..conftest import PASSWORD
+from ..factories import UserFactory
 
 
 def post_login(client, username, password, **extra):
@@ -88,3 +89,86 @@ def test_lockout_is_per_user_name(client, network, settings):
     for _attempt in range(2):
         post_login(client, "t1", "wrong")
     assert post_login(client, "t2", PASSWORD).status_code == 302
+
+
+def spread_failures(client, users, per_user, address):
+    for user in users:
+        for _attempt in range(per_user):
+            post_login(client, user.username, "wrong", REMOTE_ADDR=address)
+
+
+def test_one_address_is_locked_after_the_address_limit_across_accounts(client, db, settings):
+    settings.AXES_FAILURE_LIMIT = 10
+    settings.AXES_IP_FAILURE_LIMIT = 30
+    users = UserFactory.create_batch(11)
+    spread_failures(client, users[:10], 3, "203.0.113.7")  # 3 per account: under the per-account limit
+    response = post_login(client, users[10].username, PASSWORD, REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_another_address_is_not_locked_by_that_one(client, db, settings):
+    settings.AXES_FAILURE_LIMIT = 10
+    settings.AXES_IP_FAILURE_LIMIT = 30
+    users = UserFactory.create_batch(11)
+    spread_failures(client, users[:10], 3, "203.0.113.7")
+    assert post_login(client, users[10].username, PASSWORD, REMOTE_ADDR="198.51.100.4").status_code == 302
+
+
+def test_failures_under_the_address_limit_lock_nobody_else(client, db, settings):
+    settings.AXES_FAILURE_LIMIT = 10
+    settings.AXES_IP_FAILURE_LIMIT = 30
+    users = UserFactory.create_batch(11)
+    spread_failures(client, users[:10], 2, "203.0.113.7")  # 20 failures: a busy workshop behind one NAT
+    assert post_login(client, users[10].username, PASSWORD, REMOTE_ADDR="203.0.113.7").status_code == 302
+
+
+@pytest.mark.parametrize("language, text", [("zh-hans", "此网络地址"), ("en", "from this address")])
+def test_the_lockout_page_says_the_address_is_locked(client, db, settings, language, text):
+    settings.AXES_FAILURE_LIMIT = 10
+    settings.AXES_IP_FAILURE_LIMIT = 4
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    users = UserFactory.create_batch(3)
+    spread_failures(client, users[:2], 2, "203.0.113.7")
+    response = post_login(client, users[2].username, PASSWORD, REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 429
+    assert text in response.content.decode()
+
+
+def test_behind_the_proxy_failures_count_by_the_address_nginx_passes(client, db, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    user = UserFactory()
+    for _attempt in range(2):
+        post_login(client, user.username, "wrong", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
+    locked = post_login(
+        client, user.username, PASSWORD, REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.7"
+    )
+    assert locked.status_code == 429
+    other = post_login(
+        client, user.username, PASSWORD, REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.4"
+    )
+    assert other.status_code == 302
+
+
+def test_without_a_proxy_a_sent_address_header_is_ignored(client, db, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.CLIENT_IP_HEADER = ""
+    user = UserFactory()
+    for _attempt in range(2):
+        post_login(client, user.username, "wrong", REMOTE_ADDR="203.0.113.7", HTTP_X_REAL_IP="10.0.0.1")
+    dodge = post_login(client, user.username, PASSWORD, REMOTE_ADDR="203.0.113.7", HTTP_X_REAL_IP="10.0.0.2")
+    assert dodge.status_code == 429
+
+
+def test_a_locked_address_adds_no_rows_by_trying_new_user_names(client, db, settings):
+    from axes.models import AccessAttempt
+
+    settings.AXES_FAILURE_LIMIT = 10
+    settings.AXES_IP_FAILURE_LIMIT = 4
+    users = UserFactory.create_batch(2)
+    spread_failures(client, users, 2, "203.0.113.7")
+    rows = AccessAttempt.objects.count()
+    for n in range(5):
+        assert post_login(client, f"guess{n}", "wrong", REMOTE_ADDR="203.0.113.7").status_code == 429
+    assert AccessAttempt.objects.count() == rows

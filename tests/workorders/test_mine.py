@@ -160,7 +160,7 @@ def test_phone_page_shows_the_next_step_for_the_state(client, network, state, st
         if other != step:
             assert url not in html
     assert f'name="next" value="{detail_url(order)}"' in html or step in ("done", "none")
-    assert "js/field.js" in html and "htmx" not in html
+    assert "js/field.js" in html and "htmx.min.js" not in html
 
 
 def test_labour_form_records_the_technicians_own_hours(client, network):

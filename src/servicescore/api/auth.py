@@ -2,15 +2,19 @@
 session (with its CSRF check). A token acts as its user, so core.scope and the work-order
 policy apply unchanged; the token's scopes narrow what it may call."""
 
-import time
+import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
+from servicescore.core.best_effort import best_effort_write
+from servicescore.core.rate_limits import count_hit
+
 from .models import TOKEN_PREFIX, ApiToken
+
+logger = logging.getLogger(__name__)
 
 
 class ApiRejected(Exception):
@@ -58,31 +62,31 @@ class TokenAuth(HttpBearer):
         if not found.user.is_active:
             raise ApiRejected(401, _("The user of this API token is inactive."))
         request.api_token = found
-        _throttle(found)
+        _throttle(f"token:{found.pk}", found.rate_limit_per_minute or settings.API_RATE_LIMIT_PER_MINUTE)
         if self.scope not in found.scopes:
             raise ApiRejected(403, _("This API token lacks the '%(scope)s' scope.") % {"scope": self.scope})
         user = found.user
         user._api_token = found  # core.scope narrows an integration user to the token's unit
         request.user = user
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        _note_use(found)
         return found
 
 
-def _throttle(token: ApiToken) -> None:
-    """A fixed one-minute window per token in the cache (Redis when CACHE_URL says so)."""
-    limit = token.rate_limit_per_minute or settings.API_RATE_LIMIT_PER_MINUTE
-    window = int(time.time() // 60)
-    cache_key = f"api-rate:{token.pk}:{window}"
-    if cache.add(cache_key, 1, timeout=70):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=70)
-            count = 1
+def _note_use(token: ApiToken) -> None:
+    """Record when the token was last used, without ever failing the call (an import may
+    hold SQLite's write lock)."""
+    best_effort_write(
+        f"last use of API token {token.key}",
+        lambda: ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now()),
+        log=logger,
+    )
+
+
+def _throttle(caller: str, limit: int) -> None:
+    """A fixed one-minute window per caller (a token, or a user's browser session) in the
+    cache (Redis when CACHE_URL says so)."""
+    count, retry = count_hit(f"api:{caller}", window_seconds=60)
     if count > limit:
-        retry = 60 - int(time.time()) % 60
         raise ApiRejected(
             429,
             _("Rate limit of %(limit)d requests a minute reached; retry in %(seconds)d s.")
@@ -96,7 +100,11 @@ class BrowserSession(SessionAuth):
 
     def authenticate(self, request, key):
         user = request.user
-        return user if user.is_authenticated and user.is_active else None
+        if not (user.is_authenticated and user.is_active):
+            return None
+        # A script can drive the API with a copied session cookie as well as with a token.
+        _throttle(f"user:{user.pk}", settings.API_RATE_LIMIT_PER_MINUTE)
+        return user
 
 
 def auth_for(scope: str) -> list:

@@ -5,3 +5,11 @@ document.addEventListener("change", function (event) {
     select.form.submit();
   }
 });
+
+// <form data-confirm="question">: asks before it is sent (an inline onsubmit would break the CSP).
+document.addEventListener("submit", function (event) {
+  var form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.getAttribute("data-confirm"))) {
+    event.preventDefault();
+  }
+});
