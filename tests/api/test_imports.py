@@ -43,6 +43,8 @@ def test_json_rows_import_then_reimport_is_unchanged(network, token_for):
         "unchanged": 0,
         "dry_run": False,
         "errors": [],
+        "error_count": 0,
+        "errors_truncated": False,
     }
     assert WorkOrder.objects.get(external_id="API-1").state == "dispatched"
     again = api.post("/api/import/work_orders", {"rows": ROWS})
@@ -71,7 +73,13 @@ def test_one_bad_row_rejects_all_with_row_and_column(network, token_for):
     assert response.status_code == 422
     body = response.json()
     assert body["created"] == 0 and body["errors"] == [
-        {"row": 5, "column": "created_at", "message": "must be text, a number, true/false or null"}
+        {
+            "code": "invalid_row",
+            "field": "created_at",
+            "row": 5,
+            "column": "created_at",
+            "message": "must be text, a number, true/false or null",
+        }
     ]
     rows.pop()
     body = token_for(network.manager).post("/api/import/work_orders", {"rows": rows}).json()

@@ -215,7 +215,7 @@ def test_technician_sees_only_his_own_results(network, token_for, results):
     ):
         response = api.get("/api/kpi/results", {"period": "2026-10", **params})
         assert response.status_code == 422, response.content
-        assert response.json()["errors"] == [{"field": field, "message": message}]
+        assert response.json()["errors"] == [{"code": "invalid", "field": field, "message": message}]
 
 
 def test_an_auditor_sees_the_whole_company(network, token_for, results):
@@ -477,6 +477,7 @@ def test_scorecard_detail_is_404_out_of_scope_or_missing_and_422_for_a_bad_perio
     assert response.status_code == 422
     assert response.json()["errors"] == [
         {
+            "code": "invalid_period",
             "field": "period",
             "message": "'2026-13' is not a period: use YYYY-MM (e.g. 2026-10) or YYYY-Qn (e.g. 2026-Q4).",
         }

@@ -124,6 +124,12 @@ def test_advisor_opens_an_order_at_his_centre_with_customer_and_vehicle(network,
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "service_center"
 
 
+def test_an_advisor_who_names_no_advisor_is_the_orders_advisor(network, token_for):
+    response = token_for(network.advisor).post("/api/work-orders", {"service_center": "SC1", "type": "repair"})
+    assert response.status_code == 201, response.content
+    assert response.json()["advisor"] == "A1"
+
+
 def test_create_with_sla_customer_vehicle_and_immediate_dispatch(network, token_for):
     from servicescore.workorders.models import SLAPolicy
 
@@ -269,7 +275,9 @@ def test_asset_history_and_customer_are_reused_not_duplicated(network, token_for
     from servicescore.customers.models import Asset, Customer
 
     customer = CustomerFactory(external_id="C1", name="李四", phone="13700000000")
-    AssetFactory(external_id="VIN1", customer=customer)
+    car = AssetFactory(external_id="VIN1", customer=customer)
+    # Served by this advisor before: he may link them (tests/api/test_customer_scope.py).
+    WorkOrderFactory(service_center=network.sc1, customer=customer, asset=car, advisor=network.advisor)
     api = token_for(network.advisor)
     for _attempt in range(2):
         assert (

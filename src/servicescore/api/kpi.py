@@ -19,10 +19,21 @@ from servicescore.kpi.registry import FAMILIES
 from servicescore.org.models import OrgUnit, Position
 
 from . import auth
-from .common import DEFAULT_LIMIT, Cursor, ErrorOut, bad_cursor, bad_input, check_limit
+from .common import (
+    DEFAULT_LIMIT,
+    Cursor,
+    CursorParam,
+    Limit,
+    PathText,
+    PeriodCode,
+    bad_cursor,
+    bad_input,
+    check_limit,
+    error_responses,
+)
 
 router = Router(tags=["KPI"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = error_responses(401, 403, 422, 429)
 FamilyCode = Literal[tuple(FAMILIES)]
 PositionCode = Literal[tuple(Position.values)]
 # kpi-library.md: with no stored row a count or a sum is 0; every other shape has no data.
@@ -119,7 +130,7 @@ class ResultPage(Schema):
 
 
 class ResultQuery(Schema):
-    period: str = Field(description="YYYY-MM or YYYY-Qn.")
+    period: PeriodCode
     employee_no: str | None = Field(default=None, description="Only this employee's values.")
     org_unit: str | None = Field(
         default=None, description="Org unit code: the values of the people and units of its subtree."
@@ -128,8 +139,8 @@ class ResultQuery(Schema):
     subject: Literal["employee", "org_unit"] | None = Field(
         default=None, description="Only employees' or only org units' values."
     )
-    cursor: str | None = None
-    limit: int = DEFAULT_LIMIT
+    cursor: CursorParam | None = None
+    limit: Limit = DEFAULT_LIMIT
 
 
 def _check_indicators(codes: list[str]) -> None:
@@ -320,11 +331,13 @@ class ScorecardDetailOut(ScorecardOut):
 
 
 class ScorecardQuery(Schema):
-    period: str | None = Field(default=None, description="YYYY-MM or YYYY-Qn; all periods when empty.")
+    period: PeriodCode | None = Field(
+        default=None, description="YYYY-MM or YYYY-Qn; all periods when left out."
+    )
     org_unit: str | None = Field(default=None, description="Org unit code; the people of its subtree.")
     position: PositionCode | None = Field(default=None, description="The employee's position.")
-    cursor: str | None = None
-    limit: int = DEFAULT_LIMIT
+    cursor: CursorParam | None = None
+    limit: Limit = DEFAULT_LIMIT
 
 
 def visible_scorecards(user):
@@ -403,11 +416,11 @@ def list_scorecards(request, query: Query[ScorecardQuery]):
 
 @router.get(
     "/scorecards/{employee_no}/{period}",
-    response={200: ScorecardDetailOut, **ERRORS},
+    response={200: ScorecardDetailOut, **error_responses(401, 403, 404, 422, 429)},
     auth=auth.READ,
     summary="Retrieve an employee's scorecard for a period, with its items",
 )
-def get_scorecard(request, employee_no: str, period: str):
+def get_scorecard(request, employee_no: PathText, period: PeriodCode):
     code = _period(period).code
     card = visible_scorecards(request.user).filter(employee__employee_no=employee_no, period=code).first()
     if card is None:

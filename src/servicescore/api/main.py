@@ -1,21 +1,30 @@
 """The REST API: django-ninja, OpenAPI 3 at /api/docs (schema at /api/openapi.json).
 
 Every router reads through core.scope (out of scope → 404, so ids cannot be probed),
-writes through the domain services, and answers errors as
-`{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`.
+writes through the domain services, and answers every error in one shape,
+`{"code", "message", "field", "errors": [{"code", "message", "field"}, …]}` (common.ErrorOut),
+which each operation declares for the statuses it can answer.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from servicescore.workorders.services import WorkOrderConflict
 
 from .auth import ApiRejected
-from .common import field_errors
+from .common import JsonParser, error_body, field_errors
 
 api = NinjaAPI(
     title="ServiceScore API",
@@ -24,15 +33,16 @@ api = NinjaAPI(
         "Work orders, people, KPI results and scorecards, and bulk import for ServiceScore (售后绩效). "
         "Authenticate with `Authorization: Bearer ss_…` (a token an administrator creates, with the "
         "scopes read, write, import) or the browser session. Records outside the caller's data scope "
-        "answer 404. See docs/api.md."
+        "answer 404. Every error answers `{code, message, field, errors}`. See docs/api.md."
     ),
     urls_namespace="api",
     docs_url="/docs",
+    parser=JsonParser(),
 )
 
 
-def _answer(request, status, detail, errors=(), headers=None):
-    response = api.create_response(request, {"detail": detail, "errors": list(errors)}, status=status)
+def _answer(request, status, message, errors=(), headers=None, code=None):
+    response = api.create_response(request, error_body(status, message, errors, code=code), status=status)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -40,7 +50,7 @@ def _answer(request, status, detail, errors=(), headers=None):
 
 @api.exception_handler(ApiRejected)
 def _rejected(request, exc: ApiRejected):
-    return _answer(request, exc.status, exc.message, headers=exc.headers)
+    return _answer(request, exc.status, exc.message, headers=exc.headers, code=getattr(exc, "code", None))
 
 
 @api.exception_handler(AuthenticationError)
@@ -60,7 +70,7 @@ def _forbidden(request, exc):
 
 @api.exception_handler(WorkOrderConflict)
 def _conflict(request, exc):
-    return _answer(request, 409, " ".join(exc.messages), field_errors(exc))
+    return _answer(request, 409, " ".join(exc.messages), field_errors(exc), code="conflict")
 
 
 @api.exception_handler(ValidationError)
@@ -71,15 +81,88 @@ def _invalid(request, exc):
     )
 
 
+def _schema_error(item: dict) -> dict:
+    """One pydantic error as an ErrorItem, in the request's language where we know the type;
+    our own formats (common.py) raise errors whose type is already our code."""
+    location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+    kind, context = item.get("type", ""), item.get("ctx") or {}
+    known = {
+        "missing": ("required", _("This field is required.")),
+        "int_parsing": ("invalid_integer", _("Enter a whole number.")),
+        "int_type": ("invalid_integer", _("Enter a whole number.")),
+        "int_from_float": ("invalid_integer", _("Enter a whole number.")),
+        "float_parsing": ("invalid_number", _("Enter a number.")),
+        "float_type": ("invalid_number", _("Enter a number.")),
+        "bool_parsing": ("invalid_boolean", _("must be true or false")),
+        "bool_type": ("invalid_boolean", _("must be true or false")),
+        "string_type": ("invalid_string", _("must be text")),
+        "literal_error": (
+            "invalid_choice",
+            _("must be one of %(choices)s") % {"choices": context.get("expected", "")},
+        ),
+        "list_type": ("invalid_list", _("must be a list")),
+        "dict_type": ("object_expected", _("must be a JSON object")),
+        "model_type": ("object_expected", _("must be a JSON object")),
+    }
+    bounds = {
+        "greater_than_equal": ("ge", _("must be at least %(limit)s")),
+        "less_than_equal": ("le", _("must be at most %(limit)s")),
+        "greater_than": ("gt", _("must be more than %(limit)s")),
+        "less_than": ("lt", _("must be less than %(limit)s")),
+    }
+    if kind in bounds:
+        name, text = bounds[kind]
+        known[kind] = ("out_of_range", text % {"limit": context.get(name)})
+    code, message = known.get(kind, (kind or "invalid", item.get("msg", "")))
+    return {"code": code, "message": message, "field": ".".join(location) or None}
+
+
 @api.exception_handler(NinjaValidationError)
 def _schema_invalid(request, exc):
-    errors = []
-    for item in exc.errors:
-        location = [
-            str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload")
-        ]
-        errors.append({"field": ".".join(location), "message": item.get("msg", "")})
-    return _answer(request, 422, _("The input is not valid."), errors)
+    errors = [_schema_error(item) for item in exc.errors]
+    return _answer(
+        request, 422, errors[0]["message"] if len(errors) == 1 else _("The input is not valid."), errors
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    # ninja answers a body it cannot parse with HttpError(400, "Cannot parse request body");
+    # the parser's own complaint is the cause, and says where the JSON breaks.
+    if isinstance(exc.__cause__, ValidationError):  # JsonParser: parsed, but not acceptable
+        return _invalid(request, exc.__cause__)
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        return _answer(
+            request,
+            400,
+            _("The request body is not valid JSON (%(reason)s).") % {"reason": exc.__cause__},
+            code="malformed_body",
+        )
+    return _answer(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def _malformed_multipart(request, exc):
+    # Django raises it from request.FILES (a missing or bad boundary); unhandled it was a 500.
+    return _answer(
+        request,
+        400,
+        _("The request body is not valid multipart/form-data (%(reason)s).") % {"reason": exc},
+        code="malformed_body",
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def _too_large(request, exc):
+    return _answer(
+        request,
+        413,
+        _("The request body is larger than %(size)d MB; send the rows in smaller batches.")
+        % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)},
+        code="too_large",
+    )
 
 
 from .imports import router as imports_router  # noqa: E402

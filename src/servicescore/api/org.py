@@ -9,10 +9,11 @@ from ninja import Field, Query, Router, Schema
 from servicescore.core.scope import visible_employees, visible_org_units
 
 from . import auth
-from .common import DEFAULT_LIMIT, ErrorOut, keyset_page
+from .common import DEFAULT_LIMIT, CursorParam, Limit, PathText, error_responses, keyset_page
 
 router = Router(tags=["people and org units"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+LIST_ERRORS = error_responses(401, 403, 422, 429)
+ONE_ERRORS = error_responses(401, 403, 404, 422, 429)
 
 
 class EmployeeOut(Schema):
@@ -47,11 +48,13 @@ class EmployeeQuery(Schema):
     position: str | None = None
     status: Literal["active", "left"] | None = None
     q: str = Field(default="", description="Name or employee no. (substring).")
-    cursor: str | None = None
-    limit: int = DEFAULT_LIMIT
+    cursor: CursorParam | None = None
+    limit: Limit = DEFAULT_LIMIT
 
 
-@router.get("/employees", response={200: EmployeePage, **ERRORS}, auth=auth.READ, summary="List employees")
+@router.get(
+    "/employees", response={200: EmployeePage, **LIST_ERRORS}, auth=auth.READ, summary="List employees"
+)
 def list_employees(request, query: Query[EmployeeQuery]):
     from django.db.models import Q
 
@@ -71,11 +74,11 @@ def list_employees(request, query: Query[EmployeeQuery]):
 
 @router.get(
     "/employees/{employee_no}",
-    response={200: EmployeeOut, **ERRORS},
+    response={200: EmployeeOut, **ONE_ERRORS},
     auth=auth.READ,
     summary="Retrieve an employee",
 )
-def get_employee(request, employee_no: str):
+def get_employee(request, employee_no: PathText):
     employee = (
         visible_employees(request.user)
         .select_related("org_unit", "manager")
@@ -104,7 +107,7 @@ def org_unit_out(unit) -> dict:
 
 
 @router.get(
-    "/org-units", response={200: list[OrgUnitOut], **ERRORS}, auth=auth.READ, summary="List org units"
+    "/org-units", response={200: list[OrgUnitOut], **LIST_ERRORS}, auth=auth.READ, summary="List org units"
 )
 def list_org_units(request, kind: Literal["company", "region", "service_center", "team"] | None = None):
     """Every org unit in the caller's scope, in tree order (a few hundred at most)."""
@@ -115,9 +118,12 @@ def list_org_units(request, kind: Literal["company", "region", "service_center",
 
 
 @router.get(
-    "/org-units/{code}", response={200: OrgUnitOut, **ERRORS}, auth=auth.READ, summary="Retrieve an org unit"
+    "/org-units/{code}",
+    response={200: OrgUnitOut, **ONE_ERRORS},
+    auth=auth.READ,
+    summary="Retrieve an org unit",
 )
-def get_org_unit(request, code: str):
+def get_org_unit(request, code: PathText):
     unit = visible_org_units(request.user).select_related("parent").filter(code=code).first()
     if unit is None:
         raise Http404

@@ -23,7 +23,22 @@ from servicescore.workorders.models import WorkOrder
 from servicescore.workorders.selectors import WorkOrderFilters
 
 from . import auth
-from .common import DEFAULT_LIMIT, ErrorOut, bad_input, code_of, keyset_page
+from .common import (
+    DEFAULT_LIMIT,
+    BoolParam,
+    CursorParam,
+    DateIn,
+    DateTimeIn,
+    Limit,
+    ObjectIn,
+    PathText,
+    bad_input,
+    code_of,
+    decimal_in,
+    decimal_out,
+    error_responses,
+    keyset_page,
+)
 
 router = Router(tags=["work orders"])
 
@@ -35,7 +50,11 @@ ChannelCode = Literal["", "phone", "app", "walk_in", "online", "wecom"]
 StateCode = Literal["new", "dispatched", "accepted", "in_progress", "completed", "closed", "cancelled"]
 ResolutionCode = Literal["fixed", "not_fixed", "no_fault_found"]
 ActionCode = Literal["dispatch", "reassign", "accept", "start", "complete", "close", "reopen", "cancel"]
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+# The model fields' max_digits and decimal_places.
+DifficultyIn = decimal_in(digits=5, places=2, positive=True)
+AmountIn = decimal_in(digits=12, places=2)
+TwoPlaces = decimal_out(2)
+SixPlaces = decimal_out(6)
 
 
 class CustomerOut(Schema):
@@ -76,10 +95,10 @@ class WorkOrderOut(Schema):
     technician: str | None
     advisor: str | None
     dispatcher: str | None
-    difficulty: Decimal
-    labor_amount: Decimal | None
-    parts_cost: Decimal | None
-    travel_cost: Decimal | None
+    difficulty: TwoPlaces
+    labor_amount: TwoPlaces | None
+    parts_cost: TwoPlaces | None
+    travel_cost: TwoPlaces | None
     resolution: str
     visits: int
     rework_of: str | None
@@ -156,19 +175,17 @@ class WorkOrderQuery(Schema):
     service_center: str | None = Field(default=None, description="Org unit code; its subtree.")
     technician: str | None = Field(default=None, description="Employee no. of the lead technician.")
     advisor: str | None = Field(default=None, description="Employee no.")
-    created_from: datetime.date | None = Field(default=None, description="Local date, inclusive.")
-    created_to: datetime.date | None = None
-    completed_from: datetime.date | None = None
-    completed_to: datetime.date | None = None
-    overdue: bool | None = None
-    comeback: bool | None = None
+    created_from: DateIn | None = Field(default=None, description="Local date, inclusive.")
+    created_to: DateIn | None = None
+    completed_from: DateIn | None = None
+    completed_to: DateIn | None = None
+    overdue: BoolParam | None = None
+    comeback: BoolParam | None = None
     q: str = Field(default="", description="Start of the external id, or the exact VIN or plate.")
-    modified_since: datetime.datetime | None = Field(
-        default=None, description="Changed at or after (for syncing)."
-    )
+    modified_since: DateTimeIn | None = Field(default=None, description="Changed at or after (for syncing).")
     sort: Literal["created", "-created", "modified", "-modified"] = "-created"
-    cursor: str | None = None
-    limit: int = DEFAULT_LIMIT
+    cursor: CursorParam | None = None
+    limit: Limit = DEFAULT_LIMIT
 
 
 def _employee(user, employee_no: str | None, field: str):
@@ -207,7 +224,12 @@ def _filters(user, query: WorkOrderQuery) -> WorkOrderFilters:
     )
 
 
-@router.get("", response={200: WorkOrderPage, **ERRORS}, auth=auth.READ, summary="List work orders")
+@router.get(
+    "",
+    response={200: WorkOrderPage, **error_responses(401, 403, 422, 429)},
+    auth=auth.READ,
+    summary="List work orders",
+)
 def list_work_orders(request, query: Query[WorkOrderQuery]):
     """Work orders in the caller's scope, newest first by default; follow `next_cursor`."""
     now = timezone.now()
@@ -242,11 +264,11 @@ def _out(request, order: WorkOrder) -> dict:
 
 @router.get(
     "/by-external-id/{external_id}",
-    response={200: WorkOrderOut, **ERRORS},
+    response={200: WorkOrderOut, **error_responses(401, 403, 404, 422, 429)},
     auth=auth.READ,
     summary="Retrieve a work order by its external id",
 )
-def get_work_order_by_external_id(request, external_id: str):
+def get_work_order_by_external_id(request, external_id: PathText):
     order = visible_work_orders(request.user).filter(external_id=external_id).first()
     if order is None:
         from django.http import Http404
@@ -257,7 +279,7 @@ def get_work_order_by_external_id(request, external_id: str):
 
 @router.get(
     "/{work_order_id}",
-    response={200: WorkOrderOut, **ERRORS},
+    response={200: WorkOrderOut, **error_responses(401, 403, 404, 422, 429)},
     auth=auth.READ,
     summary="Retrieve a work order",
 )
@@ -265,14 +287,14 @@ def get_work_order(request, work_order_id: int):
     return _out(request, _visible(request, work_order_id))
 
 
-class WorkOrderIn(Schema):
+class WorkOrderIn(ObjectIn):
     external_id: str | None = Field(default=None, description="Your system's id; generated when empty.")
     service_center: str = Field(description="Org unit code of the service centre.")
     type: TypeCode
     priority: PriorityCode = "normal"
     channel: ChannelCode = ""
     description: str = ""
-    created_at: datetime.datetime | None = Field(default=None, description="Default: now.")
+    created_at: DateTimeIn | None = Field(default=None, description="Default: now.")
     customer_external_id: str | None = None
     customer_name: str = ""
     customer_phone: str = ""
@@ -281,8 +303,8 @@ class WorkOrderIn(Schema):
     asset_plate: str = ""
     advisor: str | None = Field(default=None, description="Employee no.")
     technician: str | None = Field(default=None, description="Employee no.; dispatches the order at once.")
-    difficulty: Decimal = Field(default=Decimal("1.0"), gt=0)
-    due_at: datetime.datetime | None = Field(default=None, description="Default: from the SLA policy.")
+    difficulty: DifficultyIn = Decimal("1.0")
+    due_at: DateTimeIn | None = Field(default=None, description="Default: from the SLA policy.")
     rework_of: str | None = Field(default=None, description="External id of the original work order.")
 
 
@@ -295,27 +317,27 @@ def _rework_of(user, external_id: str | None):
     return found
 
 
-def _customer_and_asset(payload) -> dict:
-    from servicescore.customers.services import find_or_create_asset, find_or_create_customer
-
-    fields = {}
-    customer = None
-    if payload.customer_external_id or payload.customer_name or payload.customer_phone:
-        customer = find_or_create_customer(
-            external_id=payload.customer_external_id, name=payload.customer_name, phone=payload.customer_phone
-        )
-        fields["customer"] = customer
-    if payload.asset_external_id:
-        fields["asset"] = find_or_create_asset(
-            external_id=payload.asset_external_id,
-            model=payload.asset_model,
-            plate=payload.asset_plate,
-            customer=customer,
-        )
-    return fields
+def _customer_and_asset(user, payload) -> dict:
+    """Only customers and vehicles the caller can already see are linked (an id or VIN seen
+    only elsewhere is refused without a word about its record); see customers.services."""
+    customer, asset = services.find_customer_and_asset(
+        by=user,
+        customer_external_id=payload.customer_external_id or "",
+        customer_name=payload.customer_name,
+        customer_phone=payload.customer_phone,
+        asset_external_id=payload.asset_external_id or "",
+        asset_model=payload.asset_model,
+        asset_plate=payload.asset_plate,
+    )
+    return {"customer": customer, "asset": asset}
 
 
-@router.post("", response={201: WorkOrderOut, **ERRORS}, auth=auth.WRITE, summary="Create a work order")
+@router.post(
+    "",
+    response={201: WorkOrderOut, **error_responses(400, 401, 403, 413, 422, 429)},
+    auth=auth.WRITE,
+    summary="Create a work order",
+)
 def create_work_order(request, payload: WorkOrderIn):
     """Opens a work order (state new, or dispatched when `technician` is given)."""
     from django.db import transaction
@@ -343,29 +365,35 @@ def create_work_order(request, payload: WorkOrderIn):
         }
         if payload.created_at:
             fields["created_at"] = payload.created_at
-        fields.update(_customer_and_asset(payload))
+        fields.update(_customer_and_asset(user, payload))
         order = services.open_work_order(by=user, **fields)
     return Status(201, _out(request, order))
 
 
-class WorkOrderPatch(Schema):
+class WorkOrderPatch(ObjectIn):
+    """Only the fields sent change. The ones typed without null cannot be emptied: a null
+    there is a 422 (the default None only marks the field as not sent)."""
+
     version: str | None = Field(default=None, description="The `version` you read; a stale one answers 409.")
-    type: TypeCode | None = None
-    priority: PriorityCode | None = None
-    channel: ChannelCode | None = None
-    description: str | None = None
-    advisor: str | None = None
-    difficulty: Decimal | None = Field(default=None, gt=0)
-    due_at: datetime.datetime | None = None
-    labor_amount: Decimal | None = None
-    parts_cost: Decimal | None = None
-    travel_cost: Decimal | None = None
-    visits: int | None = Field(default=None, ge=1)
+    type: TypeCode = None
+    priority: PriorityCode = None
+    channel: ChannelCode = None
+    description: str = None
+    advisor: str | None = Field(default=None, description="Employee no.; null removes the advisor.")
+    difficulty: DifficultyIn = None
+    due_at: DateTimeIn | None = None
+    labor_amount: AmountIn | None = None
+    parts_cost: AmountIn | None = None
+    travel_cost: AmountIn | None = None
+    visits: int = Field(default=None, ge=1, le=32767, strict=True)
     rework_of: str | None = None
 
 
 @router.patch(
-    "/{work_order_id}", response={200: WorkOrderOut, **ERRORS}, auth=auth.WRITE, summary="Update a work order"
+    "/{work_order_id}",
+    response={200: WorkOrderOut, **error_responses(400, 401, 403, 404, 409, 413, 422, 429)},
+    auth=auth.WRITE,
+    summary="Update a work order",
 )
 def update_work_order(request, work_order_id: int, payload: WorkOrderPatch):
     """Changes only the fields sent; type or priority changes recompute the SLA deadlines."""
@@ -384,19 +412,19 @@ def update_work_order(request, work_order_id: int, payload: WorkOrderPatch):
     return _out(request, order)
 
 
-class TransitionIn(Schema):
+class TransitionIn(ObjectIn):
     technician: str | None = Field(default=None, description="Employee no. (dispatch, reassign).")
     resolution: ResolutionCode | None = Field(default=None, description="complete")
     reason: str = Field(default="", description="cancel, reopen")
     note: str = ""
-    latitude: float | None = Field(default=None, description="start (check-in)")
-    longitude: float | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90, strict=True, description="start (check-in)")
+    longitude: float | None = Field(default=None, ge=-180, le=180, strict=True)
     version: str | None = None
 
 
 @router.post(
     "/{work_order_id}/transitions/{action}",
-    response={200: WorkOrderOut, **ERRORS},
+    response={200: WorkOrderOut, **error_responses(400, 401, 403, 404, 409, 413, 422, 429)},
     auth=auth.WRITE,
     summary="Move a work order (dispatch, reassign, accept, start, complete, close, reopen, cancel)",
 )
@@ -416,15 +444,15 @@ class EventOut(Schema):
     at: datetime.datetime
     actor: str | None = Field(description="User name of who did it.")
     actor_employee_no: str | None
-    latitude: Decimal | None
-    longitude: Decimal | None
+    latitude: SixPlaces | None
+    longitude: SixPlaces | None
     note: str
     photos: list[str] = Field(description="URLs, readable with the same credentials.")
 
 
 @router.get(
     "/{work_order_id}/events",
-    response={200: list[EventOut], **ERRORS},
+    response={200: list[EventOut], **error_responses(401, 403, 404, 422, 429)},
     auth=auth.READ,
     summary="The event log of a work order",
 )
