@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
+from servicescore.core import uploads
+from servicescore.core.roles import SELF_ONLY_ROLES
+
 from .models import LIFECYCLE, SLAPolicy, State, WorkOrder, WorkOrderEvent
 
 
@@ -266,7 +269,6 @@ def record_labour(order: WorkOrder, *, technician, standard_hours: Decimal, cloc
 
 # --- assignment, check-in, lines and edits (the pages and the API) -------------------
 
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 MAX_PHOTOS_PER_EVENT = 10
 EDITABLE_FIELDS = (
     "type",
@@ -443,9 +445,10 @@ def clean_location(latitude, longitude) -> tuple[Decimal | None, Decimal | None]
 
 
 def clean_photos(files) -> list:
-    """Every upload must be a real image (JPEG, PNG, WebP, GIF) within PHOTO_MAX_BYTES."""
+    """Every upload must be a real image (JPEG, PNG, WebP, GIF) within PHOTO_MAX_BYTES and
+    UPLOAD_MAX_PIXELS, judged by its content; returns them re-encoded under server-chosen
+    names (core/uploads.py), so nothing the uploader wrote besides the pixels is stored."""
     from django.conf import settings
-    from PIL import Image, UnidentifiedImageError
 
     files = list(files or [])
     if len(files) > MAX_PHOTOS_PER_EVENT:
@@ -462,25 +465,19 @@ def clean_photos(files) -> list:
                     % {"name": name, "size": upload.size / 1048576, "max": limit / 1048576}
                 }
             )
-        try:
-            with Image.open(upload) as image:
-                image.verify()
-                kind = image.format
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            kind = None
-        if kind not in PHOTO_FORMATS:
-            raise ValidationError(
-                {"photos": _("%(name)s is not a photo (JPEG, PNG, WebP or GIF).") % {"name": name}}
-            )
-        upload.seek(0)
-    return files
+    try:
+        return [uploads.reencode_image(upload) for upload in files]
+    except ValidationError as error:
+        raise ValidationError({"photos": error.messages}) from None
 
 
-def _attach_photos(event: WorkOrderEvent, files) -> None:
+def _attach_photos(event: WorkOrderEvent, photos) -> None:
+    """Store photos already through clean_photos; EventPhoto's upload_to names them again
+    from their content, whoever saves one."""
     from .models import EventPhoto
 
-    for upload in files:
-        EventPhoto.objects.create(event=event, image=upload)
+    for photo in photos:
+        EventPhoto.objects.create(event=event, image=photo)
 
 
 @transaction.atomic
@@ -627,6 +624,63 @@ def remove_part(order: WorkOrder, *, line_id: int, by=None) -> None:
     )
 
 
+# The customer services name their models' fields; the pages and the API name their inputs.
+CUSTOMER_INPUTS = {"external_id": "customer_external_id", "name": "customer_name", "phone": "customer_phone"}
+ASSET_INPUTS = {
+    "external_id": "asset_external_id",
+    "kind": "asset_external_id",
+    "model": "asset_model",
+    "plate": "asset_plate",
+    "customer": "customer_name",
+}
+
+
+def _with_input_names(names: dict, call, **kwargs):
+    """Run `call`; a ValidationError comes out keyed by the input names."""
+    try:
+        return call(**kwargs)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise ValidationError({names.get(k, k): v for k, v in error.error_dict.items()}) from None
+        raise
+
+
+@transaction.atomic
+def find_customer_and_asset(
+    *,
+    by,
+    customer_external_id: str = "",
+    customer_name: str = "",
+    customer_phone: str = "",
+    asset_external_id: str = "",
+    asset_model: str = "",
+    asset_plate: str = "",
+):
+    """(customer, asset) a work order names, found or filed for `by`: only those he can see
+    are linked and the desk does not rewrite a customer (customers.services). The pages and
+    the API both come here; errors are keyed by the input names above."""
+    from servicescore.customers import services as customer_services
+
+    customer = _with_input_names(
+        CUSTOMER_INPUTS,
+        customer_services.find_or_create_customer,
+        by=by,
+        external_id=customer_external_id,
+        name=customer_name,
+        phone=customer_phone,
+    )
+    asset = _with_input_names(
+        ASSET_INPUTS,
+        customer_services.find_or_create_asset,
+        by=by,
+        external_id=asset_external_id,
+        model=asset_model,
+        plate=asset_plate,
+        customer=customer,
+    )
+    return customer, asset
+
+
 def new_external_id() -> str:
     """SS-20261123-4F9A2C: the date in the company zone and six random hex digits."""
     import secrets
@@ -646,6 +700,10 @@ def open_work_order(*, by=None, **fields) -> WorkOrder:
     centre = fields.get("service_center")
     if centre is None or centre.kind != "service_center":
         raise ValidationError({"service_center": _("Choose a service centre.")})
+    if fields.get("advisor") is None and getattr(by, "effective_role", None) in SELF_ONLY_ROLES:
+        # Someone who sees only his own orders opens one at the desk: he is its advisor,
+        # or he could not open the order he just created.
+        fields["advisor"] = _acting_employee(by)
     if fields.get("advisor") is not None:
         check_staff_at_centre(centre, fields["advisor"], "advisor")
     if not fields.get("external_id"):
@@ -688,12 +746,8 @@ def update_work_order(order: WorkOrder, *, by=None, version: str | None = None, 
     if sla_changed and "due_at" not in changes and "response_due_at" not in changes:
         locked.response_due_at, locked.due_at = sla_deadlines(locked.type, locked.priority, locked.created_at)
     previous_original = before["rework_of"].pk if before["rework_of"] is not None else None
-    if locked.rework_of_id not in (None, previous_original) and _in_comeback_chain(
-        locked.rework_of_id, locked.pk
-    ):
-        raise ValidationError(
-            {"rework_of": _("A work order cannot be a comeback of itself or of its own comebacks.")}
-        )
+    if locked.rework_of_id != previous_original:
+        check_comeback_link(locked, locked.rework_of_id)
     changed = [name for name in EDITABLE_FIELDS if getattr(locked, name) != before[name]]
     if not changed:
         return locked
@@ -702,6 +756,65 @@ def update_work_order(order: WorkOrder, *, by=None, version: str | None = None, 
     note = "; ".join(f"{name}: {_show(before[name])} → {_show(getattr(locked, name))}" for name in changed)
     locked.last_event = _event(locked, "edit", locked.state, locked.state, by, timezone.now(), note=note)
     return locked
+
+
+# What the admin's data maintenance may correct: everything but the state and the
+# timestamps and texts its transitions set.
+CORRECTABLE_FIELDS = (
+    *EDITABLE_FIELDS,
+    "external_id",
+    "service_center",
+    "created_at",
+    "technician",
+    "dispatcher",
+)
+
+
+@transaction.atomic
+def correct_work_order(order: WorkOrder, *, by=None, reason: str = "", **changes) -> WorkOrder:
+    """A correction from the admin (HR and administrators maintaining data): any field of
+    CORRECTABLE_FIELDS, in any state. Like `update_work_order`, the "edit" event lists every
+    field changed, old → new; an audit entry records the same."""
+    from servicescore.core.audit import audit_record, diff, snapshot
+
+    unknown = set(changes) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    locked = _locked(order)
+    before_values = {name: getattr(locked, name) for name in changes}
+    before = snapshot(locked, changes)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    after = snapshot(locked, changes)
+    changed = [name for name in changes if before[name] != after[name]]
+    if not changed:
+        return locked
+    if "rework_of" in changed:
+        check_comeback_link(locked, locked.rework_of_id)
+    locked.full_clean()
+    locked.save(update_fields=[*changed, "modified"])
+    note = "; ".join(
+        f"{name}: {_show(before_values[name])} → {_show(getattr(locked, name))}" for name in changed
+    )
+    locked.last_event = _event(locked, "edit", locked.state, locked.state, by, timezone.now(), note=note)
+    audit_record(actor=by, action="edit", obj=locked, changes=diff(before, after), reason=reason)
+    return locked
+
+
+@transaction.atomic
+def note_line_corrections(order: WorkOrder, *, by=None, note: str) -> WorkOrderEvent:
+    """The event of parts or labour lines corrected in the admin (each line's own audit
+    entry holds its old → new)."""
+    return _event(order, "parts", order.state, order.state, by, timezone.now(), note=note)
+
+
+def check_comeback_link(order: WorkOrder, rework_of_id: int | None) -> None:
+    """Refuse a comeback link that would make a cycle (the order itself or one of its own
+    comebacks); forms call it to show the message beside the field."""
+    if rework_of_id and order.pk and _in_comeback_chain(rework_of_id, order.pk):
+        raise ValidationError(
+            {"rework_of": _("A work order cannot be a comeback of itself or of its own comebacks.")}
+        )
 
 
 def _in_comeback_chain(start_id: int, order_id: int, limit: int = 50) -> bool:

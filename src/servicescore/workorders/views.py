@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from servicescore.core import uploads
 from servicescore.core.periods import local_today
 from servicescore.core.scope import visible_employees
-from servicescore.customers import services as customer_services
-from servicescore.exchange.tables import write_xlsx
+from servicescore.core.spreadsheets import write_xlsx
 from servicescore.org.models import Employee, Position
 
 from . import policy, selectors, services
@@ -172,13 +172,12 @@ def note(request, pk):
 
 @login_required
 def event_photo(request, photo_id):
-    """A timeline photo, served only to users who may see its work order."""
+    """A timeline photo, served only to users who may see its work order, typed by its
+    content (an old file that is no image is only offered as a download)."""
     photo = selectors.event_photo(request.user, photo_id)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle)
+    response = uploads.serve_file(
+        photo.image, download_name=f"photo-{photo.pk}", inline_formats=uploads.IMAGE_FORMATS
+    )
     response["Cache-Control"] = "private, max-age=86400"
     return response
 
@@ -359,7 +358,8 @@ def _export_rows(orders, user, now):
 @login_required
 def work_order_export(request):
     """The filtered list as an .xlsx workbook (openpyxl write-only), at most EXPORT_LIMIT
-    rows; the same selector as the list, so the same scope."""
+    rows; the same selector as the list, so the same scope. `write_xlsx` writes text that
+    looks like a formula (a customer named "=HYPERLINK(...)") as escaped text."""
     form = WorkOrderFilterForm(request.GET, user=request.user)
     now = timezone.now()
     orders = selectors.work_order_list(request.user, form.filters(), sort=form.sort_key(), now=now)
@@ -405,14 +405,6 @@ def work_order_detail(request, pk):
 
 
 # Errors the services raise, by the name they give → the form field that shows them.
-CUSTOMER_ERRORS = {"external_id": "customer_external_id", "name": "customer_name", "phone": "customer_phone"}
-ASSET_ERRORS = {
-    "external_id": "asset_external_id",
-    "kind": "asset_external_id",
-    "model": "asset_model",
-    "plate": "asset_plate",
-    "customer": "customer_name",
-}
 ORDER_ERRORS = {"customer": "customer_name", "asset": "asset_external_id", "response_due_at": "due_at"}
 EDIT_FIELDS = (
     "type",
@@ -425,16 +417,6 @@ EDIT_FIELDS = (
     "difficulty",
     "rework_of",
 )
-
-
-def _renamed(names: dict, call, *args):
-    """Run `call`; a ValidationError comes out keyed by the form's field names."""
-    try:
-        return call(*args)
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise ValidationError({names.get(k, k): v for k, v in error.error_dict.items()}) from None
-        raise
 
 
 def _put_errors(form, error: ValidationError) -> None:
@@ -480,20 +462,14 @@ def _save_work_order(form, user, order=None):
     data = form.cleaned_data
     try:
         with transaction.atomic():
-            customer = _renamed(
-                CUSTOMER_ERRORS,
-                customer_services.find_or_create_customer,
-                data["customer_external_id"],
-                data["customer_name"],
-                form.customer_phone_value(),
-            )
-            asset = _renamed(
-                ASSET_ERRORS,
-                customer_services.find_or_create_asset,
-                data["asset_external_id"],
-                data["asset_model"],
-                data["asset_plate"],
-                customer,
+            customer, asset = services.find_customer_and_asset(
+                by=user,
+                customer_external_id=data["customer_external_id"],
+                customer_name=data["customer_name"],
+                customer_phone=form.customer_phone_value(),
+                asset_external_id=data["asset_external_id"],
+                asset_model=data["asset_model"],
+                asset_plate=data["asset_plate"],
             )
             fields = _order_fields(form, customer, asset)
             if order is None:
