@@ -77,9 +77,20 @@ def unchanged(customer) -> bool:
 # --- who sees which customers --------------------------------------------------------------
 
 
-def test_advisor_sees_the_customers_of_his_own_orders_only(network, sc2):
+def test_advisor_sees_the_customers_of_his_centre_not_of_another(network, sc2):
     mine = own_customer(network)
     assert list(selectors.visible_customers(network.advisor.user)) == [mine]
+
+
+def test_advisor_links_a_returning_customer_a_colleague_served_at_his_centre(network, sc2):
+    regular = CustomerFactory(external_id="C-SC1", name="老客户", phone="13800007777")
+    WorkOrderFactory(service_center=network.sc1, customer=regular, technician=network.tech_other_team)
+    assert find_or_create_customer(by=network.advisor.user, external_id="C-SC1") == regular
+
+
+def test_a_technician_sees_only_the_customers_of_his_own_orders(network, sc2):
+    own_customer(network)
+    assert list(selectors.visible_customers(network.tech.user)) == []
 
 
 def test_manager_sees_the_customers_of_his_centre_not_of_another(network, sc2):

@@ -255,6 +255,29 @@ def _orders_of_people(people, *, outside_units=None) -> QuerySet:
     return branches[0].union(*branches[1:])
 
 
+# The desk sees only its own records, yet serves whoever walks in at its service centre: an
+# advisor or a warranty clerk may find (and so read) the customers and vehicles of the
+# centre's work orders, though not the orders themselves.
+CENTRE_CUSTOMER_ROLES = {Role.SERVICE_ADVISOR, Role.WARRANTY_CLERK}
+
+
+def customer_work_orders(user) -> list[QuerySet]:
+    """The work orders whose customers and vehicles `user` may see: those he may see, and
+    for the desk roles above every order of his service centre. A list, so that callers
+    look each one up by its own index instead of one OR across both."""
+    orders = [visible_work_orders(user)]
+    if getattr(user, "effective_role", None) in CENTRE_CUSTOMER_ROLES and not scope_for(user).everything:
+        employee = _employee_of(user)
+        centre = _subtree_root(employee, Role.DISPATCHER) if employee is not None else None
+        if centre is not None and centre.kind == "service_center":
+            from servicescore.org.models import OrgUnit
+            from servicescore.workorders.models import WorkOrder
+
+            units = OrgUnit.objects.filter(path__startswith=centre.path).values("pk")
+            orders.append(WorkOrder.objects.filter(service_center_id__in=units))
+    return orders
+
+
 def can_see_full_phone(user) -> bool:
     from .roles import PHONE_VISIBLE_ROLES
 

@@ -1,16 +1,17 @@
 """Which customers and assets a user may see.
 
 There is no scope rule of their own: a customer or an asset is visible through the work
-orders core.scope shows the user (`visible_work_orders`), and every one of them to a
+orders core.scope names for it (`customer_work_orders`: those the user may see, and for an
+advisor or warranty clerk every order of his service centre), and every one of them to a
 company-wide scope (HR, auditor, administrator, an integration token for the whole company).
-So the desk links a customer or a vehicle only when it already sees one of its work orders.
+So the desk links a customer or a vehicle only when it is known where the desk may look.
 """
 
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from servicescore.core.scope import scope_for, visible_work_orders
+from servicescore.core.scope import customer_work_orders, scope_for
 
 from .models import Asset, Customer
 
@@ -44,7 +45,11 @@ def visible_asset_ids(user, ids: Iterable[int]) -> set[int]:
 
 
 def _linked_ids(user, field: str) -> QuerySet:
-    return visible_work_orders(user).filter(**{f"{field}__isnull": False}).order_by().values(field)
+    sources = [
+        orders.filter(**{f"{field}__isnull": False}).order_by().values(field)
+        for orders in customer_work_orders(user)
+    ]
+    return sources[0].union(*sources[1:]) if len(sources) > 1 else sources[0]
 
 
 def _visible_ids(user, ids: Iterable[int], field: str) -> set[int]:
@@ -52,8 +57,12 @@ def _visible_ids(user, ids: Iterable[int], field: str) -> set[int]:
     if not wanted or scope_for(user).everything:
         return set(wanted)
     found: set[int] = set()
-    orders = visible_work_orders(user).order_by()
-    for start in range(0, len(wanted), ID_BATCH):
-        batch = wanted[start : start + ID_BATCH]
-        found.update(orders.filter(**{f"{field}__in": batch}).values_list(field, flat=True).distinct())
+    for orders in customer_work_orders(user):
+        orders = orders.order_by()
+        for start in range(0, len(wanted), ID_BATCH):
+            batch = [pk for pk in wanted[start : start + ID_BATCH] if pk not in found]
+            if batch:
+                found.update(
+                    orders.filter(**{f"{field}__in": batch}).values_list(field, flat=True).distinct()
+                )
     return found
