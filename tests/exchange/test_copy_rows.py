@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 
-from servicescore.exchange.kinds.base import copy_rows, json_dumps
+from servicescore.core.bulk import copy_rows, json_dumps
 from servicescore.kpi.defaults import install_default_templates
 from servicescore.kpi.models import Scorecard, TemplateVersion
 

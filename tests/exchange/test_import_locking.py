@@ -1,7 +1,8 @@
 """An import keeps SQLite's single write lock only while it writes: the file is read and
 checked first, with reads only, so log-ins and saves go on meanwhile. Above
 SQLITE_IMPORT_MAX_ROWS the upload page and the API refuse the file on SQLite, since even
-its writing would keep everyone waiting. All or nothing still holds."""
+its writing would keep everyone waiting. All or nothing still holds. (PostgreSQL locks
+rows, not the database: there the rows are checked once, in the write transaction.)"""
 
 import sqlite3
 import threading
@@ -63,6 +64,7 @@ def test_other_writers_are_not_kept_waiting_while_the_file_is_read_and_checked(n
 
 
 def test_a_bad_file_never_opens_a_write_transaction(network, monkeypatch):
+    sqlite_only()  # PostgreSQL checks once, in the write transaction (it locks rows only)
     from django.db import transaction
 
     atomics = []
@@ -75,6 +77,7 @@ def test_a_bad_file_never_opens_a_write_transaction(network, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_record_changed_after_the_file_was_checked_is_checked_again_before_writing(network, monkeypatch):
+    sqlite_only()  # on PostgreSQL the only check is the one under the transaction
     # The file is checked without the lock; what it names is looked up again under the
     # lock, so a service centre renamed in between is reported, not written to.
     def rename_in_another_connection():

@@ -228,3 +228,18 @@ def test_customer_history_masks_the_phone_for_a_role_that_may_not_see_it(client,
         assert "13812345678" not in html and "13812340000" not in html
         assert "138****0000" in html
     assert Customer.objects.get(pk=customer.pk).phone == "13812340000"
+
+
+def test_audit_entry_page_shows_the_changes_in_words_not_codes(client, hr, network):
+    login(client, hr)
+    client.post(
+        reverse("admin:org_employee_change", args=[network.tech.pk]),
+        employee_form(network.tech, status=Employee.Status.LEFT),
+    )
+    entry = history_of(network.tech).get()
+    page = client.get(
+        reverse("admin:core_auditentry_change", args=[entry.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "status: Active → Left" in page
+    listing = client.get(reverse("admin:core_auditentry_changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "changed" in listing and "admin" in listing

@@ -22,12 +22,14 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .audit import audit_bulk, audit_record, diff, snapshot
-from .history import history_rows, masked_changes
+from .history import ACTION_LABELS, CHANNEL_LABELS, changes_in_words, history_rows, masked_changes
 from .models import AuditEntry, User
 from .policy import (
     grantable_roles,
@@ -391,8 +393,16 @@ class AuditEntryAdmin(admin.ModelAdmin):
     """The audit trail, read-only for HR, administrators and auditors; nobody adds,
     changes or deletes an entry here, superusers included (the trail is append-only)."""
 
-    list_display = ["at", "actor_name", "channel", "action", "content_type", "object_repr", "reason"]
-    list_filter = ["action", "channel", "content_type"]
+    list_display = [
+        "at",
+        "actor_name",
+        "channel_label",
+        "action_label",
+        "content_type",
+        "object_repr",
+        "reason",
+    ]
+    list_filter = ["action", "channel", ("content_type", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["actor_name", "object_repr", "object_id", "request_id", "reason"]
     date_hierarchy = "at"
     list_select_related = ["content_type"]
@@ -406,12 +416,26 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "content_type",
         "object_id",
         "object_repr",
-        "changes",
+        "changes_in_words",
         "reason",
         "request_id",
     ]
     readonly_fields = fields
     actions = None
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, entry):
+        return ACTION_LABELS.get(entry.action, entry.action)
+
+    @admin.display(description=_("channel"), ordering="channel")
+    def channel_label(self, entry):
+        return CHANNEL_LABELS.get(entry.channel, entry.channel)
+
+    @admin.display(description=_("changes"))
+    def changes_in_words(self, entry):
+        # get_object() has already masked what this reader may not see.
+        lines = [f"{change.label}: {change.old} → {change.new}" for change in changes_in_words(entry)]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "—"
 
     def get_object(self, request, object_id, from_field=None):
         entry = super().get_object(request, object_id, from_field)

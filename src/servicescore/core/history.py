@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "update": _("changed"),
     "delete": _("deleted"),
     "password": _("password changed"),
+    "password_change": _("password changed"),
     "edit": _("edited"),
 }
 CHANNEL_LABELS = {
@@ -119,6 +120,26 @@ def masked_changes(changes: dict, user) -> dict:
     }
 
 
+def changes_in_words(entry, user=None) -> list[Change]:
+    """One entry's changes in words, as `user` may read them (the admin's entry page)."""
+    model = entry.content_type.model_class()
+    changes = masked_changes(entry.changes, user)
+    if model is None or not isinstance(changes, dict):
+        return []
+    entry.changes = changes
+    return _changes(model, entry, _related_names(model, [entry]))
+
+
+def _changes(model, entry, related) -> list[Change]:
+    return [
+        Change(
+            _label(model, name), _text(model, name, pair[0], related), _text(model, name, pair[1], related)
+        )
+        for name, pair in sorted((entry.changes or {}).items())
+        if isinstance(pair, list) and len(pair) == 2
+    ]
+
+
 def history_rows(obj: models.Model, limit: int = HISTORY_LIMIT, *, user=None) -> list[HistoryRow]:
     """The newest `limit` audit entries of `obj`, each with its changes in words, as `user`
     may read them (phones masked for roles that do not see them)."""
@@ -129,15 +150,7 @@ def history_rows(obj: models.Model, limit: int = HISTORY_LIMIT, *, user=None) ->
     related = _related_names(model, entries)
     rows = []
     for entry in entries:
-        changes = [
-            Change(
-                _label(model, name),
-                _text(model, name, pair[0], related),
-                _text(model, name, pair[1], related),
-            )
-            for name, pair in sorted((entry.changes or {}).items())
-            if isinstance(pair, list) and len(pair) == 2
-        ]
+        changes = _changes(model, entry, related)
         rows.append(
             HistoryRow(
                 entry=entry,

@@ -18,8 +18,8 @@ from django.db import connection
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from servicescore.core.bulk import copy_rows
 from servicescore.core.periods import Period, company_zone, day_start, parse_period
-from servicescore.exchange.kinds.base import copy_rows
 
 from .families import voice, work_orders
 from .families.base import add, to_value

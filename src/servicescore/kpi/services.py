@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicescore.core.aside import Aside
+from servicescore.core.bulk import copy_rows
 from servicescore.core.periods import Period, day_start, month_of, parse_period, quarter_of
-from servicescore.exchange.kinds.base import copy_rows
 from servicescore.org.models import Employee, OrgUnit, Position
 from servicescore.voice.models import Complaint, FollowUp, SurveyResponse
 

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit trail',
+                'verbose_name_plural': 'audit entries',
                 'ordering': ['-at', '-id'],
                 'indexes': [models.Index(fields=['content_type', 'object_id', 'at'], name='audit_object_at')],
             },

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from servicescore.core.audit import audit_bulk, diff, snapshot
+from servicescore.core.bulk import fast_insert
 from servicescore.customers.models import Asset, Customer
 from servicescore.customers.policy import may_change_master_data
 from servicescore.customers.selectors import visible_asset_ids, visible_customer_ids
@@ -31,7 +32,7 @@ from servicescore.workorders.services import (
 
 from .. import cells
 from ..cells import format_decimal, format_timestamp
-from .base import WRITE_BATCH, Column, Context, Kind, Row, batched, fast_insert, same, upsert
+from .base import WRITE_BATCH, Column, Context, Kind, Row, batched, same, upsert
 
 TIMESTAMPS = [
     "created_at",
