@@ -93,3 +93,107 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit entries are append-only")
+
+
+class Notification(models.Model):
+    """One message to people or groups: what the inbox shows and every channel sends
+    (core/notify/). Its deliveries are the log of where it went."""
+
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message text"), blank=True)
+    # A path in ServiceScore ("/work-orders/12/") or a full URL; e-mails and robots get it
+    # made absolute with NOTIFY_SITE_URL.
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    kind = models.CharField(_("kind"), max_length=40, default="general", db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.subject
+
+
+class InboxMessage(models.Model):
+    """A notification in one user's in-app inbox; unread until `read_at` is set."""
+
+    user = models.ForeignKey(
+        "core.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="inbox_messages"
+    )
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="inbox_messages"
+    )
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbox message")
+        verbose_name_plural = _("inbox messages")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "-id"], name="inbox_user_newest")]
+
+    def __str__(self):
+        return f"{self.user} · {self.notification}"
+
+
+class Delivery(models.Model):
+    """One attempt-tracked sending of a notification over one channel to one address: the
+    delivery log. A failure is retried (NOTIFY_RETRY_DELAYS) and, after the last, the row
+    stays `gave_up` with the error: nothing is dropped silently."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk group robot")
+        FEISHU = "feishu", _("Feishu group robot")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed, will retry")
+        GAVE_UP = "gave_up", _("Gave up")
+
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    recipient = models.ForeignKey(
+        "core.User",
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # What the log shows: the e-mail address, or the robot's host with the key masked.
+    address = models.CharField(_("address"), max_length=300)
+    # Where a robot message goes and the signing secret; kept only while the delivery is
+    # pending and cleared once it is sent or given up, so the log holds no keys.
+    target_url = models.CharField(max_length=1000, blank=True, editable=False)
+    target_secret = models.CharField(max_length=200, blank=True, editable=False)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} → {self.address}"

@@ -6,7 +6,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from servicescore.core.admin import ScopedModelAdmin, ScopedTabularInline
+from servicescore.core.admin import COMPANY_ADMIN_ROLES, ScopedModelAdmin, ScopedTabularInline
+from servicescore.core.models import Delivery
+from servicescore.core.notify.robots import masked_url
+from servicescore.core.roles import Role
 
 from . import services
 from .models import (
@@ -17,7 +20,9 @@ from .models import (
     RewardPenalty,
     Skill,
     TrainingRecord,
+    UnitChannel,
 )
+from .notify import delete_unit_channel, save_unit_channel
 
 
 class OrgUnitForm(forms.ModelForm):
@@ -153,3 +158,74 @@ class EmployeeSkillAdmin(EmployeeArchiveAdmin):
     list_select_related = ["employee", "skill"]
     autocomplete_fields = ["employee", "skill"]
     search_fields = [*EmployeeArchiveAdmin.search_fields, "skill__name"]
+
+
+class UnitChannelForm(forms.ModelForm):
+    """The secret is never shown again once stored: an empty field keeps it, and
+    `clear_secret` removes it."""
+
+    secret = forms.CharField(
+        label=_("signing secret"),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("DingTalk (SEC…) or Feishu signing secret, when the robot has signing on."),
+    )
+    clear_secret = forms.BooleanField(label=_("Remove the stored secret"), required=False)
+
+    class Meta:
+        model = UnitChannel
+        fields = ["org_unit", "kind", "address", "secret", "active", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._stored_secret = self.instance.secret if self.instance.pk else ""
+        if self._stored_secret:
+            self.fields["secret"].help_text = _("A secret is stored. Leave empty to keep it.")
+
+    def clean_secret(self):
+        if self.data.get(self.add_prefix("clear_secret")):
+            return ""
+        return self.cleaned_data["secret"] or self._stored_secret
+
+
+class UnitChannelAdmin(ScopedModelAdmin):
+    """Group robots and mailboxes per org unit, kept by HR and administrators (an auditor
+    reads them); the secret never leaves the server and the address is masked in the list."""
+
+    form = UnitChannelForm
+    scope_rules = (("org_unit", "org_unit__"),)
+    list_display = ["org_unit", "kind", "masked_address", "has_secret", "active", "note"]
+    list_filter = ["kind", "active"]
+    search_fields = ["org_unit__code", "org_unit__name", "note"]
+    list_select_related = ["org_unit"]
+    autocomplete_fields = ["org_unit"]
+
+    def _role_permission(self, request, action, default):
+        # Other staff roles never, whatever model permissions they were given: the robots'
+        # keys let anyone post into the company's groups.
+        if getattr(request.user, "effective_role", None) not in (*COMPANY_ADMIN_ROLES, Role.AUDITOR):
+            return False
+        return super()._role_permission(request, action, default)
+
+    @admin.display(description=_("address"))
+    def masked_address(self, channel):
+        return channel.address if channel.kind == Delivery.Channel.EMAIL else masked_url(channel.address)
+
+    @admin.display(description=_("signed"), boolean=True)
+    def has_secret(self, channel):
+        return bool(channel.secret)
+
+    def save_model(self, request, obj, form, change):
+        # The service audits with the address masked and without the secret.
+        save_unit_channel(channel=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        delete_unit_channel(channel=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for channel in queryset:
+            delete_unit_channel(channel=channel, by=request.user)
+
+
+admin.site.register(UnitChannel, UnitChannelAdmin)

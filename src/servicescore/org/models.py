@@ -5,10 +5,11 @@ import datetime
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from servicescore.core.models import TimeStampedModel
+from servicescore.core.models import Delivery, TimeStampedModel
 from servicescore.core.uploads import ServerChosenName, ViewServedFileField, validate_document
 
 CODE_VALIDATOR = RegexValidator(
@@ -103,6 +104,9 @@ class Employee(TimeStampedModel):
 
     def __str__(self):
         return f"{self.name} ({self.employee_no})"
+
+    def get_absolute_url(self):
+        return reverse("org:profile", args=[self.pk])
 
 
 class Certificate(TimeStampedModel):
@@ -241,3 +245,58 @@ class EmployeeSkill(models.Model):
 
     def __str__(self):
         return f"{self.skill} L{self.level}"
+
+
+class UnitChannel(TimeStampedModel):
+    """Where an org unit's group notifications go: a WeCom, DingTalk or Feishu group robot
+    (its webhook URL, and the signing secret where the robot has 加签 / 签名校验 on), or a
+    group mailbox. A unit without one uses its nearest ancestor's (org/notify.py)."""
+
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="notify_channels"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Delivery.Channel.choices)
+    address = models.CharField(
+        _("webhook URL or e-mail address"),
+        max_length=500,
+        help_text=_("The robot's webhook address (https://…) as the group's robot settings show it."),
+    )
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("DingTalk (SEC…) or Feishu signing secret, when the robot has signing on."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
+        ordering = ["org_unit__path", "kind", "id"]
+
+    def __str__(self):
+        return f"{self.org_unit.name} · {self.get_kind_display()}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_email
+
+        from servicescore.core.notify.robots import webhook_url_problem
+
+        self.address = self.address.strip()
+        if self.kind == Delivery.Channel.EMAIL:
+            try:
+                validate_email(self.address)
+            except ValidationError:
+                raise ValidationError({"address": _("Enter a valid e-mail address.")}) from None
+        elif self.kind:
+            problem = webhook_url_problem(
+                self.address, allow_loopback_http=settings.NOTIFY_ALLOW_HTTP_LOOPBACK
+            )
+            if problem:
+                raise ValidationError({"address": problem})
+        if self.secret and self.kind in (Delivery.Channel.EMAIL, Delivery.Channel.WECOM):
+            raise ValidationError(
+                {"secret": _("Only DingTalk and Feishu robots sign their messages; leave the secret empty.")}
+            )
