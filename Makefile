@@ -71,8 +71,10 @@ test-contract: setup
 test-browser: setup
 	$(BIN)/pytest -q -m browser tests/browser $(PYTEST_ARGS)
 
+# ruff, then the layer order of docs/architecture.md (import-linter, contract in pyproject.toml).
 lint: setup
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports --no-cache
 
 messages: setup
 	cd src/servicescore && SERVICESCORE_HOME=$(CURDIR) ../../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete --settings=servicescore.settings

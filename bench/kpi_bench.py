@@ -20,7 +20,7 @@ most work orders is measured, for every employee:
 3. every stored figure against the bare SQL's, employee by employee (within 1e-6);
 4. the incremental path: one more day of work (by default the month's daily mean of work
    orders, with their lines and customer voice, `demo.builder.add_day`), the (group, day)
-   pairs it touches (`kpi.touches.order_days`, as the importer finds them) queued with
+   pairs it touches (`kpi.dirty_days.order_days`, as the importer finds them) queued with
    `request_recompute_days` and `process_recompute_requests` timed; the
    stored figures are checked again, the day removed and the queue processed once more,
    so the database is left as it was.
@@ -377,8 +377,8 @@ def since_moment(epoch: float) -> datetime.datetime:
 def touched_days(since: datetime.datetime) -> dict[str, list[str]]:
     """The (group, local day) pairs of the stored daily components that the work orders
     created since `since` and the records hanging on them count in: what the importer
-    queues for those rows (kpi.touches.order_days, read after the write)."""
-    from servicescore.kpi.touches import order_days
+    queues for those rows (kpi.dirty_days.order_days, read after the write)."""
+    from servicescore.kpi.dirty_days import order_days
     from servicescore.workorders.models import WorkOrder
 
     found = order_days(WorkOrder.objects.filter(created_at__gte=since))
@@ -391,8 +391,9 @@ def child(args) -> None:
     from unittest import mock
 
     from servicescore.core.periods import parse_period
-    from servicescore.kpi import services, tasks
+    from servicescore.kpi import tasks
     from servicescore.kpi.compute import compute_period
+    from servicescore.kpi.services import recompute as services
     from servicescore.org.models import Employee
 
     base = peak_mb()
@@ -549,9 +550,9 @@ def main():
     setup_django()
     from django.db import connection
 
+    from servicescore.appraisal.default_schemes import install_default_templates
     from servicescore.core.periods import parse_period
     from servicescore.demo.builder import remove_day
-    from servicescore.kpi.defaults import install_default_templates
     from servicescore.kpi.models import KpiSettings, RecomputeRequest
     from servicescore.org.models import Employee
 
@@ -675,7 +676,7 @@ def incremental_path(args, bare, period, employees) -> tuple[dict | None, dict |
             started = time.perf_counter()
             touched = touched_days(day)
             print(
-                f"  the importer's touches (kpi.touches.order_days): {sum(map(len, touched.values()))} "
+                f"  the importer's touches (kpi.dirty_days.order_days): {sum(map(len, touched.values()))} "
                 f"(group, day) pairs in {time.perf_counter() - started:.2f} s"
             )
             json.dump(touched, people)

@@ -89,8 +89,8 @@ def main():
 
     from servicescore.api.models import ApiToken
     from servicescore.core.models import User
-    from servicescore.core.scope import visible_work_orders
     from servicescore.workorders.models import WorkOrder
+    from servicescore.workorders.scope import visible_work_orders
 
     ensure_demo(args.scale, args.seed)
     total_orders = WorkOrder.objects.count()

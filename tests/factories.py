@@ -6,9 +6,10 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from servicescore.appraisal.models import Scorecard, Template, TemplateVersion
 from servicescore.core.models import User
 from servicescore.customers.models import Asset, Customer
-from servicescore.kpi.models import IndicatorResult, Scorecard, Template, TemplateVersion
+from servicescore.kpi.models import IndicatorResult
 from servicescore.org.models import Employee, OrgUnit
 from servicescore.org.services import rebuild_paths
 from servicescore.workorders.models import WorkOrder

@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "servicescore.workorders",
     "servicescore.voice",
     "servicescore.kpi",
+    "servicescore.appraisal",
     "servicescore.exchange",
     "servicescore.api",
     "servicescore.demo",
@@ -239,7 +240,7 @@ COMEBACK_WINDOW_DAYS = env.int("COMEBACK_WINDOW_DAYS", default=30)
 # at commit when there is no broker). Tests switch it off except where they test it.
 KPI_AUTO_RECOMPUTE = env.bool("KPI_AUTO_RECOMPUTE", default=True)
 # On PostgreSQL a recompute reads what it does not change on a second connection while
-# its own writes (core/aside.py): one more connection per running recompute.
+# its own writes (core/second_connection.py): one more connection per running recompute.
 KPI_SECOND_CONNECTION = env.bool("KPI_SECOND_CONNECTION", default=True)
 # Rate limits (the API's per token and per session, password resets per address; core/rate_limits.py)
 # are counted in the cache: set CACHE_URL (e.g. redis://127.0.0.1:6379/1) when several server
@@ -265,6 +266,21 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicescore@localhost")
+
+# Notifications (core/notify/, docs/operations.md "Notifications"): seconds to wait before
+# each retry of a failed e-mail or robot message (three retries: 1, 5 and 30 minutes; then
+# it is given up and logged), the time an SMTP server or a robot webhook may take to answer,
+# the site's address for links in e-mails and robot messages, and whether a robot webhook may
+# be plain http on this machine (127.0.0.1, localhost: tests, a local relay).
+NOTIFY_RETRY_DELAYS = env.list("NOTIFY_RETRY_DELAYS", cast=int, default=[60, 300, 1800])
+NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=10.0)
+NOTIFY_SITE_URL = env.str("NOTIFY_SITE_URL", default="")
+NOTIFY_ALLOW_HTTP_LOOPBACK = env.bool("NOTIFY_ALLOW_HTTP_LOOPBACK", default=DEBUG)
+# `celery -A servicescore beat` hands due retries to the workers every minute; without a
+# broker run `servicescore retry_due_deliveries` from cron instead.
+CELERY_BEAT_SCHEDULE = {
+    "retry-due-deliveries": {"task": "core.retry_due_deliveries", "schedule": 60.0},
+}
 
 LOGGING = {
     "version": 1,

@@ -28,8 +28,10 @@ urlpatterns = [
     path("import/", include("servicescore.exchange.urls")),
     path("work-orders/", include("servicescore.workorders.urls")),
     path("people/", include("servicescore.org.urls")),
-    path("appraisal-templates/", include("servicescore.kpi.template_urls")),
-    path("scores/", include("servicescore.kpi.urls")),
+    path("appraisal-templates/", include("servicescore.appraisal.scheme_urls")),
+    path("scores/", include("servicescore.appraisal.score_urls")),
+    path("audit/", include("servicescore.core.audit_urls")),
+    path("inbox/", include("servicescore.core.notify.urls")),
     path("api/", api.urls),
     # The admin's own "change password" would skip the audit: everyone uses the one page.
     path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),

@@ -60,7 +60,8 @@ def test_advisor_cannot_rename_a_customer_he_can_see(network, token_for):
     response = token_for(network.advisor).post(
         "/api/work-orders", order(customer_external_id="C-1", customer_name="乙")
     )
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "customer_name"
+    assert response.status_code == 403  # a role refusal: only HR or an administrator may
+    assert (response.json()["code"], response.json()["field"]) == ("customer_master_data", "customer_name")
     assert Customer.objects.get(pk=customer.pk).name == "甲"
 
 

@@ -3,7 +3,8 @@ with their bad input, paging and query counts; and metric facts through /api/imp
 
 import pytest
 
-from servicescore.kpi.models import DerivedIndicator, IndicatorResult, MetricFact, Scorecard
+from servicescore.appraisal.models import Scorecard
+from servicescore.kpi.models import DerivedIndicator, IndicatorResult, MetricFact
 from servicescore.kpi.registry import INDICATORS
 
 from ..factories import (

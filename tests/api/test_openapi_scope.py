@@ -13,10 +13,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(network):
-    mine = services.dispatch(
+    mine = services.assign(
         WorkOrderFactory(service_center=network.sc1, external_id="MINE"), technician=network.tech, by=None
     )
-    colleagues = services.dispatch(
+    colleagues = services.assign(
         WorkOrderFactory(service_center=network.sc1, external_id="COLLEAGUES"),
         technician=network.tech_colleague,
         by=None,

@@ -30,7 +30,7 @@ def test_list_filters_like_the_list_page(network, token_for):
         due_at=now - datetime.timedelta(hours=1),
     )
     late = WorkOrderFactory(external_id="C", service_center=network.sc1, type="repair")
-    services.dispatch(late, technician=network.tech, by=None)
+    services.assign(late, technician=network.tech, by=None)
     WorkOrderFactory(external_id="D", service_center=network.sc1, type="inspection", rework_of=late)
     assert sorted(ids(api.get("/api/work-orders", {"type": "repair"}))) == ["A", "C"]
     assert ids(api.get("/api/work-orders", {"priority": "urgent"})) == ["A"]
@@ -97,7 +97,7 @@ def test_retrieve_in_scope_and_404_outside(network, token_for):
 def test_phone_is_masked_for_a_technician_and_whole_for_an_advisor(network, token_for):
     customer = CustomerFactory(phone="13812345678")
     order = WorkOrderFactory(service_center=network.sc1, customer=customer, advisor=network.advisor)
-    services.dispatch(order, technician=network.tech, by=None)
+    services.assign(order, technician=network.tech, by=None)
     tech = token_for(network.tech).get(f"/api/work-orders/{order.pk}").json()
     advisor = token_for(network.advisor).get(f"/api/work-orders/{order.pk}").json()
     assert tech["customer"]["phone"] == "138****5678"
@@ -125,7 +125,9 @@ def test_advisor_opens_an_order_at_his_centre_with_customer_and_vehicle(network,
 
 
 def test_an_advisor_who_names_no_advisor_is_the_orders_advisor(network, token_for):
-    response = token_for(network.advisor).post("/api/work-orders", {"service_center": "SC1", "type": "repair"})
+    response = token_for(network.advisor).post(
+        "/api/work-orders", {"service_center": "SC1", "type": "repair"}
+    )
     assert response.status_code == 201, response.content
     assert response.json()["advisor"] == "A1"
 
@@ -323,7 +325,7 @@ def test_api_list_query_count_does_not_grow_with_rows_or_page_size(network, toke
     def make(count):
         for _n in range(count):
             order = WorkOrderFactory(service_center=network.sc1, customer=customer, advisor=network.advisor)
-            services.dispatch(order, technician=network.tech, by=None)
+            services.assign(order, technician=network.tech, by=None)
 
     def queries(limit):
         with CaptureQueriesContext(connection) as ctx:

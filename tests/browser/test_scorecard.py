@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from servicescore.kpi.models import TemplateItem
-from servicescore.kpi.services import recompute_period
+from servicescore.appraisal.models import TemplateItem
+from servicescore.kpi.services.recompute import recompute_period
 
 from ..factories import EmployeeFactory, TemplateVersionFactory, WorkOrderFactory
 from .test_work_order_flows import log_in

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from servicescore.kpi.models import Template, TemplateItem, TemplateVersion
+from servicescore.appraisal.models import Template, TemplateItem, TemplateVersion
 
 from .test_work_order_flows import log_in
 
@@ -25,7 +25,7 @@ def desk(browser):
 
 
 def test_manager_edits_a_draft_with_a_live_weight_sum_adds_an_item_and_saves(desk, live_server, network):
-    # His centre's template: a company-wide one is HR's (tests/kpi/test_template_rights.py).
+    # His centre's template: a company-wide one is HR's (tests/appraisal/test_template_rights.py).
     template = Template.objects.create(
         code="TECH", name="技师方案", position="technician", org_unit=network.sc1
     )

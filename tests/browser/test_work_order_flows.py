@@ -61,7 +61,7 @@ def test_technician_accepts_checks_in_with_photo_records_labour_and_completes(
         asset=AssetFactory(customer=customer, plate="沪A00001"),
         description="空调不制冷",
     )
-    services.dispatch(order, technician=network.tech, by=network.dispatcher.user)
+    services.assign(order, technician=network.tech, by=network.dispatcher.user)
     page, base = phone, live_server.url
 
     log_in(page, base, "t1")

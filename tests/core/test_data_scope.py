@@ -1,12 +1,9 @@
 """The one data-scope function: who sees which employees, org units and work orders."""
 
-from servicescore.core.scope import (
-    can_see_full_phone,
-    visible_employees,
-    visible_org_units,
-    visible_work_orders,
-)
+from servicescore.core.roles import can_see_full_phone
+from servicescore.org.scope import visible_employees, visible_org_units
 from servicescore.workorders.models import LabourLine
+from servicescore.workorders.scope import visible_work_orders
 
 from ..factories import WorkOrderFactory
 
@@ -83,7 +80,7 @@ def test_left_employee_loses_access(network):
 
 
 def test_phone_masked_for_technician_not_for_advisor(network):
-    from servicescore.customers.models import mask_phone
+    from servicescore.core.phones import mask_phone
 
     assert mask_phone("13812341234") == "138****1234"
     assert not can_see_full_phone(network.tech.user)

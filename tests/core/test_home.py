@@ -192,6 +192,7 @@ def test_navigation_shows_only_what_the_role_can_open(client, network):
         "team_scores",
         "templates",
         "import",
+        "audit",
         "admin",
     ]
     html = response.content.decode()

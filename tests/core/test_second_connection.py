@@ -1,4 +1,4 @@
-"""`Aside`: reads on a second connection only where that connection sees what this one
+"""`SecondConnection`: reads on a second connection only where that connection sees what this one
 does; otherwise at once, here, with the same result."""
 
 import threading
@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from servicescore.core.aside import Aside
+from servicescore.core.second_connection import SecondConnection
 from servicescore.org.models import OrgUnit
 
 from ..factories import OrgUnitFactory
@@ -29,7 +29,7 @@ def fails():
 @pytest.mark.django_db
 def test_inside_a_larger_transaction_it_reads_at_once_on_this_connection():
     OrgUnitFactory()  # uncommitted: inside the test's transaction
-    with transaction.atomic(), Aside() as aside:
+    with transaction.atomic(), SecondConnection() as aside:
         assert not aside.parallel
         pid, thread, units = aside.submit(backend_and_units).result()
         assert (pid, thread, units) == backend_and_units()
@@ -41,11 +41,11 @@ def test_inside_a_larger_transaction_it_reads_at_once_on_this_connection():
 @pytest.mark.django_db(transaction=True)
 def test_outermost_on_postgresql_it_reads_on_a_second_connection(settings):
     if connection.vendor != "postgresql":
-        with transaction.atomic(), Aside() as aside:
+        with transaction.atomic(), SecondConnection() as aside:
             assert not aside.parallel  # SQLite: one connection
         return
     OrgUnitFactory()  # committed
-    with transaction.atomic(), Aside() as aside:
+    with transaction.atomic(), SecondConnection() as aside:
         assert aside.parallel
         pid, thread, units = aside.submit(backend_and_units).result()
         mine = backend_and_units()
@@ -55,7 +55,7 @@ def test_outermost_on_postgresql_it_reads_on_a_second_connection(settings):
             aside.submit(fails).result()
     # and not when turned off
     settings.KPI_SECOND_CONNECTION = False
-    with transaction.atomic(), Aside() as aside:
+    with transaction.atomic(), SecondConnection() as aside:
         assert not aside.parallel
 
 
@@ -63,7 +63,7 @@ def test_outermost_on_postgresql_it_reads_on_a_second_connection(settings):
 def test_without_a_second_connection_it_reads_in_turn(monkeypatch, caplog):
     from django.db import OperationalError
 
-    from servicescore.core import aside as module
+    from servicescore.core import second_connection as module
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite never opens a second connection")
@@ -73,7 +73,7 @@ def test_without_a_second_connection_it_reads_in_turn(monkeypatch, caplog):
 
     monkeypatch.setattr(module, "_open", refused)
     OrgUnitFactory()
-    with transaction.atomic(), Aside() as aside:
+    with transaction.atomic(), SecondConnection() as aside:
         assert not aside.parallel
         pid, thread, units = aside.submit(backend_and_units).result()
         assert (pid, thread, units) == backend_and_units()

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from servicescore.core.audit import history_of
 from servicescore.core.roles import Role
-from servicescore.customers import selectors
 from servicescore.customers.models import Asset, Customer
-from servicescore.customers.services import find_or_create_asset, find_or_create_customer
+from servicescore.workorders import customers as selectors
+from servicescore.workorders.customers import find_or_create_asset, find_or_create_customer
 from servicescore.workorders.models import WorkOrder
 
 from ..conftest import login

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 
+from servicescore.appraisal.default_schemes import install_default_templates
+from servicescore.appraisal.models import Scorecard, TemplateVersion
 from servicescore.core.bulk import copy_rows, json_dumps
-from servicescore.kpi.defaults import install_default_templates
-from servicescore.kpi.models import Scorecard, TemplateVersion
 
 
 def test_json_dumps_gives_what_json_dumps_gives():

@@ -2,7 +2,6 @@
 does not rewrite a customer's name or phone; HR's import may, and every customer or vehicle
 the importer writes has an audit entry."""
 
-
 from servicescore.core.audit import history_of
 from servicescore.customers.models import Asset, Customer
 from servicescore.exchange.importer import run_import

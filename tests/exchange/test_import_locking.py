@@ -78,6 +78,7 @@ def test_a_bad_file_never_opens_a_write_transaction(network, monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_a_record_changed_after_the_file_was_checked_is_checked_again_before_writing(network, monkeypatch):
     sqlite_only()  # on PostgreSQL the only check is the one under the transaction
+
     # The file is checked without the lock; what it names is looked up again under the
     # lock, so a service centre renamed in between is reported, not written to.
     def rename_in_another_connection():

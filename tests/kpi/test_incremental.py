@@ -11,11 +11,13 @@ from decimal import Decimal
 
 import pytest
 
+from servicescore.appraisal.default_schemes import install_default_templates
+from servicescore.appraisal.models import Scorecard
 from servicescore.exchange.importer import run_import
 from servicescore.exchange.tables import Table
-from servicescore.kpi import daily, services, touches
-from servicescore.kpi.defaults import install_default_templates
-from servicescore.kpi.models import DailyComponent, IndicatorResult, RecomputeRequest, Scorecard
+from servicescore.kpi import daily, dirty_days
+from servicescore.kpi.models import DailyComponent, IndicatorResult, RecomputeRequest
+from servicescore.kpi.services import recompute as services
 from servicescore.voice.models import Complaint, FollowUp, Praise, SurveyInvitation, SurveyResponse
 from servicescore.workorders.models import LabourLine, WorkOrder
 
@@ -208,7 +210,7 @@ def test_an_edit_recomputes_only_the_people_whose_sums_changed(month, settings):
     edited = net.orders[2]  # the colleague's order of 10-04, advisor A1
     edited.resolution = "not_fixed"
     edited.save()
-    days = touches.instance_days(edited)
+    days = dirty_days.instance_days(edited)
     stats = services.recompute_period("2026-10", days=days, rebuild=False)
     assert stats["people"] == 2  # the colleague and the advisor; not T3, who also worked on 10-04
     assert services.recompute_period("2026-10", days=days, rebuild=False)["people"] == 0  # nothing changed
@@ -450,7 +452,7 @@ def test_recomputes_wait_for_each_other(network):
 @pytest.mark.django_db(transaction=True)
 def test_outside_any_transaction_the_other_days_are_read_beside_the_rebuild(network, monkeypatch):
     """A recompute that is its own outermost transaction on PostgreSQL reads the other days'
-    sums, and some groups' new rows, on a second connection (core/aside.py) while it
+    sums, and some groups' new rows, on a second connection (core/second_connection.py) while it
     re-aggregates: the figures are still exactly what a full recompute gives."""
     import threading
     import time

@@ -1,18 +1,18 @@
-"""Stored results: recompute_period stores employees' results, pools them into every org
-unit above, scores the scorecards; changes to records queue a recompute of only the
-people and months they touch (a Celery task, inline without a broker); past scorecards
-keep the template version they used."""
+"""Stored results: recompute_period stores employees' results and pools them into every
+org unit above; changes to records queue a recompute of only the people and months they
+touch (a Celery task, inline without a broker). The scorecards a recompute stores are
+tests/appraisal/test_scorecard_recompute.py's."""
 
 import datetime
-from decimal import Decimal
 
 import pytest
 
+from servicescore.appraisal.default_schemes import install_default_templates
 from servicescore.exchange.importer import run_import
 from servicescore.exchange.tables import Table
-from servicescore.kpi import services
-from servicescore.kpi.defaults import install_default_templates
-from servicescore.kpi.models import IndicatorResult, RecomputeRequest, Scorecard, Template, TemplateVersion
+from servicescore.kpi.models import IndicatorResult, RecomputeRequest
+from servicescore.kpi.services import recompute as services
+from servicescore.kpi.signals import figures_stored
 from servicescore.voice.models import SurveyResponse
 
 from ..factories import WorkOrderFactory
@@ -158,66 +158,51 @@ def test_an_import_queues_the_months_and_people_it_touched(
     assert not IndicatorResult.objects.filter(period="2026-12").exists()
 
 
-def test_scorecards_use_the_active_template_and_keep_their_version(october):
-    net = october
-    install_default_templates()
-    services.recompute_period("2026-10")
-    card = Scorecard.objects.get(employee=net.tech, period="2026-10")
-    first = card.version
-    assert first.template.code == "TECH-NEV" and card.final_score is not None and card.grade
-    ftfr = next(line for line in card.items if line["indicator"] == "FTFR")
-    assert (ftfr["raw_value"], ftfr["numerator"], ftfr["denominator"]) == (50, 1, 2)
-    assert ftfr["shrunk"] and ftfr["prior"] == pytest.approx(200 / 3)  # the service centre's rate
-    csat = next(line for line in card.items if line["indicator"] == "CSAT")
-    assert csat["no_data"] and csat["effective_weight"] == 0
-    # editing the active template makes version 2; activating it retires version 1
-    template = Template.objects.get(code="TECH-NEV")
-    draft = services.draft_version(template)
-    assert draft.number == 2 and draft.items.count() == first.items.count()
-    draft.items.filter(indicator="FTFR").update(weight=Decimal(25))
-    draft.items.filter(indicator="CSAT").update(weight=Decimal(25))
-    services.activate(draft)
-    first.refresh_from_db()
-    assert first.status == TemplateVersion.Status.RETIRED
-    services.recompute_period("2026-10")
-    assert Scorecard.objects.get(employee=net.tech, period="2026-10").version == first  # past score keeps v1
-    services.recompute_period("2026-11")
-    assert Scorecard.objects.get(employee=net.tech, period="2026-11").version == draft
-
-
-def test_activation_refuses_weights_that_do_not_sum_to_100(october):
-    install_default_templates()
-    template = Template.objects.get(code="TECH-NEV")
-    draft = services.draft_version(template)
-    draft.items.filter(indicator="CSAT").update(weight=Decimal("29.5"))
-    with pytest.raises(services.TemplateError) as error:
-        services.activate(draft)
-    assert error.value.problems[0][1] == "weight"
-    draft.refresh_from_db()
-    assert draft.status == "draft"
-    assert template.versions.get(number=1).status == "active"
-
-
 def test_recompute_runs_a_fixed_number_of_queries(october, django_assert_max_num_queries):
     install_default_templates()
     with django_assert_max_num_queries(60):
         services.recompute_period("2026-10")
 
 
-def test_recompute_of_many_people_stores_only_their_scorecards(october, monkeypatch):
-    """Above the IN-list limit the families read everyone; only the requested people's
-    results and scorecards are replaced."""
-    net = october
-    install_default_templates()
-    services.recompute_period("2026-10")
-    monkeypatch.setattr(services, "PEOPLE_FILTER_LIMIT", 1)
-    monkeypatch.setattr("servicescore.kpi.compute.PEOPLE_FILTER_LIMIT", 1)
-    services.recompute_period("2026-10", people={net.tech.pk, net.tech_colleague.pk})
-    assert Scorecard.objects.filter(period="2026-10", employee=net.tech).count() == 1
-    assert Scorecard.objects.filter(period="2026-10").count() > 2
-    assert result("FTFR", employee=net.tech) == (50, 1, 2)
-
-
 def test_an_empty_request_queues_nothing(network):
     services.request_recompute("2026-10", [])
     assert not RecomputeRequest.objects.exists()
+
+
+def test_without_a_receiver_a_recompute_stores_the_figures_alone(october, monkeypatch):
+    """kpi needs no app above it: nobody listening, nothing is scored."""
+    monkeypatch.setattr(figures_stored, "receivers", [])
+    summary = services.recompute_period("2026-10")
+    assert "scorecards" not in summary
+    assert result("FTFR", employee=october.tech) == (50, 1, 2)
+
+
+def test_a_receiver_that_fails_undoes_the_figures_of_its_recompute(october):
+    """The receivers run inside the recompute's transaction: all of it commits, or none."""
+
+    def broken(**kwargs):
+        raise RuntimeError("scoring failed")
+
+    figures_stored.connect(broken, dispatch_uid="test-broken")
+    try:
+        with pytest.raises(RuntimeError, match="scoring failed"):
+            services.recompute_period("2026-10")
+    finally:
+        figures_stored.disconnect(dispatch_uid="test-broken")
+    assert not IndicatorResult.objects.filter(period="2026-10").exists()
+
+
+def test_the_receivers_get_the_period_the_people_and_the_figures_in_memory(october):
+    heard = []
+
+    def listening(*, period, people, stored, **kwargs):
+        heard.append((period.code, people, stored.figures[october.tech.pk]["FTFR"]))
+        return {"listened": 1, "seconds": {"listening": 0.0}}
+
+    figures_stored.connect(listening, dispatch_uid="test-listening")
+    try:
+        summary = services.recompute_period("2026-10", people={october.tech.pk})
+    finally:
+        figures_stored.disconnect(dispatch_uid="test-listening")
+    assert heard == [("2026-10", None, (50.0, 1.0, 2.0, 2))]  # the month's days are not built: everyone
+    assert summary["listened"] == 1 and "listening" in summary["seconds"]

@@ -241,5 +241,7 @@ def test_audit_entry_page_shows_the_changes_in_words_not_codes(client, hr, netwo
         reverse("admin:core_auditentry_change", args=[entry.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "status: Active → Left" in page
-    listing = client.get(reverse("admin:core_auditentry_changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    listing = client.get(
+        reverse("admin:core_auditentry_changelist"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "changed" in listing and "admin" in listing

@@ -20,6 +20,7 @@ from servicescore.org.models import (
     TrainingRecord,
 )
 from servicescore.workorders.models import LabourLine
+from servicescore.workorders.profile import TIMELINE_WORK_ORDERS, work_history
 
 from ..conftest import login
 from ..factories import EmployeeFactory, WorkOrderFactory
@@ -270,9 +271,9 @@ def test_work_history_lists_lead_advisor_and_labour_orders_newest_first(client, 
 def test_work_history_is_limited_to_what_the_viewer_may_see(network):
     order(network.tech, network.sc1, external_id="WO-T1")
     # Another centre's technician is handed T1's record: none of T1's orders are theirs to see.
-    history = selectors.work_history(network.tech_sc2.user, network.tech)
+    history = work_history(network.tech_sc2.user, network.tech)
     assert history["count"] == 0 and list(history["page_obj"]) == []
-    assert selectors.work_history(network.foreman.user, network.tech)["count"] == 1
+    assert work_history(network.foreman.user, network.tech)["count"] == 1
 
 
 def test_work_history_pages_by_25_and_survives_bad_page_numbers(client, network):
@@ -377,7 +378,7 @@ def test_timeline_keeps_fifty_entries_and_twenty_work_orders(network):
     )
     timeline = selectors.employee_timeline(network.tech.user, network.tech)
     assert len(timeline) == selectors.TIMELINE_LIMIT
-    assert sum(entry.kind == "work_order" for entry in timeline) == selectors.TIMELINE_WORK_ORDERS
+    assert sum(entry.kind == "work_order" for entry in timeline) == TIMELINE_WORK_ORDERS
     assert [entry.date for entry in timeline] == sorted((entry.date for entry in timeline), reverse=True)
 
 

@@ -62,3 +62,25 @@ def test_new_log_in_for_an_employee_is_audited(network):
     user = create_user_account(clerk, by=network.hr.user)
     assert history_of(user).get().changes["role"] == [None, "warranty_clerk"]
     assert history_of(clerk).get().changes == {"user": [None, user.pk]}
+
+
+def test_a_unit_under_a_lower_kind_is_invalid_with_the_code_parent_kind_at_parent(network):
+    from servicescore.core.errors import Invalid
+
+    network.sc2.parent = network.t11
+    with pytest.raises(Invalid) as refused:
+        save_org_unit(network.sc2)
+    assert [(item["code"], item["field"]) for item in refused.value.items()] == [("parent_kind", "parent")]
+
+
+def test_a_taken_user_name_is_a_conflict_with_the_code_username_taken(network):
+    from servicescore.core.errors import Conflict
+
+    UserFactory(username="w5")
+    clerk = EmployeeFactory(employee_no="W5", position="warranty_clerk", org_unit=network.sc1)
+    with pytest.raises(Conflict) as refused:
+        create_user_account(clerk)
+    assert refused.value.status == 409
+    assert [(item["code"], item["field"]) for item in refused.value.items()] == [
+        ("username_taken", "username")
+    ]

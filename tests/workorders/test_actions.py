@@ -34,7 +34,7 @@ def post(client, order, action, data=None, **extra):
 @pytest.fixture
 def dispatched(network):
     order = WorkOrderFactory(service_center=network.sc1)
-    return services.dispatch(order, technician=network.tech, by=network.dispatcher.user)
+    return services.assign(order, technician=network.tech, by=network.dispatcher.user)
 
 
 def test_technician_accepts_checks_in_with_photo_and_location_and_completes(

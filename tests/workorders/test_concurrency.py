@@ -23,7 +23,7 @@ def test_concurrent_dispatch_lets_exactly_one_through(network):
         translation.activate("en")  # the active language is per thread
         try:
             barrier.wait()
-            services.dispatch(order, technician=technician, by=network.dispatcher.user)
+            services.assign(order, technician=technician, by=network.dispatcher.user)
             outcomes.append("ok")
         except ValidationError as error:
             outcomes.append(" ".join(error.messages))
@@ -39,5 +39,5 @@ def test_concurrent_dispatch_lets_exactly_one_through(network):
         thread.join(timeout=30)
 
     assert sorted(outcomes)[1] == "ok" and outcomes.count("ok") == 1, outcomes
-    assert "it is Dispatched" in [o for o in outcomes if o != "ok"][0]
+    assert "it is now Dispatched" in [o for o in outcomes if o != "ok"][0]
     assert WorkOrderEvent.objects.filter(work_order=order, action="dispatch").count() == 1

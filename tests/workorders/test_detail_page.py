@@ -50,7 +50,7 @@ def started(network, car):
     )
     services.assign(order, technician=network.tech, by=network.dispatcher.user)
     services.accept(order, by=network.tech.user)
-    services.start(
+    services.check_in(
         order,
         by=network.tech.user,
         latitude=Decimal("31.230416"),

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from servicescore.customers.models import Asset, Customer
-from servicescore.customers.services import find_or_create_asset, find_or_create_customer
 from servicescore.workorders import services
+from servicescore.workorders.customers import find_or_create_asset, find_or_create_customer
 from servicescore.workorders.forms import WorkOrderFilterForm
 from servicescore.workorders.models import WorkOrder
 
@@ -242,14 +242,14 @@ def test_auditor_gets_403(client, network):
 
 @pytest.fixture
 def order(network):
-    customer = CustomerFactory(name="钱女士", phone="13811112222")
     return services.open_work_order(
         service_center=network.sc1,
         type="repair",
         priority="normal",
         advisor=network.advisor,
-        customer=customer,
-        asset=AssetFactory(customer=customer),
+        customer_and_asset=services.CustomerAndAsset(
+            customer_name="钱女士", customer_phone="13811112222", asset_external_id="LSVAU2180N2000042"
+        ),
         description="原描述",
         by=network.advisor.user,
     )

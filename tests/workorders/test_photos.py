@@ -63,7 +63,7 @@ def media(settings, tmp_path):
 @pytest.fixture
 def under_way(network):
     order = WorkOrderFactory(service_center=network.sc1)
-    services.dispatch(order, technician=network.tech, by=network.dispatcher.user)
+    services.assign(order, technician=network.tech, by=network.dispatcher.user)
     services.accept(order, by=network.tech.user)
     return services.check_in(order, by=network.tech.user)
 
@@ -71,7 +71,7 @@ def under_way(network):
 @pytest.fixture
 def accepted(network):
     order = WorkOrderFactory(service_center=network.sc1)
-    services.dispatch(order, technician=network.tech, by=network.dispatcher.user)
+    services.assign(order, technician=network.tech, by=network.dispatcher.user)
     return services.accept(order, by=network.tech.user)
 
 

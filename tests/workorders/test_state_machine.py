@@ -13,7 +13,7 @@ from ..factories import WorkOrderFactory
 
 @pytest.fixture
 def order(network):
-    return services.create_work_order(
+    return services.open_work_order(
         external_id="WO-1",
         service_center=network.sc1,
         type="repair",
@@ -27,9 +27,9 @@ def walk_to(order, state, network):
     user, tech, dispatcher = network.tech.user, network.tech, network.dispatcher.user
     at = order.created_at
     steps = [
-        ("dispatched", lambda o, t: services.dispatch(o, technician=tech, by=dispatcher, at=t)),
+        ("dispatched", lambda o, t: services.assign(o, technician=tech, by=dispatcher, at=t)),
         ("accepted", lambda o, t: services.accept(o, by=user, at=t)),
-        ("in_progress", lambda o, t: services.start(o, by=user, at=t, latitude=31.2, longitude=121.5)),
+        ("in_progress", lambda o, t: services.check_in(o, by=user, at=t, latitude=31.2, longitude=121.5)),
         ("completed", lambda o, t: services.complete(o, resolution="fixed", by=user, at=t)),
         ("closed", lambda o, t: services.close(o, by=network.advisor.user, at=t)),
     ]
@@ -102,7 +102,7 @@ def test_completing_without_a_technician_is_refused(network):
 def test_timestamps_that_go_backwards_are_refused(order, network):
     order = walk_to(order, "accepted", network)
     with pytest.raises(ValidationError, match="started_at is earlier than accepted_at"):
-        services.start(order, at=order.accepted_at - datetime.timedelta(minutes=1))
+        services.check_in(order, at=order.accepted_at - datetime.timedelta(minutes=1))
     order.refresh_from_db()
     assert order.state == State.ACCEPTED
     assert order.started_at is None
@@ -118,36 +118,48 @@ def test_reopen_returns_a_completed_order_to_work(order, network):
 def test_stale_copy_cannot_move_an_order_twice(order, network):
     """Two requests holding the same old copy: the second sees the real state, not its own."""
     stale = WorkOrder.objects.get(pk=order.pk)
-    services.dispatch(order, technician=network.tech, by=network.dispatcher.user)
-    with pytest.raises(ValidationError, match="it is Dispatched"):
-        services.dispatch(stale, technician=network.tech_colleague, by=network.dispatcher.user)
+    services.assign(order, technician=network.tech, by=network.dispatcher.user)
+    with pytest.raises(ValidationError, match="it is now Dispatched"):
+        services.assign(stale, technician=network.tech_colleague, by=network.dispatcher.user)
     order.refresh_from_db()
     assert order.technician == network.tech
     assert WorkOrderEvent.objects.filter(work_order=order, action="dispatch").count() == 1
 
 
 def test_negative_hours_are_refused(order, network):
+    order = walk_to(order, "accepted", network)
     with pytest.raises(ValidationError, match="cannot be negative"):
         services.record_labour(
-            order, technician=network.tech, standard_hours=Decimal("-1"), clocked_hours=Decimal("2")
+            order,
+            technician=network.tech,
+            standard_hours=Decimal("-1"),
+            clocked_hours=Decimal("2"),
+            by=network.tech.user,
         )
     assert not LabourLine.objects.exists()
 
 
 def test_labour_line_is_replaced_not_duplicated(order, network):
-    services.record_labour(
-        order, technician=network.tech, standard_hours=Decimal("2"), clocked_hours=Decimal("2.5")
-    )
-    services.record_labour(
-        order, technician=network.tech, standard_hours=Decimal("3"), clocked_hours=Decimal("2.5")
-    )
+    order = walk_to(order, "accepted", network)
+    for hours in ("2", "3"):
+        services.record_labour(
+            order,
+            technician=network.tech,
+            standard_hours=Decimal(hours),
+            clocked_hours=Decimal("2.5"),
+            by=network.tech.user,
+        )
     assert list(order.labour_lines.values_list("standard_hours", flat=True)) == [Decimal("3.00")]
 
 
 def test_difficulty_zero_is_refused(network):
     with pytest.raises(ValidationError) as error:
-        services.create_work_order(
-            external_id="WO-2", service_center=network.sc1, type="repair", difficulty=Decimal("0")
+        services.open_work_order(
+            external_id="WO-2",
+            service_center=network.sc1,
+            type="repair",
+            difficulty=Decimal("0"),
+            by=network.dispatcher.user,
         )
     assert "difficulty" in error.value.message_dict
     assert not WorkOrder.objects.filter(external_id="WO-2").exists()

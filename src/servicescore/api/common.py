@@ -19,6 +19,8 @@ from ninja.schema import DjangoGetter
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from servicescore.core.errors import declare, error_items
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -26,15 +28,49 @@ MAX_LIMIT = 500
 
 # The `code` of an error answer when no more specific one applies.
 STATUS_CODES = {
-    400: "malformed_body",
-    401: "unauthenticated",
+    400: declare(
+        "malformed_body",
+        400,
+        "The body is not JSON (or not multipart for a file upload); the message says where it breaks.",
+        area="API",
+    ),
+    401: declare(
+        "unauthenticated",
+        401,
+        "No credentials, or a wrong, expired or revoked token; the message says which.",
+        area="API",
+    ),
     403: "forbidden",
     404: "not_found",
     409: "conflict",
-    413: "too_large",
+    413: declare("too_large", 413, "The body or the file is over the size limit.", area="API"),
     422: "invalid",
-    429: "rate_limited",
+    429: declare(
+        "rate_limited", 429, "The rate limit is reached; `Retry-After` says in how many seconds.", area="API"
+    ),
 }
+
+# The codes of a parameter or body field the API itself refuses (its formats below, and
+# the schema's checks that main.py names).
+for _code, _meaning in (
+    ("required", "A required parameter or body field is missing."),
+    ("object_expected", "The body, or a field, must be a JSON object."),
+    ("invalid_integer", "Not a whole number."),
+    ("invalid_number", "Not a number."),
+    ("invalid_boolean", "Not `true` or `false`."),
+    ("invalid_string", "Not text."),
+    ("invalid_list", "Not a list."),
+    ("invalid_choice", "Not one of the values the document lists."),
+    ("out_of_range", "A number outside the documented bounds."),
+    ("invalid_limit", "`limit` is not an integer from 1 to 500."),
+    ("invalid_cursor", "`cursor` is not the `next_cursor` of a previous page."),
+    ("invalid_period", "Not a period: YYYY-MM or YYYY-Qn."),
+    ("invalid_date", "Not a date: YYYY-MM-DD."),
+    ("invalid_datetime", "Not an RFC 3339 date-time with seconds and an offset."),
+    ("invalid_decimal", "Not a decimal within the field's digits and places."),
+    ("null_characters_not_allowed", "Text with a NUL character (which PostgreSQL cannot store)."),
+):
+    declare(_code, 422, _meaning, area="API")
 
 
 class ErrorItem(Schema):
@@ -52,8 +88,9 @@ class ErrorOut(ErrorItem):
 
     code: str = Field(
         description="`malformed_body` (400), `unauthenticated` (401), `forbidden` (403), "
-        "`not_found` (404), `conflict` (409), `too_large` (413), `rate_limited` (429); for 422 the "
-        "code of the one wrong field, or `invalid` when several are wrong."
+        "`not_found` (404), `conflict` (409), `too_large` (413), `rate_limited` (429), or the code "
+        "of a service's refusal; for 422 the code of the one wrong field, or `invalid` when several "
+        "are wrong. Each answer names the codes of its status; the API's description lists them all."
     )
     errors: list[ErrorItem] = Field(description="Every wrong field; empty when no field is to blame.")
     detail: str = Field(
@@ -80,20 +117,9 @@ def error_responses(*statuses: int) -> dict:
 
 
 def field_errors(error: ValidationError) -> list[dict]:
-    """A Django ValidationError as ErrorItem dicts, keeping each message's code."""
-
-    def items(field, errors):
-        for item in errors:
-            for message in item.messages:
-                yield {"code": item.code or "invalid", "message": message, "field": field}
-
-    if hasattr(error, "error_dict"):
-        return [
-            entry
-            for name, errors in error.error_dict.items()
-            for entry in items(None if name == NON_FIELD_ERRORS else name, errors)
-        ]
-    return list(items(None, error.error_list))
+    """A Django ValidationError (a service's DomainError too) as ErrorItem dicts, keeping
+    each message's code."""
+    return error_items(error)
 
 
 def bad_input(field: str, message: str, code: str = "invalid") -> ValidationError:

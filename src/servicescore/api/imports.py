@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ninja.decorators import decorate_view
 
+from servicescore.core.errors import declare
 from servicescore.core.roles import IMPORT_ROLES, Role
 from servicescore.exchange.importer import ImportReport, run_import
 from servicescore.exchange.kinds import KINDS
@@ -26,11 +27,19 @@ API_IMPORT_ROLES = IMPORT_ROLES | {Role.INTEGRATION}
 KindCode = Literal[tuple(KINDS)]
 # A multipart body is the file plus its part headers and boundaries.
 MULTIPART_OVERHEAD = 64 * 1024
+INVALID_ROWS = declare(
+    "invalid_rows",
+    422,
+    "Rows of an import are wrong; nothing was written. `errors` lists each with its row, column "
+    "and code (`invalid_row`, or the code of the service that refused it).",
+    area="import",
+)
 
 
 class ImportRowError(ErrorItem):
     """A bad row: the error shape's three keys, and the row and column as in the command
-    line's report (`field` is the column, or null when the whole row is wrong)."""
+    line's report (`field` is the column, or null when the whole row is wrong; `code` is
+    `invalid_row`, a file limit's code, or the code of the service that refused the row)."""
 
     row: int | None = Field(
         default=None, description="Row 2 is the first object, as in a file under its header row."
@@ -130,10 +139,10 @@ def _rejected(body: dict) -> Status:
         422,
         {
             **body,
-            "code": "invalid_rows",
+            "code": INVALID_ROWS,
             "message": message,
             "field": None,
-            "errors": [{**row, "code": "invalid_row", "field": row["column"] or None} for row in rows],
+            "errors": [{**row, "field": row["column"] or None} for row in rows],
             "detail": message,
         },
     )

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import BaseModel, ConfigDict
 
+from servicescore.appraisal.models import Scorecard
 from servicescore.core.periods import Period, parse_period
-from servicescore.core.scope import visible_appraisal_units, visible_appraisees
 from servicescore.kpi.catalog import catalog
-from servicescore.kpi.models import IndicatorResult, Scorecard
+from servicescore.kpi.models import IndicatorResult
 from servicescore.kpi.registry import FAMILIES
 from servicescore.org.models import OrgUnit, Position
+from servicescore.org.scope import visible_appraisal_units, visible_appraisees
 
 from . import auth
 from .common import (

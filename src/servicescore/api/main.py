@@ -3,8 +3,12 @@
 Every router reads through core.scope (out of scope → 404, so ids cannot be probed),
 writes through the domain services, and answers every error in one shape,
 `{"code", "message", "field", "errors": [{"code", "message", "field"}, …]}` (common.ErrorOut),
-which each operation declares for the statuses it can answer.
+which each operation declares for the statuses it can answer. A service's refusal
+(core.errors.DomainError) answers its kind's status with its own code; the document names
+the codes of each status and lists every declared code with its meaning.
 """
+
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -21,12 +25,43 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from servicescore.workorders.services import WorkOrderConflict
+from servicescore.core.errors import DomainError, codes_table, discover_codes
 
 from .auth import ApiRejected
 from .common import JsonParser, error_body, field_errors
 
-api = NinjaAPI(
+# Added to the 422 answers' description: codes no declaration lists.
+OTHER_422_CODES = (
+    "or the code of a Django or pydantic validation of the field (such as unique, max_length or "
+    "string_too_long)"
+)
+
+
+class ServiceScoreAPI(NinjaAPI):
+    """NinjaAPI whose document describes the error codes (core.errors.declare): each error
+    answer names the codes of its status, and the API's description lists them all."""
+
+    def get_openapi_schema(self, **kwargs):
+        document = super().get_openapi_schema(**kwargs)
+        codes = discover_codes()
+        by_status = defaultdict(list)
+        for entry in codes.values():
+            by_status[entry.status].append(entry.code)
+        for methods in document["paths"].values():
+            for operation in methods.values():
+                for status, response in operation["responses"].items():
+                    if int(status) < 400:
+                        continue
+                    named = ", ".join(f"`{code}`" for code in sorted(by_status[int(status)]))
+                    extra = f", {OTHER_422_CODES}" if int(status) == 422 else ""
+                    response["description"] = f"{response['description']}. Codes: {named}{extra}."
+        document["info"]["description"] += (
+            "\n\n## Error codes\n\nEvery code an error answer may carry, by status:\n\n" + codes_table()
+        )
+        return document
+
+
+api = ServiceScoreAPI(
     title="ServiceScore API",
     version="1",
     description=(
@@ -68,9 +103,17 @@ def _forbidden(request, exc):
     return _answer(request, 403, str(exc) or _("Not allowed."))
 
 
-@api.exception_handler(WorkOrderConflict)
-def _conflict(request, exc):
-    return _answer(request, 409, " ".join(exc.messages), field_errors(exc), code="conflict")
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    """A service's refusal: its kind's status, its code, its message, its field."""
+    errors = field_errors(exc)
+    if len(errors) == 1:
+        message = errors[0]["message"]
+    elif exc.status == 422:
+        message = _("The input is not valid.")
+    else:
+        message = " ".join(error["message"] for error in errors)
+    return _answer(request, exc.status, message, errors, code=None if len(errors) == 1 else exc.domain_code)
 
 
 @api.exception_handler(ValidationError)
@@ -130,7 +173,7 @@ def _http_error(request, exc: HttpError):
     # ninja answers a body it cannot parse with HttpError(400, "Cannot parse request body");
     # the parser's own complaint is the cause, and says where the JSON breaks.
     if isinstance(exc.__cause__, ValidationError):  # JsonParser: parsed, but not acceptable
-        return _invalid(request, exc.__cause__)
+        return api.on_exception(request, exc.__cause__)
     if exc.status_code == 400 and exc.__cause__ is not None:
         return _answer(
             request,

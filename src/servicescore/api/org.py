@@ -6,7 +6,7 @@ from typing import Literal
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 
-from servicescore.core.scope import visible_employees, visible_org_units
+from servicescore.org.scope import visible_employees, visible_org_units
 
 from . import auth
 from .common import DEFAULT_LIMIT, CursorParam, Limit, PathText, error_responses, keyset_page

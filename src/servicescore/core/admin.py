@@ -1,7 +1,7 @@
 """Admin foundations: role-based permissions and querysets filtered by THE scope function.
 
 Every ServiceScore model admin inherits ScopedAdminMixin, so an admin page shows only what
-core/scope.py lets the user see; HR and administrators see and change everything, an
+the data scope (org/scope.py) lets the user see; HR and administrators see and change everything, an
 auditor sees everything read-only, and other staff roles need Django model permissions.
 ScopedModelAdmin also audits every save and delete (AuditedAdminMixin) and shows the
 record's audit trail on its History page. Log-in accounts change only as core/policy.py
@@ -29,7 +29,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .audit import audit_bulk, audit_record, diff, snapshot
-from .history import ACTION_LABELS, CHANNEL_LABELS, changes_in_words, history_rows, masked_changes
+from .history import CHANNEL_LABELS, action_in_words, changes_in_words, history_rows, masked_changes
+from .hooks import ask
 from .models import AuditEntry, User
 from .policy import (
     grantable_roles,
@@ -39,7 +40,6 @@ from .policy import (
     user_delete_problem,
 )
 from .roles import Role
-from .scope import scope_for, visible_work_orders
 from .services import user_delete, user_save, user_set_access
 
 admin.site.site_header = _("ServiceScore administration")
@@ -95,8 +95,18 @@ class RoleAdminMixin:
         )
 
 
+# The rules' questions, answered by the apps that own the scope (org, workorders) in their
+# AppConfig.ready(): core may not import them (core/hooks.py).
+SCOPE_RULE_QUESTIONS = {
+    "employee": "scope.employees_q",
+    "org_unit": "scope.org_units_q",
+    "work_order": "scope.work_orders_q",
+    "work_order_of": "scope.work_order_of_q",
+}
+
+
 class ScopedAdminMixin(RoleAdminMixin):
-    """Filter the admin queryset through core/scope.py.
+    """Filter the admin queryset through the data scope (org/scope.py, workorders/scope.py).
 
     `scope_rules` lists how a row reaches the scope; a row is visible when any rule matches:
       ("employee", "employee__")  the row's employee (prefix "" for Employee itself)
@@ -110,24 +120,16 @@ class ScopedAdminMixin(RoleAdminMixin):
     scope_rules: tuple[tuple[str, str], ...] = ()
 
     def scope_q(self, user) -> Q:
-        scope = scope_for(user)
         q = Q(pk__in=[])
         for kind, lookup in self.scope_rules:
-            if kind == "employee":
-                q |= scope.employees_q(lookup)
-            elif kind == "org_unit":
-                q |= scope.org_units_q(lookup)
-            elif kind == "work_order":
-                q |= Q(**{f"{lookup}__in" if lookup else "pk__in": visible_work_orders(user).values("pk")})
-            elif kind == "work_order_of":
-                q |= Q(pk__in=visible_work_orders(user).filter(**{f"{lookup}__isnull": False}).values(lookup))
-            else:
+            if kind not in SCOPE_RULE_QUESTIONS:
                 raise ValueError(f"unknown scope rule {kind!r}")
+            q |= ask(SCOPE_RULE_QUESTIONS[kind], user, lookup)
         return q
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if not self.scope_rules or scope_for(request.user).everything:
+        if not self.scope_rules or ask("scope.sees_everything", request.user):
             return queryset
         return queryset.filter(self.scope_q(request.user))
 
@@ -425,7 +427,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("action"), ordering="action")
     def action_label(self, entry):
-        return ACTION_LABELS.get(entry.action, entry.action)
+        return action_in_words(entry)
 
     @admin.display(description=_("channel"), ordering="channel")
     def channel_label(self, entry):
@@ -508,3 +510,5 @@ for _model, _model_admin in [
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
         admin.site.register(_model, _model_admin)
+
+from .notify import admin as _notify_admin  # noqa: E402, F401

@@ -10,7 +10,29 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models import Field, ForeignObject
 
+        from .audit_selectors import may_read_audit_trail
         from .lookups import AnyOf
+        from .navigation import register_nav
 
         Field.register_lookup(AnyOf)
         ForeignObject.register_lookup(AnyOf)  # related fields keep their own lookups
+
+        register_nav(
+            "home", label=_("Home"), url_name="home", visible=lambda user: True, order=0, active=("home",)
+        )
+        register_nav(
+            "audit",
+            label=_("Audit trail"),
+            url_name="audit:list",
+            visible=may_read_audit_trail,
+            order=850,
+            active=("audit:*",),
+        )
+        register_nav(
+            "admin",
+            label=_("Administration"),
+            url_name="admin:index",
+            visible=lambda user: user.is_staff,
+            order=900,
+            active=("admin:*",),
+        )

@@ -32,6 +32,28 @@ CHANNEL_LABELS = {
     "import": _("import"),
     "cli": _("command line"),
 }
+# Other apps' words for their own records, registered in their AppConfig.ready(): the verbs of
+# their services ("dispatch") and what they record beside a model's fields ("labour_line").
+_MODEL_ACTIONS: dict[type, dict] = {}
+_MODEL_CHANGES: dict[type, dict] = {}
+
+
+def register_history_labels(model, *, actions: dict | None = None, changes: dict | None = None) -> None:
+    """How the history of `model` names its actions and its non-field change keys."""
+    _MODEL_ACTIONS.setdefault(model, {}).update(actions or {})
+    _MODEL_CHANGES.setdefault(model, {}).update(changes or {})
+
+
+def action_in_words(entry) -> str:
+    """An entry's action as its record's app names it, else in the generic words."""
+    return _action(entry.content_type.model_class(), entry.action)
+
+
+def _action(model, action: str) -> str:
+    label = _MODEL_ACTIONS.get(model, {}).get(action) or ACTION_LABELS.get(action, action)
+    return str(label)
+
+
 # How the password is recorded (never its hash).
 PASSWORD_STATES = {"set": _("set"), "changed": _("changed"), "disabled": _("disabled")}
 
@@ -95,6 +117,8 @@ def _text(model, name, value, related) -> str:
 def _label(model, name) -> str:
     if name == "password":
         return str(_("password"))
+    if name in _MODEL_CHANGES.get(model, {}):
+        return str(_MODEL_CHANGES[model][name])
     db_field = _field(model, name)
     return str(getattr(db_field, "verbose_name", name))
 
@@ -105,10 +129,10 @@ def _is_phone(name: str) -> bool:
 
 def masked_changes(changes: dict, user) -> dict:
     """`changes` as `user` may read them: phone numbers masked (138****5678) for the roles
-    that do not see them in full elsewhere (core.scope.can_see_full_phone)."""
-    from servicescore.customers.models import mask_phone
+    that do not see them in full elsewhere (core.roles.can_see_full_phone)."""
+    from servicescore.core.phones import mask_phone
 
-    from .scope import can_see_full_phone
+    from .roles import can_see_full_phone
 
     if user is None or can_see_full_phone(user) or not isinstance(changes, dict):
         return changes
@@ -154,12 +178,33 @@ def history_rows(obj: models.Model, limit: int = HISTORY_LIMIT, *, user=None) ->
         rows.append(
             HistoryRow(
                 entry=entry,
-                action=str(ACTION_LABELS.get(entry.action, entry.action)),
+                action=_action(model, entry.action),
                 channel=str(CHANNEL_LABELS.get(entry.channel, entry.channel)),
                 changes=changes,
             )
         )
     return rows
+
+
+def entries_in_words(entries, *, user=None) -> list[HistoryRow]:
+    """Entries of any records (the audit page), each with its changes in words as `user` may
+    read them: one query per related model the changes name, however many entries."""
+    entries = list(entries)
+    by_model: dict = {}
+    for entry in entries:
+        entry.changes = masked_changes(entry.changes, user)
+        by_model.setdefault(entry.content_type.model_class(), []).append(entry)
+    related = {model: _related_names(model, group) for model, group in by_model.items() if model is not None}
+    return [
+        HistoryRow(
+            entry=entry,
+            action=_action(model, entry.action),
+            channel=str(CHANNEL_LABELS.get(entry.channel, entry.channel)),
+            changes=_changes(model, entry, related[model]) if model is not None else [],
+        )
+        for entry in entries
+        for model in [entry.content_type.model_class()]
+    ]
 
 
 def may_read_record_history(user) -> bool:

@@ -13,12 +13,14 @@ core/services.py.
 - an account outside the actor's part of the organisation is not theirs to change.
 
 `actor=None` is the operator at the command line or a system job, which may do anything.
+A refusal is a core.errors.Refused with one of the codes below.
 """
 
 from collections.abc import Iterable, Mapping
 
 from django.utils.translation import gettext as _
 
+from .errors import Refused, declare
 from .roles import COMPANY_WIDE_ROLES, Role
 
 # How far a role reaches: an actor hands out their own role and those ranked below it.
@@ -46,6 +48,56 @@ SUPERUSER_ONLY_FIELDS = frozenset({"is_superuser", "groups", "user_permissions"}
 # What anyone may correct on their own account.
 PROFILE_FIELDS = frozenset({"username", "first_name", "last_name", "email"})
 
+OWN_ROLE = declare("own_role", Refused, "Nobody changes their own role.", area="accounts")
+OWN_PROTECTED_PASSWORD = declare(
+    "own_password_elsewhere",
+    Refused,
+    "An HR or administrator account changes its own password on the password page.",
+    area="accounts",
+)
+OWN_ACCESS = declare(
+    "own_access", Refused, "Only a superuser changes the access of their own account.", area="accounts"
+)
+SUPERUSER_ONLY = declare(
+    "superuser_only",
+    Refused,
+    "Only a superuser sets superuser status, groups and per-user permissions.",
+    area="accounts",
+)
+PROTECTED_ACCOUNT = declare(
+    "protected_account",
+    Refused,
+    "Only a superuser changes or deletes a superuser, administrator or HR account.",
+    area="accounts",
+)
+ROLE_ABOVE_YOURS = declare(
+    "role_above_yours", Refused, "The account has a role above the actor's.", area="accounts"
+)
+OUTSIDE_ORGANISATION = declare(
+    "outside_your_organisation",
+    Refused,
+    "The account is outside the actor's part of the organisation.",
+    area="accounts",
+)
+FIELD_LOCKED = declare(
+    "field_locked", Refused, "The actor's role may not change this field of an account.", area="accounts"
+)
+ROLE_NOT_GRANTABLE = declare(
+    "role_not_grantable",
+    Refused,
+    "The role handed out is above the actor's own (or the actor's role hands out none).",
+    area="accounts",
+)
+OWN_ACCOUNT_DELETE = declare(
+    "own_account_delete", Refused, "Nobody deletes their own account.", area="accounts"
+)
+DELETE_NOT_ALLOWED = declare(
+    "delete_not_allowed",
+    Refused,
+    "The actor may not delete this account (a read-only role, or outside their part of the organisation).",
+    area="accounts",
+)
+
 
 def _is_superuser(actor) -> bool:
     return actor is not None and actor.is_active and actor.is_superuser
@@ -71,9 +123,13 @@ def _in_reach(actor, target) -> bool:
     """Whether `target` is the actor's own account or one of their people's."""
     if target.pk == actor.pk or actor.effective_role in COMPANY_WIDE_ROLES:
         return True
-    from .scope import visible_employees
+    from django.db.models import Q
 
-    return visible_employees(actor).filter(user_id=target.pk).exists()
+    from .hooks import ask
+    from .models import User
+
+    # "Their people": the employees of the actor's data scope, which org answers (core/hooks.py).
+    return User.objects.filter(Q(pk=target.pk), ask("scope.employees_q", actor, "employee__")).exists()
 
 
 def locked_user_fields(actor, target) -> set[str]:
@@ -110,38 +166,54 @@ def _field_label(field: str) -> str:
         return field
 
 
-def _locked_reason(actor, target, field: str) -> str:
+def _locked_reason(actor, target, field: str) -> Refused:
     if target is not None and target.pk == actor.pk:
         if field == "role":
-            return _("Nobody may change their own role; ask another administrator.")
+            return Refused(_("Nobody may change their own role; ask another administrator."), code=OWN_ROLE)
         if is_protected_account(target) and field == "password":
-            return _(
-                "Only a superuser may set the password of an HR or administrator account here; "
-                "change your own password on the password page."
+            return Refused(
+                _(
+                    "Only a superuser may set the password of an HR or administrator account here; "
+                    "change your own password on the password page."
+                ),
+                code=OWN_PROTECTED_PASSWORD,
             )
-        return _("You cannot change your own access (%(field)s); ask a superuser.") % {
-            "field": _field_label(field)
-        }
+        return Refused(
+            _("You cannot change your own access (%(field)s); ask a superuser.")
+            % {"field": _field_label(field)},
+            code=OWN_ACCESS,
+        )
     if field in SUPERUSER_ONLY_FIELDS:
-        return _("Only a superuser may change superuser status, groups and permissions.")
+        return Refused(
+            _("Only a superuser may change superuser status, groups and permissions."), code=SUPERUSER_ONLY
+        )
     if target is not None and is_protected_account(target):
-        return _("Only a superuser may change a superuser, administrator or HR account (%(user)s).") % {
-            "user": target.get_username()
-        }
+        return Refused(
+            _("Only a superuser may change a superuser, administrator or HR account (%(user)s).")
+            % {"user": target.get_username()},
+            code=PROTECTED_ACCOUNT,
+        )
     if target is not None and field == "role":
-        return _("%(user)s has a role above yours; only a superuser may change it.") % {
-            "user": target.get_username()
-        }
+        return Refused(
+            _("%(user)s has a role above yours; only a superuser may change it.")
+            % {"user": target.get_username()},
+            code=ROLE_ABOVE_YOURS,
+        )
     if target is not None and not _in_reach(actor, target):
-        return _("The account %(user)s is outside your part of the organisation.") % {
-            "user": target.get_username()
-        }
-    return _("You may not change %(field)s here.") % {"field": _field_label(field)}
+        return Refused(
+            _("The account %(user)s is outside your part of the organisation.")
+            % {"user": target.get_username()},
+            code=OUTSIDE_ORGANISATION,
+        )
+    return Refused(
+        _("You may not change %(field)s here.") % {"field": _field_label(field)}, code=FIELD_LOCKED
+    )
 
 
-def user_change_problems(actor, target, changes: Mapping[str, object] | Iterable[str]) -> dict[str, str]:
-    """{field: why not} for the changes `actor` may not make to `target` (None: a new
-    account); `changes` maps each field to its new value (or just names the fields)."""
+def user_change_problems(actor, target, changes: Mapping[str, object] | Iterable[str]) -> dict[str, Refused]:
+    """{field: why not, as a Refused with its code} for the changes `actor` may not make to
+    `target` (None: a new account); `changes` maps each field to its new value (or just
+    names the fields). A form adds each with `add_error(field, refusal)`."""
     if actor is None:
         return {}
     values = changes if isinstance(changes, Mapping) else dict.fromkeys(changes)
@@ -152,9 +224,10 @@ def user_change_problems(actor, target, changes: Mapping[str, object] | Iterable
             problems[field] = _locked_reason(actor, target, field)
         elif field == "role" and value is not None and value not in grantable_roles(actor):
             label = dict(Role.choices).get(value, value)
-            problems[field] = _("You may hand out only your own role or one below it, not %(role)s.") % {
-                "role": label
-            }
+            problems[field] = Refused(
+                _("You may hand out only your own role or one below it, not %(role)s.") % {"role": label},
+                code=ROLE_NOT_GRANTABLE,
+            )
         elif field == "is_superuser" and value and not _is_superuser(actor):
             problems[field] = _locked_reason(actor, target, field)
     return problems
@@ -166,18 +239,24 @@ def may_change_user(actor, target) -> bool:
     return not (ACCESS_FIELDS | PROFILE_FIELDS) <= locked_user_fields(actor, target)
 
 
-def user_delete_problem(actor, target) -> str | None:
-    """Why `actor` may not delete the account `target`, or None when they may."""
+def user_delete_problem(actor, target) -> Refused | None:
+    """Why `actor` may not delete the account `target` (a Refused with its code), or None
+    when they may."""
     if actor is None:
         return None
     if target.pk == actor.pk:
-        return _("You cannot delete your own account.")
+        return Refused(_("You cannot delete your own account."), code=OWN_ACCOUNT_DELETE)
     if _is_superuser(actor):
         return None
     if is_protected_account(target):
-        return _("Only a superuser may delete a superuser, administrator or HR account (%(user)s).") % {
-            "user": target.get_username()
-        }
+        return Refused(
+            _("Only a superuser may delete a superuser, administrator or HR account (%(user)s).")
+            % {"user": target.get_username()},
+            code=PROTECTED_ACCOUNT,
+        )
     if actor.is_read_only or not _in_reach(actor, target):
-        return _("You may not delete the account %(user)s.") % {"user": target.get_username()}
+        return Refused(
+            _("You may not delete the account %(user)s.") % {"user": target.get_username()},
+            code=DELETE_NOT_ALLOWED,
+        )
     return None

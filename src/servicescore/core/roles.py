@@ -54,3 +54,8 @@ ROLE_OF_POSITION = {
     "service_manager": Role.SERVICE_MANAGER,
     "hr": Role.HR,
 }
+
+
+def can_see_full_phone(user) -> bool:
+    """Whether the user sees customers' phone numbers whole rather than masked."""
+    return user.is_authenticated and user.effective_role in PHONE_VISIBLE_ROLES

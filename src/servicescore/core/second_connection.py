@@ -39,8 +39,8 @@ def _close(alias: str) -> None:
     connections[alias].close()
 
 
-class Aside:
-    """`with Aside() as aside: future = aside.submit(function, *args)` — `function` runs on
+class SecondConnection:
+    """`with SecondConnection() as aside: future = aside.submit(function, *args)` — `function` runs on
     a second connection (in a thread, each call in a transaction of its own) when that is
     safe, else at once; `future.result()` gives its result or raises its exception.
     Leaving the block waits for what is still running and closes the second connection.

@@ -2,10 +2,10 @@
 permissions, delete it. Each checks core/policy.py first and writes an audit entry in
 the same transaction; the password is audited as "changed" or "disabled", never its hash."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .audit import audit_record, diff, snapshot
+from .errors import Refused
 from .models import User
 from .policy import user_change_problems, user_delete_problem
 
@@ -27,11 +27,11 @@ def _password_state(user) -> str:
 
 
 def check_user_change(*, actor, target, changes) -> None:
-    """Raise ValidationError {field: why} when `actor` may not make `changes` ({field: new
-    value}) to `target` (None: a new account)."""
+    """Raise Refused {field: why, with its code} when `actor` may not make `changes`
+    ({field: new value}) to `target` (None: a new account)."""
     problems = user_change_problems(actor, target, changes)
     if problems:
-        raise ValidationError(problems)
+        raise Refused(problems)
 
 
 @transaction.atomic
@@ -114,10 +114,11 @@ def user_set_access(*, actor, user: User, groups=None, permissions=None, reason:
 
 @transaction.atomic
 def user_delete(*, actor, user: User, reason: str = "") -> None:
-    """Delete an account after the policy check; its audit entry stays."""
+    """Delete an account after the policy check (Refused with its code); its audit entry
+    stays."""
     problem = user_delete_problem(actor, user)
     if problem:
-        raise ValidationError(problem)
+        raise problem
     audit_record(
         actor=actor,
         action="delete",

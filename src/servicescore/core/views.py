@@ -5,18 +5,21 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import selectors
 from .client_ip import client_ip
 from .forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from .rate_limits import count_hit
+from .sections import render_sections
 
 
 @login_required
 def home(request):
-    """A home page per role: my open work orders, my units' counts, or the company's."""
-    return render(request, "core/home.html", selectors.home_summary(request.user))
+    """A home page per role, assembled from the sections the apps register (core/sections.py):
+    my open work orders, my units' counts, or the company's."""
+    sections = render_sections("home", request, now=timezone.now())
+    return render(request, "core/home.html", {"sections": sections})
 
 
 class LoginView(auth_views.LoginView):

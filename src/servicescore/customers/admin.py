@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from servicescore.core.admin import ScopedModelAdmin
-from servicescore.core.scope import can_see_full_phone
+from servicescore.core.roles import can_see_full_phone
 
 from .models import Asset, Customer
 

@@ -4,15 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from servicescore.core.models import TimeStampedModel
-
-
-def mask_phone(phone: str) -> str:
-    """138****1234: keep the first three and last four digits."""
-    if not phone:
-        return ""
-    if len(phone) <= 7:
-        return phone[:1] + "*" * (len(phone) - 1)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+from servicescore.core.phones import mask_phone
 
 
 class Customer(TimeStampedModel):

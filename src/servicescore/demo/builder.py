@@ -12,8 +12,8 @@ from django.db.models import Max
 from django.utils import timezone
 from faker import Faker
 
+from servicescore.appraisal.services.schemes import install_defaults
 from servicescore.core.periods import company_zone
-from servicescore.kpi.template_services import install_defaults
 
 from . import bulk
 from .config import SCALES, Clock, Scale

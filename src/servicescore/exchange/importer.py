@@ -37,9 +37,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from servicescore.kpi.services import ImportTouches
+from servicescore.kpi.services.import_recompute import ImportTouches
 
 from .cells import CellError
+from .errors import INVALID_ROW
 from .kinds import KINDS
 from .kinds.base import Context, Kind, Row
 from .limits import ImportLimits, check_file, too_many_rows
@@ -48,9 +49,13 @@ from .tables import Table, TableError, open_table
 
 @dataclass
 class RowError:
+    """A problem at a row: the column to blame ('' for the whole row), the sentence, and its
+    code (a service's own when a service refused the row, core.errors)."""
+
     row: int
     column: str
     message: str
+    code: str = INVALID_ROW
 
     def __str__(self):
         if self.column:
@@ -62,7 +67,7 @@ class RowError:
         return _("row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
 
     def as_dict(self):
-        return {"row": self.row, "column": self.column, "message": self.message}
+        return {"row": self.row, "column": self.column, "message": self.message, "code": self.code}
 
 
 @dataclass
@@ -95,9 +100,9 @@ class ImportReport:
     def errors_truncated(self) -> bool:
         return self.error_count > len(self.errors)
 
-    def add_error(self, row: int, column: str, message: str) -> None:
+    def add_error(self, row: int, column: str, message: str, code: str = INVALID_ROW) -> None:
         self.error_count += 1
-        self.errors.append(RowError(row, column, message))
+        self.errors.append(RowError(row, column, message, code))
         # Kept to twice the limit, then cut back to the lowest rows: memory stays bounded
         # and a problem found late on an early row (a chunk's checks) still makes the list.
         if self.max_errors and len(self.errors) >= 2 * self.max_errors:
@@ -164,12 +169,12 @@ def run_import(
             check_file(source, name, limits)
         table = source if isinstance(source, Table) else open_table(source, name)
     except TableError as error:
-        report.add_error(error.row, "", str(error))
+        report.add_error(error.row, "", str(error), getattr(error, "code", INVALID_ROW))
         return _done(report, started)
     report.notices.extend(table.notices)
     if not _check_header(kind, table, report):
         return _done(report, started)
-    context = Context(user=user, source_label=label)
+    context = Context(user=user, source_label=label, columns=kind.column_order)
     touches = ImportTouches(kind.name)
     # Where Django spools large uploads (FILE_UPLOAD_TEMP_DIR, else the system's temporary
     # directory): about 20 MB per 50,000 work orders.
@@ -268,7 +273,7 @@ def _check_rows(
             report.rows += 1
             if max_rows is not None and report.rows > max_rows:
                 problem = too_many_rows(max_rows, number)
-                error(problem.row, "", str(problem))
+                error(problem.row, "", str(problem), problem.code)
                 return 0
             row = Row(number)
             if len(cells) > len(header):
@@ -310,7 +315,7 @@ def _check_rows(
                 flush()
         flush()
     except TableError as problem:
-        error(problem.row, "", str(problem))
+        error(problem.row, "", str(problem), getattr(problem, "code", INVALID_ROW))
     return spooled
 
 

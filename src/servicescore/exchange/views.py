@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from servicescore.core.roles import IMPORT_ROLES
-from servicescore.core.scope import scope_for
+from servicescore.org.scope import scope_for
 
 from .exporter import export_bytes
 from .forms import KIND_LABELS, UploadForm

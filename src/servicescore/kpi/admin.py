@@ -1,20 +1,19 @@
 """Admin for imported facts (a fact is visible through its employee or its org unit),
-stored results, ratings, and the read-only history of template changes."""
+stored results, the computed periods and manual ratings. Every save and delete here is
+audited (core.admin.ScopedModelAdmin)."""
 
 from django.contrib import admin
-from django.db.models import Q
 
 from servicescore.core.admin import ScopedModelAdmin
 
 from .models import (
+    ComputedPeriod,
     DerivedIndicator,
     FactIndicator,
     IndicatorResult,
     KpiSettings,
     ManualRating,
     MetricFact,
-    Scorecard,
-    TemplateChange,
 )
 
 
@@ -87,24 +86,6 @@ class IndicatorResultAdmin(ReadOnlyResultAdmin):
     list_select_related = ["employee", "org_unit"]
 
 
-@admin.register(Scorecard)
-class ScorecardAdmin(ReadOnlyResultAdmin):
-    scope_rules = (("employee", "employee__"),)
-    list_display = [
-        "period",
-        "employee",
-        "version",
-        "base_score",
-        "adjustment",
-        "final_score",
-        "grade",
-        "vetoed",
-    ]
-    list_filter = ["period", "grade", "vetoed"]
-    search_fields = ["employee__employee_no", "employee__name"]
-    list_select_related = ["employee", "version__template"]
-
-
 @admin.register(ManualRating)
 class ManualRatingAdmin(ScopedModelAdmin):
     scope_rules = (("employee", "employee__"),)
@@ -115,22 +96,12 @@ class ManualRatingAdmin(ScopedModelAdmin):
     raw_id_fields = ["employee", "reviewer"]
 
 
-@admin.register(TemplateChange)
-class TemplateChangeAdmin(ReadOnlyResultAdmin):
-    """The history the template services write: read, never edited or deleted here. A
-    change is visible with its template (company-wide ones to every staff reader); those
-    of a discarded template only to those who see the whole company."""
+@admin.register(ComputedPeriod)
+class ComputedPeriodAdmin(ReadOnlyResultAdmin):
+    """When each period was last recomputed; its history lists the recomputes."""
 
-    scope_rules = (("org_unit", "template__org_unit__"),)
-    list_display = ["at", "template", "version", "action", "by"]
-    list_filter = ["action"]
-    search_fields = ["template__code", "template__name", "by__username"]
-    list_select_related = ["template", "version__template", "by"]
-    date_hierarchy = "at"
-    readonly_fields = ["template", "version", "action", "by", "at", "detail"]
-
-    def scope_q(self, user) -> Q:
-        return super().scope_q(user) | Q(template__isnull=False, template__org_unit__isnull=True)
+    list_display = ["period", "computed_at", "people", "results", "org_unit_results"]
+    search_fields = ["period"]
 
     def has_delete_permission(self, request, obj=None):
         return False

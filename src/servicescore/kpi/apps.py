@@ -8,6 +8,6 @@ class KpiConfig(AppConfig):
     verbose_name = _("KPI")
 
     def ready(self):
-        from . import signals
+        from . import auto_recompute
 
-        signals.connect()
+        auto_recompute.connect()

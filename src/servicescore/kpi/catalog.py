@@ -1,6 +1,7 @@
 """Every indicator a company has: the built-ins of the registry, plus the fact and
 derived indicators stored in the database. Two small queries; call once per run."""
 
+from .models import DerivedIndicator, FactIndicator
 from .registry import (
     DERIVED,
     FACTS,
@@ -14,8 +15,6 @@ from .registry import (
 
 def catalog(*, manual: bool = True) -> dict[str, Indicator]:
     """code → Indicator, in the order work orders, voice, facts, derived, manual."""
-    from .models import DerivedIndicator, FactIndicator
-
     items: dict[str, Indicator] = dict(INDICATORS)
     for fact in FactIndicator.objects.order_by("code"):
         items[fact.code] = fact_indicator(

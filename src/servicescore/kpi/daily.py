@@ -180,7 +180,7 @@ def rebuild_days(group_days: dict[str, set[datetime.date]], aside=None) -> tuple
     stored sums changed (so one edited work order recomputes its people, not everyone who
     worked that day) and the pairs' new sums ((employee, group, day) → sums).
 
-    With an `aside` (core/aside.py) on a second connection, that connection reads some
+    With an `aside` (core/second_connection.py) on a second connection, that connection reads some
     groups' sums while this one inserts the others, each taking the next group as it is
     free; this one then copies the rows read in."""
     group_days = {group: group_days[group] for group in DAILY_GROUPS if group_days.get(group)}

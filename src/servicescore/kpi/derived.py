@@ -9,9 +9,18 @@ division by zero or a missing input gives null with the reason and the run goes 
 import ast
 import re
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from simpleeval import InvalidExpression, SimpleEval
+
+from servicescore.core.errors import Invalid
+
+from .errors import (
+    FORMULA_CYCLE,
+    FORMULA_NOT_ALLOWED,
+    FORMULA_SYNTAX,
+    FORMULA_UNKNOWN_INDICATOR,
+    INDICATOR_CODE,
+)
 
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # `if(` used as a function (after an operator, a comma, a bracket or at the start) is our
@@ -123,47 +132,63 @@ def evaluation_order(definitions: dict[str, str]) -> list[str]:
     return done
 
 
-def check_definition(code: str, formula: str, *, exclude_pk=None) -> None:
-    """ValidationError naming the problem: bad code, syntax error, unknown or forbidden
-    name, or a cycle with the company's other derived indicators."""
-    from .catalog import catalog
-    from .models import DerivedIndicator
-
+def check_definition(code: str, formula: str, *, known: set[str], others: dict[str, str]) -> None:
+    """core.errors.Invalid (a ValidationError) naming the problem: bad code, syntax error,
+    unknown or forbidden name, or a cycle with the company's other derived indicators.
+    `known`: every other indicator code a formula may use; `others`: the other derived
+    codes → their formulas (`DerivedIndicator.clean` reads both: this module needs no
+    model)."""
     if not CODE_RE.fullmatch(code or ""):
-        raise ValidationError({"code": _("Use capital letters, digits and '_', starting with a letter.")})
+        raise Invalid(
+            _("Use capital letters, digits and '_', starting with a letter."),
+            code=INDICATOR_CODE,
+            field="code",
+        )
     try:
         parsed = Formula(formula)
     except SyntaxError as error:
-        raise ValidationError(
-            {
-                "formula": _("Syntax error in the formula at character %(offset)s: %(text)s")
-                % {"offset": error.offset or "?", "text": formula}
-            }
+        raise Invalid(
+            _("Syntax error in the formula at character %(offset)s: %(text)s")
+            % {"offset": error.offset or "?", "text": formula},
+            code=FORMULA_SYNTAX,
+            field="formula",
         ) from None
     except InvalidExpression as error:
-        raise ValidationError({"formula": str(error)}) from None
+        raise Invalid(str(error), code=FORMULA_NOT_ALLOWED, field="formula") from None
     bad = sorted(name for name in parsed.names if name.startswith("_") or not CODE_RE.fullmatch(name))
     if bad:
-        raise ValidationError(
-            {"formula": _("Not allowed in a formula: %(names)s") % {"names": ", ".join(bad)}}
+        raise Invalid(
+            _("Not allowed in a formula: %(names)s") % {"names": ", ".join(bad)},
+            code=FORMULA_NOT_ALLOWED,
+            field="formula",
         )
     tree = ast.parse(_prepare(formula), mode="eval")
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS):
-            raise ValidationError({"formula": _("Only min, max, round, abs and if can be called.")})
+            raise Invalid(
+                _("Only min, max, round, abs and if can be called."),
+                code=FORMULA_NOT_ALLOWED,
+                field="formula",
+            )
         if isinstance(node, ast.Attribute | ast.Subscript | ast.Lambda | ast.Constant) and not (
             isinstance(node, ast.Constant) and isinstance(node.value, int | float)
         ):
-            raise ValidationError({"formula": _("Only numbers and indicator codes may appear in a formula.")})
-    known = catalog(manual=False)
-    known.pop(code, None)
+            raise Invalid(
+                _("Only numbers and indicator codes may appear in a formula."),
+                code=FORMULA_NOT_ALLOWED,
+                field="formula",
+            )
     unknown = sorted(name for name in parsed.names if name not in known and name != code)
     if unknown:
-        raise ValidationError({"formula": _("Unknown indicator %(codes)s.") % {"codes": ", ".join(unknown)}})
-    others = dict(DerivedIndicator.objects.exclude(pk=exclude_pk).values_list("code", "formula"))
-    others[code] = formula
-    cycle = find_cycle(others)
+        raise Invalid(
+            _("Unknown indicator %(codes)s.") % {"codes": ", ".join(unknown)},
+            code=FORMULA_UNKNOWN_INDICATOR,
+            field="formula",
+        )
+    cycle = find_cycle({**others, code: formula})
     if cycle:
-        raise ValidationError(
-            {"formula": _("This formula makes a cycle: %(cycle)s.") % {"cycle": " → ".join(cycle)}}
+        raise Invalid(
+            _("This formula makes a cycle: %(cycle)s.") % {"cycle": " → ".join(cycle)},
+            code=FORMULA_CYCLE,
+            field="formula",
         )

@@ -1,8 +1,8 @@
-"""Reads for the scorecard pages: one employee's scorecard, the evidence behind one of its
-values, and a team's scorecards. Each takes the requesting user and starts from
-core.scope (`visible_appraisees`: leads, managers, HR, auditors and admins read the scores
-of the people in their scope, everyone else only their own), so nothing out of scope can
-leak: an employee or org unit outside it reads as 404, never 403."""
+"""Reads of the indicator pages: the evidence behind one employee's value — the formula,
+the stored figure and a page of records per section — and the labels the scorecards use
+for indicators and units. Each starts from org.scope (`visible_appraisees`: leads,
+managers, HR, auditors and admins read the figures of the people in their scope,
+everyone else only their own), so an employee outside it reads as 404, never 403."""
 
 import datetime
 from dataclasses import dataclass
@@ -10,32 +10,22 @@ from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When
 from django.http import Http404
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from servicescore.core.periods import parse_period
-from servicescore.core.roles import Role
-from servicescore.core.scope import (
-    APPRAISAL_VIEWER_ROLES,
-    visible_appraisal_units,
-    visible_appraisees,
-    visible_work_orders,
-)
-from servicescore.org.models import Employee, OrgUnit
+from servicescore.org.models import Employee
+from servicescore.org.scope import visible_appraisees
 from servicescore.workorders.models import WorkOrder
+from servicescore.workorders.scope import visible_work_orders
 
 from .catalog import catalog
 from .evidence import DENOMINATOR, NUMERATOR, Evidence, Section, as_number, derived_value, evidence
-from .models import DEFAULT_GRADE_BANDS, IndicatorResult, Scorecard, TemplateItem
+from .models import IndicatorResult
 
-# Roles that open the team view (within their scope): those that read others' scores, less
-# an integration's API token, which has no pages. Everyone else sees only their own.
-TEAM_VIEW_ROLES = frozenset(APPRAISAL_VIEWER_ROLES - {Role.INTEGRATION})
 EVIDENCE_PER_PAGE = 25
-TEAM_PER_PAGE = 50
 # An org unit is at most four levels deep (company › region › centre › team), so three
 # parent hops reach the company: the employee's service centre is found without a query.
 UNIT_CHAIN = "org_unit__parent__parent__parent"
@@ -73,25 +63,6 @@ COLUMN_LABELS = {
 }
 
 
-def newest_first(codes) -> list[str]:
-    """Period codes newest first: by end, and a month before the quarter that ends with it
-    (as text, '2026-Q1' would sort after '2026-12')."""
-
-    def key(code):
-        try:
-            period = parse_period(code)
-        except ValueError:
-            return (datetime.datetime.min, datetime.datetime.min)
-        return (period.end.replace(tzinfo=None), period.start.replace(tzinfo=None))
-
-    return sorted(set(codes), key=key, reverse=True)
-
-
-def may_see_team(user) -> bool:
-    """Whether the user's role opens the team view (core.scope decides whom it shows)."""
-    return user.is_authenticated and user.effective_role in TEAM_VIEW_ROLES
-
-
 def visible_employee(user, employee_no: str) -> Employee:
     """The employee with this number if the user may see them (org-unit chain joined);
     404 otherwise, whether unknown or out of scope."""
@@ -99,36 +70,6 @@ def visible_employee(user, employee_no: str) -> Employee:
     if employee is None:
         raise Http404
     return employee
-
-
-def own_employee(user) -> Employee | None:
-    """The signed-in user's own active employee record, or None (an unlinked account)."""
-    return (
-        visible_appraisees(user)
-        .filter(user=user, status=Employee.Status.ACTIVE)
-        .only("pk", "employee_no", "position")
-        .first()
-    )
-
-
-def scorecard_periods(employee: Employee) -> list[str]:
-    """The periods the employee has a scorecard for, newest first. One query."""
-    return newest_first(Scorecard.objects.filter(employee=employee).values_list("period", flat=True))
-
-
-def latest_period(employee: Employee) -> str | None:
-    """The newest period the employee has a scorecard for."""
-    return next(iter(scorecard_periods(employee)), None)
-
-
-def service_centre_of(employee: Employee) -> OrgUnit | None:
-    """The service centre at or above the employee's unit (no query with UNIT_CHAIN)."""
-    unit = employee.org_unit
-    while unit is not None:
-        if unit.kind == OrgUnit.Kind.SERVICE_CENTER:
-            return unit
-        unit = unit.parent
-    return None
 
 
 def indicator_name(indicator, label: str = "") -> str:
@@ -141,111 +82,9 @@ def indicator_name(indicator, label: str = "") -> str:
     return indicator.name(get_language())
 
 
-# --- one scorecard ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rank:
-    """Place of a scorecard among those of the same position and period in the employee's
-    service centre (1 = best; vetoed scorecards come after all others)."""
-
-    position: int
-    out_of: int
-    centre: OrgUnit
-
-
-def rank_in_centre(scorecard: Scorecard) -> Rank | None:
-    """Rank by final score within the same position in the employee's service centre, for
-    the same period; None without a centre or a final score. One query."""
-    employee = scorecard.employee
-    centre = service_centre_of(employee)
-    if centre is None or scorecard.final_score is None:
-        return None
-    peers = Scorecard.objects.filter(
-        period=scorecard.period,
-        employee__position=employee.position,
-        employee__org_unit__path__startswith=centre.path,
-        final_score__isnull=False,
-    )
-    higher = Q(final_score__gt=scorecard.final_score)
-    ahead = (Q(vetoed=False) | higher) if scorecard.vetoed else (Q(vetoed=False) & higher)
-    counts = peers.aggregate(out_of=Count("pk"), ahead=Count("pk", filter=ahead))
-    return Rank(counts["ahead"] + 1, counts["out_of"], centre)
-
-
-def _unit_label(unit: str) -> str:
+def unit_label(unit: str) -> str:
+    """How a value's unit reads after the number."""
     return str(UNIT_LABELS.get(unit, unit))
-
-
-def scorecard_lines(scorecard: Scorecard, items: dict) -> list[dict]:
-    """The scorecard's items as the page shows them: each stored item dict with `name`,
-    `unit_label`, `kind_label`, `rule_label`, `no_data_label` and `code` added."""
-    kinds, rules, policies = (
-        dict(TemplateItem.Kind.choices),
-        dict(TemplateItem.Rule.choices),
-        dict(TemplateItem.NoData.choices),
-    )
-    lines = []
-    for stored in scorecard.items or []:
-        line = dict(stored)
-        code = line.get("indicator", "")
-        indicator = items.get(code)
-        line.update(
-            code=code,
-            known=indicator is not None,
-            name=indicator_name(indicator, line.get("label", "")),
-            unit_label=_unit_label(line.get("unit", "")),
-            kind_label=kinds.get(line.get("kind"), line.get("kind")),
-            rule_label=rules.get(line.get("rule"), line.get("rule")),
-            no_data_label=policies.get(line.get("no_data_policy"), ""),
-            direction_label=_("higher is better") if line.get("direction") == "up" else _("lower is better"),
-            note=_(line["note"]) if line.get("note") else "",
-        )
-        lines.append(line)
-    return lines
-
-
-def scorecard_for(user, employee_no: str, period_code: str) -> dict:
-    """One employee's scorecard for a period, its items with their working, the periods
-    that have one, and the rank in the service centre. ValueError for a malformed period,
-    404 for an employee out of scope."""
-    period = parse_period(period_code)
-    employee = visible_employee(user, employee_no)
-    scorecard = (
-        Scorecard.objects.select_related("version__template")
-        .filter(employee=employee, period=period.code)
-        .first()
-    )
-    periods = scorecard_periods(employee)
-    context = {
-        "employee": employee,
-        "period": period,
-        "periods": periods,
-        "scorecard": scorecard,
-        "centre": service_centre_of(employee),
-        "is_own": employee.user_id is not None and employee.user_id == user.pk,
-        "may_see_team": may_see_team(user),
-    }
-    if scorecard is None:
-        return context | {"lines": [], "scored": [], "adjustments": [], "vetoes": [], "rank": None}
-    scorecard.employee = employee
-    lines = scorecard_lines(scorecard, catalog())
-    return context | {
-        "lines": lines,
-        "scored": [line for line in lines if line.get("kind") == TemplateItem.Kind.SCORED],
-        "adjustments": [line for line in lines if line.get("kind") in ("bonus", "deduction")],
-        "vetoes": [line for line in lines if line.get("kind") == TemplateItem.Kind.VETO],
-        "reweighted": any(
-            line.get("no_data")
-            and line.get("no_data_policy") == TemplateItem.NoData.REWEIGHT
-            and line.get("kind") == TemplateItem.Kind.SCORED
-            for line in lines
-        ),
-        "rank": rank_in_centre(scorecard),
-    }
-
-
-# --- evidence --------------------------------------------------------------------------
 
 
 @dataclass
@@ -383,7 +222,7 @@ def _missing_value(indicator):
 
 def evidence_for(user, employee_no: str, period_code: str, code: str, pages=None) -> dict:
     """The evidence behind one indicator of one employee and period: the formula, the
-    stored result and the scorecard's working of it, and a page of records per section,
+    stored result and a page of records per section,
     each linking to the work order behind it when the user may open it. ValueError for a
     malformed period; 404 for an unknown indicator or an employee out of scope. A fixed
     number of queries, however many records."""
@@ -396,8 +235,6 @@ def evidence_for(user, employee_no: str, period_code: str, code: str, pages=None
     employee = visible_employee(user, employee_no)
     found: Evidence = evidence(indicator, employee, period)
     stored = IndicatorResult.objects.filter(employee=employee, period=period.code, indicator=code).first()
-    scorecard = Scorecard.objects.filter(employee=employee, period=period.code).only("items").first()
-    lines = [line for line in scorecard_lines(scorecard, items) if line["code"] == code] if scorecard else []
     sections = [
         _section_page(user, section, pages.get(f"{section.role}_page"), f"{section.role}_page")
         for section in found.sections
@@ -422,7 +259,7 @@ def evidence_for(user, employee_no: str, period_code: str, code: str, pages=None
                     "code": component,
                     "name": indicator_name(item),
                     "value": values[component],
-                    "unit_label": _unit_label(item.unit) if item else "",
+                    "unit_label": unit_label(item.unit) if item else "",
                     "known": item is not None,
                 }
             )
@@ -432,7 +269,7 @@ def evidence_for(user, employee_no: str, period_code: str, code: str, pages=None
         "period": period,
         "indicator": indicator,
         "name": indicator_name(indicator),
-        "unit_label": _unit_label(indicator.unit),
+        "unit_label": unit_label(indicator.unit),
         "formula": _(indicator.formula) if indicator.formula else "",
         "population": _(indicator.population) if indicator.population else "",
         "shape_explanation": SHAPE_EXPLANATIONS.get(indicator.shape, ""),
@@ -443,7 +280,6 @@ def evidence_for(user, employee_no: str, period_code: str, code: str, pages=None
         "value": value,
         "stored": stored,
         "stale": stored is not None and not _same(stored, numerator, denominator, found),
-        "lines": lines,
         "components": components,
         "is_own": employee.user_id is not None and employee.user_id == user.pk,
         "roles": {"numerator": NUMERATOR, "denominator": DENOMINATOR},
@@ -461,131 +297,3 @@ def _same(stored: IndicatorResult, numerator, denominator, found: Evidence) -> b
         return abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(a)))
 
     return close(stored.numerator, numerator) and close(stored.denominator, denominator)
-
-
-# --- the team view -----------------------------------------------------------------------
-
-
-def _centre_name():
-    """The name of the service centre at or above the employee's unit, for sorting."""
-    centre = OrgUnit.Kind.SERVICE_CENTER
-    return Case(
-        When(employee__org_unit__kind=centre, then=F("employee__org_unit__name")),
-        When(employee__org_unit__parent__kind=centre, then=F("employee__org_unit__parent__name")),
-        When(
-            employee__org_unit__parent__parent__kind=centre,
-            then=F("employee__org_unit__parent__parent__name"),
-        ),
-        default=Value(""),
-    )
-
-
-def _grade_rank():
-    order = [band["grade"] for band in DEFAULT_GRADE_BANDS]
-    return Case(
-        *[When(grade=grade, then=Value(n)) for n, grade in enumerate(order)],
-        default=Value(len(order)),
-        output_field=IntegerField(),
-    )
-
-
-# sort key → the columns it orders by (the employee number breaks ties).
-TEAM_SORTS = {
-    "name": ("employee__name",),
-    "position": ("employee__position",),
-    "centre": ("centre_name",),
-    "base": ("base_score",),
-    "adjustment": ("adjustment",),
-    "final": ("final_score",),
-    "grade": ("grade_rank",),
-    "vetoed": ("vetoed",),
-}
-DEFAULT_TEAM_SORT = "-final"
-
-
-def team_sort(sort: str | None) -> str:
-    """A valid sort key ('final', '-final', …); anything else is the default."""
-    sort = (sort or "").strip()
-    return sort if sort.lstrip("-") in TEAM_SORTS else DEFAULT_TEAM_SORT
-
-
-def _order_by(sort: str) -> list:
-    descending = sort.startswith("-")
-    columns = []
-    for name in TEAM_SORTS[sort.lstrip("-")]:
-        column = F(name)
-        columns.append(column.desc(nulls_last=True) if descending else column.asc(nulls_last=True))
-    return columns + ["employee__employee_no", "pk"]
-
-
-def team_periods(user) -> list[str]:
-    """The periods that have scorecards of people the user may see, newest first."""
-    return newest_first(
-        Scorecard.objects.filter(employee__in=visible_appraisees(user))
-        .order_by()
-        .values_list("period", flat=True)
-        .distinct()
-    )
-
-
-def grade_order(grades) -> list[str]:
-    """The grades in the default band order (S, A, B, C, D), any others after them."""
-    known = [band["grade"] for band in DEFAULT_GRADE_BANDS]
-    return sorted(grades, key=lambda g: (known.index(g) if g in known else len(known), g))
-
-
-def team_scorecards(
-    user, period_code: str | None, *, org_unit=None, sort: str | None = None, page=None
-) -> dict:
-    """The scorecards of the people in the user's scope (optionally one org unit's subtree)
-    for a period: one sorted page, the grade distribution and the mean final score. 404
-    for a role without a team or an org unit out of scope; ValueError for a malformed
-    period. A fixed number of queries, however many people."""
-    if not may_see_team(user):
-        raise Http404
-    periods = team_periods(user)
-    if period_code:
-        period = parse_period(period_code).code
-    else:
-        period = periods[0] if periods else None
-    unit = None
-    if org_unit not in (None, ""):
-        try:
-            unit_id = int(org_unit)
-        except (TypeError, ValueError):
-            raise Http404 from None
-        unit = visible_appraisal_units(user).filter(pk=unit_id).first()
-        if unit is None:
-            raise Http404
-    sort = team_sort(sort)
-    cards = Scorecard.objects.filter(employee__in=visible_appraisees(user), period=period or "")
-    if unit is not None:
-        cards = cards.filter(employee__org_unit__path__startswith=unit.path)
-    rows = (
-        cards.select_related("employee", "version__template")
-        .annotate(centre_name=_centre_name(), grade_rank=_grade_rank())
-        .order_by(*_order_by(sort))
-    )
-    paginator = Paginator(rows, TEAM_PER_PAGE)
-    page_obj = paginator.get_page(page)
-    counts = {row["grade"]: row["n"] for row in cards.order_by().values("grade").annotate(n=Count("pk"))}
-    summary = cards.aggregate(mean=Avg("final_score"), vetoed=Count("pk", filter=Q(vetoed=True)))
-    distribution = [
-        {"grade": grade or _("No score"), "count": counts[grade]} for grade in grade_order(counts)
-    ]
-    units = list(visible_appraisal_units(user).order_by("path"))
-    top = min((u.path.count("/") for u in units), default=0)
-    for u in units:
-        u.indent = "\u00a0" * 3 * (u.path.count("/") - top)
-    return {
-        "period": period,
-        "periods": periods,
-        "org_unit": unit,
-        "org_units": units,
-        "sort": sort,
-        "page_obj": page_obj,
-        "count": paginator.count,
-        "distribution": distribution,
-        "mean_final": summary["mean"],
-        "vetoed_count": summary["vetoed"],
-    }

@@ -1,66 +1,12 @@
-"""Stale results: when a record that indicators count is saved or deleted through the
-ORM, queue a recompute of what it touches before and after the change — the (group, day)
-pairs of the stored daily components for records (kpi/touches.py), the month and person
-for facts and manual ratings. Bulk imports do not send signals; the importer queues its
-own requests (services.ImportTouches)."""
+"""Signals the indicator engine sends to the apps above it. kpi never imports those apps
+(docs/architecture.md); they connect their receivers in their `AppConfig.ready()`."""
 
-from django.conf import settings
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.dispatch import Signal
 
-from servicescore.voice.models import Complaint, FollowUp, Praise, SurveyInvitation, SurveyResponse
-from servicescore.workorders.models import LabourLine, WorkOrder
-
-from .models import ManualRating, MetricFact
-from .touches import COUNTED, changed, instance_days, merge
-
-RECORDS = (WorkOrder, LabourLine, SurveyResponse, SurveyInvitation, FollowUp, Complaint, Praise)
-PER_PERSON = (MetricFact, ManualRating)
-
-
-def _remember(sender, instance, **kwargs):
-    """Before a save or delete: what the record counts in as stored."""
-    if not settings.KPI_AUTO_RECOMPUTE or instance.pk is None:
-        return
-    old = sender.objects.filter(pk=instance.pk).first()
-    if old is None:
-        return
-    if isinstance(old, PER_PERSON):
-        instance._kpi_before = {"people": [(old.period, old.employee_id)]}
-        return
-    deleting = kwargs.get("signal") is pre_delete
-    if isinstance(old, WorkOrder) and not deleting and not changed(old, instance, COUNTED):
-        instance._kpi_before = {"unchanged": True}
-        return
-    linked = not isinstance(old, WorkOrder) or deleting or changed(old, instance)
-    instance._kpi_before = {"days": instance_days(old, linked=linked), "linked": linked}
-
-
-def _queue(sender, instance, **kwargs):
-    """After a save or delete: queue what the record counted in before and counts in now."""
-    if not settings.KPI_AUTO_RECOMPUTE:
-        return
-    from .services import request_recompute, request_recompute_days
-
-    before = getattr(instance, "_kpi_before", {})
-    if isinstance(instance, PER_PERSON):
-        pairs = set(before.get("people", [])) | {(instance.period, instance.employee_id)}
-        for period, employee in sorted(pairs, key=str):
-            # No employee: an org unit's fact, which changes roll-ups only: everyone's figures
-            # again from the stored components, nothing re-aggregated.
-            request_recompute(period, [employee] if employee else None, rebuild=False)
-        return
-    if before.get("unchanged"):
-        return  # no field an indicator reads was changed
-    deleted = kwargs.get("signal") is post_delete
-    linked = before.get("linked", not kwargs.get("created")) and not deleted
-    days = merge(dict(before.get("days", {})), instance_days(instance, linked=linked))
-    request_recompute_days(days)
-
-
-def connect():
-    for model in RECORDS + PER_PERSON:
-        name = model.__name__
-        pre_save.connect(_remember, sender=model, dispatch_uid=f"kpi-before-{name}")
-        pre_delete.connect(_remember, sender=model, dispatch_uid=f"kpi-before-delete-{name}")
-        post_save.connect(_queue, sender=model, dispatch_uid=f"kpi-save-{name}")
-        post_delete.connect(_queue, sender=model, dispatch_uid=f"kpi-delete-{name}")
+# Sent by a recompute inside its transaction, once a period's employee figures and org-unit
+# roll-ups are stored, so that what a receiver writes commits (or rolls back) with them.
+# Arguments: `period` (core.periods.Period), `people` (the employee ids recomputed; None:
+# everyone), `stored` (kpi.figures.StoredFigures), `items` (the catalogue without manual
+# ratings), `now` (the run's timestamp). A receiver may return a dict of counts for the
+# recompute's summary; its "seconds" are merged into the summary's timings.
+figures_stored = Signal()

@@ -1,22 +1,19 @@
 """Reads for the people list and the employee profile; each takes the requesting user and
-starts from core.scope, so nothing out of scope can leak (out-of-scope ids are 404)."""
+starts from org/scope.py, so nothing out of scope can leak (out-of-scope ids are 404)."""
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
-    QuerySet,
     Sum,
     When,
 )
@@ -25,7 +22,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from servicescore.core.periods import company_zone
-from servicescore.core.scope import scope_for, visible_employees, visible_org_units, visible_work_orders
+from servicescore.core.sections import collect_entries
+from servicescore.org.scope import scope_for, visible_employees, visible_org_units
 
 from .models import (
     CERT_EXPIRY_WARNING_DAYS,
@@ -39,10 +37,7 @@ from .models import (
 )
 
 PEOPLE_PER_PAGE = 50
-WORK_HISTORY_PER_PAGE = 25
 TIMELINE_LIMIT = 50
-TIMELINE_WORK_ORDERS = 20
-RECENT_DAYS = 30
 POINTS_WINDOW_DAYS = 365
 # An org unit is at most four levels deep (company › region › centre › team: the kinds
 # must rank downwards, see OrgUnit.KIND_RANK), so three parent hops reach the company.
@@ -248,66 +243,15 @@ def visible_reward_penalty(user, pk: int) -> RewardPenalty:
     return _archive_entry(RewardPenalty, user, pk)
 
 
-def work_orders_of(user, employee: Employee) -> QuerySet:
-    """Visible work orders the employee led, advised or has a labour line on. Build it once
-    per page and pass it on: visible_work_orders may look up ids for an org subtree."""
-    from servicescore.workorders.models import LabourLine
-
-    labour = LabourLine.objects.filter(technician=employee)
-    return visible_work_orders(user).filter(
-        Q(technician=employee) | Q(advisor=employee) | Q(pk__in=labour.values("work_order_id"))
-    )
-
-
-def work_history(
-    user,
-    employee: Employee,
-    *,
-    page=None,
-    orders: QuerySet | None = None,
-    now: datetime.datetime | None = None,
-) -> dict:
-    """One page of the work orders the employee took part in that the user may see, newest
-    first, each with `as_lead`, `as_advisor` and `on_labour`; plus counts of the last
-    RECENT_DAYS (completed as lead) and of those open now. Three queries besides the scope's."""
-    from servicescore.workorders.models import OPEN_STATES, LabourLine
-
-    now = now or timezone.now()
-    orders = work_orders_of(user, employee) if orders is None else orders
-    summary = orders.aggregate(
-        completed_as_lead=Count(
-            "pk",
-            filter=Q(technician=employee, completed_at__gte=now - datetime.timedelta(days=RECENT_DAYS)),
-        ),
-        open_now=Count("pk", filter=Q(state__in=OPEN_STATES)),
-    )
-    rows = (
-        orders.select_related("service_center")
-        .annotate(
-            as_lead=ExpressionWrapper(Q(technician_id=employee.pk), output_field=BooleanField()),
-            as_advisor=ExpressionWrapper(Q(advisor_id=employee.pk), output_field=BooleanField()),
-            on_labour=Exists(LabourLine.objects.filter(work_order=OuterRef("pk"), technician=employee)),
-        )
-        .order_by("-created_at", "-pk")
-    )
-    paginator = Paginator(rows, WORK_HISTORY_PER_PAGE)
-    history_page: Page = paginator.get_page(page)
-    return {
-        "page_obj": history_page,
-        "count": paginator.count,
-        "completed_as_lead_recent": summary["completed_as_lead"],
-        "open_now": summary["open_now"],
-        "recent_days": RECENT_DAYS,
-    }
-
-
 @dataclass(frozen=True)
 class TimelineEntry:
     """One dated thing on the profile's timeline; `kind` picks how the template shows it."""
 
     date: datetime.date
-    kind: str  # hired, certificate_from, certificate_until, training, reward, penalty, work_order
+    kind: str  # hired, certificate_from, certificate_until, training, reward, penalty, or another app's
     item: object = None
+    # How another app's entry is shown (its own template); org's kinds are in profile.html.
+    template: str = ""
 
 
 def employee_timeline(
@@ -315,16 +259,14 @@ def employee_timeline(
     employee: Employee,
     *,
     archive: Archive | None = None,
-    orders: QuerySet | None = None,
     today: datetime.date | None = None,
 ) -> list[TimelineEntry]:
     """Hiring, certificate validity (start; end when expired or expiring), training, rewards
-    and penalties and the last TIMELINE_WORK_ORDERS work orders completed as lead, newest
-    first, at most TIMELINE_LIMIT. Given the archive and work orders already built for the
-    same page, it adds one query."""
+    and penalties, and what other apps add (core/sections.py "profile_timeline": the last
+    work orders completed as lead), newest first, at most TIMELINE_LIMIT. Given the archive
+    already built for the same page, it adds one query per other app's source."""
     today = today or company_today()
     archive = archive or employee_archive(user, employee, today=today)
-    orders = work_orders_of(user, employee) if orders is None else orders
     entries = []
     if employee.hire_date:
         entries.append(TimelineEntry(employee.hire_date, "hired"))
@@ -338,34 +280,24 @@ def employee_timeline(
         TimelineEntry(r.date, "penalty" if r.kind == RewardPenalty.Kind.PENALTY else "reward", r)
         for r in archive.rewards_penalties
     ]
-    completed = (
-        orders.filter(technician=employee, completed_at__isnull=False)
-        .select_related("service_center")
-        .order_by("-completed_at", "-pk")[:TIMELINE_WORK_ORDERS]
-    )
-    entries += [
-        TimelineEntry(timezone.localtime(order.completed_at, company_zone()).date(), "work_order", order)
-        for order in completed
-    ]
+    entries += collect_entries("profile_timeline", user, employee, today=today)
     # Stable sort: same-day entries keep the order they were added in.
     entries.sort(key=lambda entry: entry.date, reverse=True)
     return entries[:TIMELINE_LIMIT]
 
 
-def employee_profile(user, pk, *, history_page=None, now: datetime.datetime | None = None) -> dict:
+def employee_profile(user, pk, *, now: datetime.datetime | None = None) -> dict:
     """Everything the profile page shows for one visible employee; 404 when out of scope.
     A fixed number of queries, however long the archive or the work history."""
     now = now or timezone.now()
     today = company_today(now)
     employee = visible_employee(user, pk)
     archive = employee_archive(user, employee, today=today)
-    orders = work_orders_of(user, employee)
     return {
         "employee": employee,
         "unit_path": org_unit_path(employee),
         "archive": archive,
-        "history": work_history(user, employee, page=history_page, orders=orders, now=now),
-        "timeline": employee_timeline(user, employee, archive=archive, orders=orders, today=today),
+        "timeline": employee_timeline(user, employee, archive=archive, today=today),
         "today": today,
         "warning_days": CERT_EXPIRY_WARNING_DAYS,
     }

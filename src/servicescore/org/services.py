@@ -1,12 +1,26 @@
-"""Writes to the org tree and the people archive."""
+"""Writes to the org tree and the people archive. Refusals are core.errors with the codes
+below; a record's own rules (Model.full_clean) stay Django's ValidationError."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from servicescore.core.audit import audit_record, diff, snapshot
+from servicescore.core.errors import Conflict, Invalid, declare
 
 from .models import OrgUnit
+
+PARENT_KIND = declare(
+    "parent_kind",
+    Invalid,
+    "An org unit sits only under a unit of a higher kind, and only a company has no parent.",
+    area="org units",
+)
+PARENT_CYCLE = declare(
+    "parent_cycle", Invalid, "An org unit cannot be placed under itself or its own subtree.", area="org units"
+)
+USERNAME_TAKEN = declare(
+    "username_taken", Conflict, "Another account already has the user name.", area="accounts"
+)
 
 
 def check_parent(kind: str, parent_kind: str | None) -> str | None:
@@ -61,12 +75,12 @@ def save_org_unit(unit: OrgUnit, *, by=None, reason: str = "") -> OrgUnit:
     before = _stored_snapshot(OrgUnit, unit.pk, ORG_UNIT_AUDIT_FIELDS)
     problem = check_parent(unit.kind, unit.parent.kind if unit.parent_id else None)
     if problem:
-        raise ValidationError({"parent": problem})
+        raise Invalid(problem, code=PARENT_KIND, field="parent")
     if unit.pk and unit.parent_id:
         ancestor = unit.parent
         while ancestor is not None:
             if ancestor.pk == unit.pk:
-                raise ValidationError({"parent": _("a unit cannot be placed under itself")})
+                raise Invalid(_("a unit cannot be placed under itself"), code=PARENT_CYCLE, field="parent")
             ancestor = ancestor.parent
     unit.full_clean(exclude=["path"])
     unit.save()
@@ -101,7 +115,7 @@ def rebuild_paths() -> int:
         if pk in computed:
             return computed[pk]
         if pk in seen:
-            raise ValidationError(_("The org tree has a cycle."))
+            raise Invalid(_("The org tree has a cycle."), code=PARENT_CYCLE)
         unit = units[pk]
         prefix = path_of(unit.parent_id, (*seen, pk)) if unit.parent_id else "/"
         computed[pk] = f"{prefix}{pk}/"
@@ -133,7 +147,9 @@ def create_user_account(employee, *, username: str | None = None, password: str 
         return employee.user
     username = username or employee.employee_no.lower()
     if User.objects.filter(username=username).exists():
-        raise ValidationError({"username": _("The user name %(name)s is taken.") % {"name": username}})
+        raise Conflict(
+            _("The user name %(name)s is taken.") % {"name": username}, code=USERNAME_TAKEN, field="username"
+        )
     user = User(
         username=username,
         first_name=employee.name,

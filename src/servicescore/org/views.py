@@ -1,16 +1,20 @@
 """The people list and the employee profile: parse the request, ask org.selectors, render."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
 from servicescore.core import uploads
 from servicescore.core.history import PROFILE_HISTORY_LIMIT, history_rows, may_read_record_history
+from servicescore.core.sections import render_section, render_sections
 
 from . import selectors
 from .models import Employee, Position
 
 SEARCH_MAX_LENGTH = 100
+# The element id an htmx pager targets → the profile section it re-renders.
+PARTIAL_SECTIONS = {"work-history": "work_history"}
 
 
 def _people_filters(params) -> tuple[selectors.PeopleFilters, list[str]]:
@@ -52,15 +56,18 @@ def people_list(request):
 
 @login_required
 def employee_profile(request, pk):
-    """One employee's header, archive, work history and timeline; 404 when out of scope.
-    An htmx request from the work-history pager gets only that section."""
+    """One employee's header, archive, timeline and the sections other apps add (work
+    history…); 404 when out of scope. An htmx request from a section's pager (the work
+    history's) gets only that section."""
     page = request.GET.get("page")
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "work-history":
+    target = request.headers.get("HX-Target", "") if request.headers.get("HX-Request") else ""
+    if target in PARTIAL_SECTIONS:
         employee = selectors.visible_employee(request.user, pk)
-        context = {"employee": employee, "history": selectors.work_history(request.user, employee, page=page)}
-        response = render(request, "org/_work_history.html", context)
+        html = render_section("profile", PARTIAL_SECTIONS[target], request, employee=employee, page=page)
+        response = HttpResponse(html or "")
     else:
-        context = selectors.employee_profile(request.user, pk, history_page=page)
+        context = selectors.employee_profile(request.user, pk)
+        context["sections"] = render_sections("profile", request, employee=context["employee"], page=page)
         if may_read_record_history(request.user):
             context["record_changes"] = history_rows(
                 context["employee"], limit=PROFILE_HISTORY_LIMIT, user=request.user

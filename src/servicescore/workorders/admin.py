@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from servicescore.core.admin import ReadOnlyTabularInline, ScopedModelAdmin, ScopedTabularInline
-from servicescore.core.audit import audit_record, diff, snapshot
-from servicescore.core.scope import can_see_full_phone
+from servicescore.core.roles import can_see_full_phone
 
 from . import services
 from .models import EventPhoto, LabourLine, PartsLine, SLAPolicy, WorkOrder, WorkOrderEvent
@@ -135,11 +134,10 @@ class WorkOrderAdmin(ScopedModelAdmin):
             corrected = services.correct_work_order(obj, by=request.user, **changes)
             obj.modified = corrected.modified
             return
-        # A new order goes through the service: SLA deadlines and the "create" event.
+        # A new order goes through the service: SLA deadlines, the "create" event and entry.
         fields = {name: value for name, value in form.cleaned_data.items() if name not in TRANSITION_FIELDS}
-        created = services.create_work_order(by=request.user, **fields)
+        created = services.enter_work_order(by=request.user, **fields)
         obj.pk, obj._state = created.pk, created._state
-        audit_record(actor=request.user, action="create", obj=created, changes=diff({}, snapshot(created)))
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
@@ -201,7 +199,8 @@ class EventPhotoAdmin(ServiceWrittenAdmin):
 
 @admin.register(LabourLine)
 class LabourLineAdmin(ScopedModelAdmin):
-    """Lines are saved through services.record_labour, which also writes an event."""
+    """Lines are saved through services.correct_labour, which writes the event and the audit
+    entry (on the work order, as the pages' labour does)."""
 
     scope_rules = (("work_order", "work_order"), ("employee", "technician__"))
     list_display = ["work_order", "technician", "standard_hours", "clocked_hours"]
@@ -210,11 +209,11 @@ class LabourLineAdmin(ScopedModelAdmin):
     raw_id_fields = ["work_order", "technician"]
 
     def get_readonly_fields(self, request, obj=None):
-        # record_labour keys a line by (work order, technician); those are fixed once saved.
+        # correct_labour keys a line by (work order, technician); those are fixed once saved.
         return ["work_order", "technician"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
-        line = services.record_labour(
+        line = services.correct_labour(
             obj.work_order,
             technician=obj.technician,
             standard_hours=obj.standard_hours,

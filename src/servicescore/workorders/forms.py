@@ -12,13 +12,10 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from servicescore.core.scope import (
-    can_see_full_phone,
-    visible_employees,
-    visible_org_units,
-    visible_work_orders,
-)
+from servicescore.core.roles import can_see_full_phone
 from servicescore.org.models import Employee, OrgUnit
+from servicescore.org.scope import visible_employees, visible_org_units
+from servicescore.workorders.scope import visible_work_orders
 
 from .models import Channel, Priority, Resolution, State, WorkOrderType
 from .selectors import ASSIGNABLE_POSITIONS, DEFAULT_SORT, SORTS, WorkOrderFilters, centres_for_new_orders

@@ -5,11 +5,13 @@ one: of the orders a user can see, which actions may their role take now? Views 
 only the allowed buttons, and services call `require` so the API cannot skip the check.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from servicescore.core.errors import Refused
 from servicescore.core.roles import Role
 
+from .errors import ROLE_NOT_ALLOWED
 from .models import OPEN_STATES, State
 
 # Roles that open and edit work orders (the front desk and those above it).
@@ -45,6 +47,22 @@ ACTION_SOURCES = {
 # The named transitions of the API and the buttons of the detail page, in display order.
 TRANSITIONS = ["dispatch", "reassign", "accept", "start", "complete", "close", "reopen", "cancel"]
 TECHNICIAN_ACTIONS = {"accept", "start", "complete", "labour", "parts", "note"}
+# Each action as the verb of a sentence ("Your role may not %(action)s this work order.").
+ACTION_LABELS = {
+    "create": gettext_lazy("create"),
+    "edit": gettext_lazy("edit"),
+    "dispatch": gettext_lazy("dispatch"),
+    "reassign": gettext_lazy("reassign"),
+    "labour": gettext_lazy("record labour on"),
+    "parts": gettext_lazy("record parts on"),
+    "note": gettext_lazy("add a note to"),
+    "accept": gettext_lazy("accept"),
+    "start": gettext_lazy("start"),
+    "complete": gettext_lazy("complete"),
+    "close": gettext_lazy("close"),
+    "reopen": gettext_lazy("reopen"),
+    "cancel": gettext_lazy("cancel"),
+}
 
 
 def _is_own(user, order) -> bool:
@@ -83,16 +101,35 @@ def allowed_actions(user, order) -> list[str]:
 
 
 def require(user, action: str, order=None) -> None:
-    """Raise PermissionDenied with a sentence naming the action if the role may not."""
+    """Raise Refused (role_not_allowed) with a sentence naming the action if the role may not."""
     if user is None:
         return  # the operator at the command line, or a system job
     if not role_allows(user, action, order):
-        raise PermissionDenied(
-            _("Your role may not %(action)s this work order.") % {"action": action_label(action)}
+        raise Refused(
+            _("Your role may not %(action)s this work order.") % {"action": action_label(action)},
+            code=ROLE_NOT_ALLOWED,
         )
 
 
 def action_label(action: str) -> str:
-    from .services import ACTION_LABELS
-
     return str(ACTION_LABELS.get(action, action))
+
+
+# Pages, for the navigation and the views alike.
+# Roles that work at the workshop's dispatch board.
+BOARD_ROLES = {Role.DISPATCHER, Role.FOREMAN, Role.SERVICE_MANAGER, Role.ADMIN}
+# Roles that work on their own orders by phone (/work-orders/mine/).
+MINE_ROLES = {Role.TECHNICIAN, Role.FOREMAN}
+
+
+def may_use_board(user) -> bool:
+    return user.is_authenticated and user.effective_role in BOARD_ROLES
+
+
+def may_use_mine(user) -> bool:
+    return user.is_authenticated and user.effective_role in MINE_ROLES
+
+
+def may_list_work_orders(user) -> bool:
+    """Everyone with a log-in lists the orders of his scope; a system account uses the API."""
+    return user.is_authenticated and user.effective_role != Role.INTEGRATION

@@ -9,9 +9,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from servicescore.core.periods import day_start, local_today
-from servicescore.core.scope import can_see_full_phone, scope_for, visible_org_units, visible_work_orders
-from servicescore.customers.models import mask_phone
+from servicescore.core.phones import mask_phone
+from servicescore.core.roles import can_see_full_phone
 from servicescore.org.models import Employee, OrgUnit, Position
+from servicescore.org.scope import scope_for, visible_org_units
+from servicescore.workorders.scope import visible_work_orders
 
 from .models import OPEN_STATES, Priority, State, WorkOrder, WorkOrderEvent
 

@@ -1,23 +1,35 @@
-"""Work-order state changes: one transaction each, row-locked, with an event row.
+"""Everything that changes a work order or its lines: one transaction each, row-locked, with
+an event on the order's timeline and one audit entry (core/audit.py) on the order, old → new.
 
-Views, the API and the demo call these; the importer uses its bulk twin in
-servicescore.exchange (state derived from timestamps, see import-formats.md).
+One service per use case, called by the pages, the API and the admin alike: `open_work_order`
+(with its customer and vehicle), `update_work_order`, the transitions (`assign`, `accept`,
+`check_in`, `complete`, `close`, `reopen`, `cancel`, or `perform` by name), `record_labour`,
+`record_part`, `add_note` and their removals. Those the desk and the technician use check the
+role (policy.py) themselves; the admin's data maintenance has its own twins
+(`enter_work_order`, `correct_work_order`, `correct_labour`) that skip the desk's rules but
+not the audit. Refusals are core.errors with the codes of errors.py. The importer uses its
+bulk twin in servicescore.exchange (state derived from timestamps, see import-formats.md).
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from servicescore.core import uploads
+from servicescore.core.audit import audit_record, diff, snapshot
+from servicescore.core.errors import DomainError, Invalid, NotFound, Refused
 from servicescore.core.roles import SELF_ONLY_ROLES
 
+from . import errors
+from .errors import WorkOrderConflict, wrong_state
 from .models import LIFECYCLE, SLAPolicy, State, WorkOrder, WorkOrderEvent
+from .policy import ACTION_LABELS, ACTION_SOURCES, require
 
 
 def lifecycle_errors(values: dict) -> list[tuple[str, str]]:
@@ -85,9 +97,9 @@ def sla_policy_map() -> dict:
     return {(p.type, p.priority): p for p in SLAPolicy.objects.all()}
 
 
-@transaction.atomic
-def create_work_order(*, by=None, **fields) -> WorkOrder:
-    """Create a work order in state `new`; the SLA policy fills the deadlines not given."""
+def _create(*, by, **fields) -> WorkOrder:
+    """A work order in state `new` with its "create" event; the SLA policy fills the
+    deadlines not given. No desk rules and no audit entry: its callers add those."""
     fields.setdefault("created_at", timezone.now())
     order = WorkOrder(**fields)
     response_due, due = sla_deadlines(order.type, order.priority, order.created_at)
@@ -97,6 +109,13 @@ def create_work_order(*, by=None, **fields) -> WorkOrder:
     order.save()
     _event(order, "create", "", State.NEW, by, order.created_at)
     return order
+
+
+@transaction.atomic
+def enter_work_order(*, by=None, **fields) -> WorkOrder:
+    """A work order entered in the admin (data maintenance by HR and administrators): the
+    model's own rules and the SLA deadlines, none of the desk's (`open_work_order`); audited."""
+    return _audit_created(_create(by=by, **fields), by)
 
 
 def _locked(order: WorkOrder) -> WorkOrder:
@@ -118,35 +137,65 @@ def _event(order, action, from_state, to_state, by, at, *, note="", latitude=Non
     )
 
 
-ACTION_LABELS = {
-    "create": gettext_lazy("create"),
-    "edit": gettext_lazy("edit"),
-    "dispatch": gettext_lazy("dispatch"),
-    "reassign": gettext_lazy("reassign"),
-    "labour": gettext_lazy("record labour on"),
-    "parts": gettext_lazy("record parts on"),
-    "note": gettext_lazy("add a note to"),
-    "accept": gettext_lazy("accept"),
-    "start": gettext_lazy("start"),
-    "complete": gettext_lazy("complete"),
-    "close": gettext_lazy("close"),
-    "reopen": gettext_lazy("reopen"),
-    "cancel": gettext_lazy("cancel"),
-}
+# --- the audit entry ---------------------------------------------------------------------
+
+# What an entry compares: every stored field but the key and the row's own timestamps.
+AUDITED_FIELDS = tuple(
+    field.name
+    for field in WorkOrder._meta.concrete_fields
+    if not field.primary_key and field.name not in ("created", "modified")
+)
 
 
-def _transition(order: WorkOrder, action: str, by, at, stamp_field: str | None):
+def _audit(order: WorkOrder, action: str, by, before: dict, *, reason: str = "", extra=None) -> WorkOrder:
+    """The one entry of a service's change: the order's fields old → new since `before`
+    (a snapshot of AUDITED_FIELDS), and `extra` — what changed beside the order's own
+    fields (a line, a note, photos) — as {name: [old, new]}."""
+    changes = diff(before, snapshot(order, AUDITED_FIELDS))
+    changes.update(extra or {})
+    audit_record(actor=by, action=action, obj=order, changes=changes, reason=reason)
+    return order
+
+
+def _audit_created(order: WorkOrder, by) -> WorkOrder:
+    """The "create" entry: every field given a value, from nothing."""
+    values = {
+        name: value for name, value in snapshot(order, AUDITED_FIELDS).items() if value not in (None, "")
+    }
+    audit_record(actor=by, action="create", obj=order, changes=diff({}, values))
+    return order
+
+
+def _where_and_what(latitude, longitude, photo_names) -> dict:
+    """The location and photos that came with a step, for its audit entry."""
+    extra = {}
+    if latitude is not None:
+        extra["location"] = [None, f"{latitude}, {longitude}"]
+    if photo_names:
+        extra["photos"] = [None, photo_names]
+    return extra
+
+
+# --- transitions -------------------------------------------------------------------------
+
+
+@dataclass
+class _Step:
+    """A transition under way: the locked row, the state it left, when, and its audited
+    values before."""
+
+    order: WorkOrder
+    from_state: str
+    at: datetime.datetime
+    before: dict
+
+
+def _transition(order: WorkOrder, action: str, at, stamp_field: str | None) -> _Step:
     locked = _locked(order)
+    before = snapshot(locked, AUDITED_FIELDS)
     method = getattr(locked, action)
     if not can_proceed(method):
-        raise ValidationError(
-            _("Cannot %(action)s work order %(id)s: it is %(state)s.")
-            % {
-                "action": ACTION_LABELS[action],
-                "id": locked.external_id,
-                "state": locked.get_state_display(),
-            }
-        )
+        raise wrong_state(locked, ACTION_LABELS[action])
     at = at or timezone.now()
     from_state = locked.state
     method()
@@ -154,117 +203,182 @@ def _transition(order: WorkOrder, action: str, by, at, stamp_field: str | None):
         setattr(locked, stamp_field, at)
         problems = lifecycle_errors({f: getattr(locked, f) for f, _s in LIFECYCLE})
         if problems:
-            raise ValidationError({stamp_field: problems[0][1]})
-    return locked, from_state, at
+            raise Invalid(problems[0][1], code=errors.TIMESTAMP_ORDER, field=stamp_field)
+    return _Step(locked, from_state, at, before)
 
 
-def _finish(locked, action, from_state, by, at, fields, **event):
+def _finish(step: _Step, action, by, fields, **event) -> WorkOrder:
+    """Save the transition and write its event (the caller writes the audit entry)."""
+    locked = step.order
     locked.save(update_fields=["state", "modified", *fields])
-    locked.last_event = _event(locked, action, from_state, locked.state, by, at, **event)
+    locked.last_event = _event(locked, action, step.from_state, locked.state, by, step.at, **event)
     return locked
 
 
-@transaction.atomic
-def dispatch(order: WorkOrder, *, technician, by=None, at=None, note="") -> WorkOrder:
-    """Assign the lead technician; new → dispatched."""
+def _technician_required() -> Invalid:
+    return Invalid(
+        _("Choose a technician to dispatch to."), code=errors.TECHNICIAN_REQUIRED, field="technician"
+    )
+
+
+def _dispatch(order: WorkOrder, *, technician, by, at, note) -> _Step:
+    """new → dispatched, to `technician`; the acting dispatcher is recorded. No checks of
+    the technician (`assign` makes them) and no audit entry (its callers write one)."""
     if technician is None:
-        raise ValidationError({"technician": _("Choose a technician to dispatch to.")})
-    locked, from_state, at = _transition(order, "dispatch", by, at, "dispatched_at")
+        raise _technician_required()
+    step = _transition(order, "dispatch", at, "dispatched_at")
+    locked = step.order
     locked.technician = technician
     if locked.first_response_at is None:
-        locked.first_response_at = at
-    return _finish(
-        locked,
-        "dispatch",
-        from_state,
-        by,
-        at,
-        ["technician", "dispatched_at", "first_response_at"],
-        note=note,
+        locked.first_response_at = step.at
+    employee = _acting_employee(by)
+    if employee is not None and locked.dispatcher_id is None:
+        locked.dispatcher = employee
+    _finish(
+        step, "dispatch", by, ["technician", "dispatched_at", "first_response_at", "dispatcher"], note=note
     )
+    return step
 
 
 @transaction.atomic
 def accept(order: WorkOrder, *, by=None, at=None) -> WorkOrder:
     """The technician takes the job; dispatched → accepted."""
-    locked, from_state, at = _transition(order, "accept", by, at, "accepted_at")
-    return _finish(locked, "accept", from_state, by, at, ["accepted_at"])
+    step = _transition(order, "accept", at, "accepted_at")
+    _finish(step, "accept", by, ["accepted_at"])
+    return _audit(step.order, "accept", by, step.before)
 
 
-@transaction.atomic
-def start(order: WorkOrder, *, by=None, at=None, latitude=None, longitude=None, note="") -> WorkOrder:
-    """Check in and start work; accepted → in progress."""
-    locked, from_state, at = _transition(order, "start", by, at, "started_at")
-    return _finish(
-        locked, "start", from_state, by, at, ["started_at"], note=note, latitude=latitude, longitude=longitude
-    )
+def _start(order: WorkOrder, *, by, at, latitude, longitude, note) -> _Step:
+    """accepted → in progress, with a location already through `clean_location`."""
+    step = _transition(order, "start", at, "started_at")
+    _finish(step, "start", by, ["started_at"], note=note, latitude=latitude, longitude=longitude)
+    return step
 
 
 @transaction.atomic
 def complete(order: WorkOrder, *, resolution: str, by=None, at=None, note="") -> WorkOrder:
     """Finish the work with a resolution; in progress → completed. Needs a technician."""
-    locked, from_state, at = _transition(order, "complete", by, at, "completed_at")
+    step = _transition(order, "complete", at, "completed_at")
+    locked = step.order
     if locked.technician_id is None:
-        raise ValidationError({"technician": _("A work order cannot be completed without a technician.")})
+        raise Invalid(
+            _("A work order cannot be completed without a technician."),
+            code=errors.TECHNICIAN_REQUIRED,
+            field="technician",
+        )
     if not resolution:
-        raise ValidationError({"resolution": _("Give the resolution (fixed, not fixed, no fault found).")})
+        raise Invalid(
+            _("Give the resolution (fixed, not fixed, no fault found)."),
+            code=errors.RESOLUTION_REQUIRED,
+            field="resolution",
+        )
     locked.resolution = resolution
-    return _finish(locked, "complete", from_state, by, at, ["completed_at", "resolution"], note=note)
+    _finish(step, "complete", by, ["completed_at", "resolution"], note=note)
+    return _audit(locked, "complete", by, step.before, reason=note)
 
 
 @transaction.atomic
 def close(order: WorkOrder, *, by=None, at=None, note="") -> WorkOrder:
     """Close a completed work order; completed → closed."""
-    locked, from_state, at = _transition(order, "close", by, at, "closed_at")
-    return _finish(locked, "close", from_state, by, at, ["closed_at"], note=note)
+    step = _transition(order, "close", at, "closed_at")
+    _finish(step, "close", by, ["closed_at"], note=note)
+    return _audit(step.order, "close", by, step.before, reason=note)
 
 
 @transaction.atomic
 def reopen(order: WorkOrder, *, reason: str, by=None, at=None) -> WorkOrder:
     """Send a completed (not yet closed) work order back to work; completed → in progress."""
     if not (reason or "").strip():
-        raise ValidationError({"reason": _("Say why the work order is reopened.")})
-    locked, from_state, at = _transition(order, "reopen", by, at, None)
+        raise Invalid(_("Say why the work order is reopened."), code=errors.REASON_REQUIRED, field="reason")
+    step = _transition(order, "reopen", at, None)
+    locked = step.order
     locked.completed_at = None
     locked.resolution = ""
-    return _finish(locked, "reopen", from_state, by, at, ["completed_at", "resolution"], note=reason)
+    _finish(step, "reopen", by, ["completed_at", "resolution"], note=reason)
+    return _audit(locked, "reopen", by, step.before, reason=reason.strip())
 
 
 @transaction.atomic
 def cancel(order: WorkOrder, *, reason: str, by=None, at=None) -> WorkOrder:
     """Cancel an open work order; a reason is required."""
     if not (reason or "").strip():
-        raise ValidationError({"reason": _("Say why the work order is cancelled.")})
-    locked, from_state, at = _transition(order, "cancel", by, at, "cancelled_at")
-    if at < locked.created_at:
-        raise ValidationError({"cancelled_at": _("cancelled_at is earlier than created_at")})
+        raise Invalid(_("Say why the work order is cancelled."), code=errors.REASON_REQUIRED, field="reason")
+    step = _transition(order, "cancel", at, "cancelled_at")
+    locked = step.order
+    if step.at < locked.created_at:
+        raise Invalid(
+            _("cancelled_at is earlier than created_at"), code=errors.TIMESTAMP_ORDER, field="cancelled_at"
+        )
     locked.cancel_reason = reason.strip()
-    return _finish(locked, "cancel", from_state, by, at, ["cancelled_at", "cancel_reason"], note=reason)
+    _finish(step, "cancel", by, ["cancelled_at", "cancel_reason"], note=reason)
+    return _audit(locked, "cancel", by, step.before, reason=reason.strip())
 
 
-@transaction.atomic
-def record_labour(order: WorkOrder, *, technician, standard_hours: Decimal, clocked_hours: Decimal, by=None):
-    """Create or replace one technician's labour line on a work order."""
+# --- labour and parts lines ----------------------------------------------------------------
+
+CENTS = Decimal("0.01")
+
+
+def _two_places(value) -> str:
+    return str(Decimal(value).quantize(CENTS))
+
+
+def _labour_text(line) -> str:
+    """A labour line as its audit entry shows it: employee no.: standard / clocked hours."""
+    return (
+        f"{line.technician.employee_no}: {_two_places(line.standard_hours)}/{_two_places(line.clocked_hours)}"
+    )
+
+
+def _parts_text(line) -> str:
+    """A parts line as its audit entry shows it: part no., name, quantity and unit price."""
+    return f"{line.part_no} {line.name} × {_two_places(line.quantity)} @ {_two_places(line.unit_price)}"
+
+
+def _set_labour(locked: WorkOrder, *, technician, standard_hours, clocked_hours, by, reason="") -> object:
+    """Create or replace one technician's labour line, with its event and audit entry."""
     from .models import LabourLine
 
     for field, value in (("standard_hours", standard_hours), ("clocked_hours", clocked_hours)):
         if value is None or Decimal(value) < 0:
-            raise ValidationError({field: _("Hours cannot be negative.")})
+            raise Invalid(_("Hours cannot be negative."), code=errors.NEGATIVE_HOURS, field=field)
+    before = snapshot(locked, AUDITED_FIELDS)
+    old = (
+        LabourLine.objects.select_related("technician")
+        .filter(work_order=locked, technician=technician)
+        .first()
+    )
+    old_text = _labour_text(old) if old is not None else None
     line, _created = LabourLine.objects.update_or_create(
-        work_order=order,
+        work_order=locked,
         technician=technician,
         defaults={"standard_hours": standard_hours, "clocked_hours": clocked_hours},
     )
     _event(
-        order,
+        locked,
         "labour",
-        order.state,
-        order.state,
+        locked.state,
+        locked.state,
         by,
         timezone.now(),
         note=f"{technician.employee_no}: {standard_hours}/{clocked_hours}",
     )
+    _audit(locked, "labour", by, before, reason=reason, extra={"labour_line": [old_text, _labour_text(line)]})
     return line
+
+
+@transaction.atomic
+def correct_labour(order: WorkOrder, *, technician, standard_hours, clocked_hours, by=None, reason=""):
+    """A labour line set in the admin (data maintenance): in any state, for anyone; the
+    hours must not be negative. The desk and the technician use `record_labour`."""
+    return _set_labour(
+        _locked(order),
+        technician=technician,
+        standard_hours=standard_hours,
+        clocked_hours=clocked_hours,
+        by=by,
+        reason=reason,
+    )
 
 
 # --- assignment, check-in, lines and edits (the pages and the API) -------------------
@@ -287,10 +401,6 @@ EDITABLE_FIELDS = (
     "visits",
     "rework_of",
 )
-
-
-class WorkOrderConflict(ValidationError):
-    """Someone else changed the work order after the user loaded it; nothing was written."""
 
 
 def _check_version(locked: WorkOrder, version: str | None) -> None:
@@ -324,44 +434,67 @@ def check_staff_at_centre(centre, employee, field: str, *, assignable: bool = Fa
     """An employee named on a work order must be active and work at its service centre."""
     from servicescore.org.models import Employee
 
+    values = {"name": employee.name, "no": employee.employee_no}
     if employee.status != Employee.Status.ACTIVE:
-        raise ValidationError(
-            {
-                field: _("%(name)s (%(no)s) has left the company.")
-                % {"name": employee.name, "no": employee.employee_no}
-            }
+        raise Invalid(
+            _("%(name)s (%(no)s) has left the company.") % values, code=errors.EMPLOYEE_LEFT, field=field
         )
     if assignable and employee.position not in ("technician", "foreman"):
-        raise ValidationError(
-            {
-                field: _("%(name)s (%(no)s) is a %(position)s, not a technician.")
-                % {
-                    "name": employee.name,
-                    "no": employee.employee_no,
-                    "position": employee.get_position_display(),
-                }
-            }
+        raise Invalid(
+            _("%(name)s (%(no)s) is a %(position)s, not a technician.")
+            % {**values, "position": employee.get_position_display()},
+            code=errors.NOT_A_TECHNICIAN,
+            field=field,
         )
     if centre is not None and not employee.org_unit.path.startswith(centre.path):
-        raise ValidationError(
-            {
-                field: _(
-                    "%(name)s (%(no)s) works at %(unit)s, not at %(centre)s; "
-                    "choose someone from this service centre."
-                )
-                % {
-                    "name": employee.name,
-                    "no": employee.employee_no,
-                    "unit": employee.org_unit.name,
-                    "centre": centre.name,
-                }
-            }
+        raise Invalid(
+            _(
+                "%(name)s (%(no)s) works at %(unit)s, not at %(centre)s; "
+                "choose someone from this service centre."
+            )
+            % {**values, "unit": employee.org_unit.name, "centre": centre.name},
+            code=errors.OTHER_SERVICE_CENTER,
+            field=field,
         )
 
 
 def _acting_employee(by):
     employee = getattr(by, "employee", None) if getattr(by, "is_authenticated", False) else None
     return employee
+
+
+def _assign(order: WorkOrder, *, technician, by, at, note, version, action) -> _Step:
+    """`assign` without its audit entry (open_work_order writes one for the whole opening)."""
+    if technician is None:
+        raise _technician_required()
+    locked = _locked(order)
+    _check_version(locked, version)
+    if action == "dispatch" and locked.state != State.NEW:
+        raise WorkOrderConflict(_changed_message(locked))
+    check_staff_at_centre(locked.service_center, technician, "technician", assignable=True)
+    if action == "dispatch":
+        return _dispatch(locked, technician=technician, by=by, at=at, note=note)
+    if locked.technician_id == technician.pk:
+        raise Invalid(
+            _("%(id)s is already assigned to %(name)s.")
+            % {"id": locked.external_id, "name": technician.name},
+            code=errors.ALREADY_ASSIGNED,
+            field="technician",
+        )
+    previous = locked.technician.name if locked.technician_id else "—"
+    step = _transition(locked, "reassign", at, None)
+    reassigned = step.order
+    reassigned.technician = technician
+    reassigned.dispatched_at = max(step.at, reassigned.created_at)
+    reassigned.accepted_at = None
+    _finish(
+        step,
+        "reassign",
+        by,
+        ["technician", "dispatched_at", "accepted_at"],
+        note=note or _("from %(previous)s to %(name)s") % {"previous": previous, "name": technician.name},
+    )
+    return step
 
 
 @transaction.atomic
@@ -381,41 +514,8 @@ def assign(
     to someone else. If another user got there first (the order is no longer new, or
     `version` is stale) nothing is written and the message says who changed what.
     """
-    if technician is None:
-        raise ValidationError({"technician": _("Choose a technician to dispatch to.")})
-    locked = _locked(order)
-    _check_version(locked, version)
-    if action == "dispatch" and locked.state != State.NEW:
-        raise WorkOrderConflict(_changed_message(locked))
-    check_staff_at_centre(locked.service_center, technician, "technician", assignable=True)
-    if action == "dispatch":
-        dispatched = dispatch(locked, technician=technician, by=by, at=at, note=note)
-        employee = _acting_employee(by)
-        if employee is not None and dispatched.dispatcher_id is None:
-            dispatched.dispatcher = employee
-            dispatched.save(update_fields=["dispatcher", "modified"])
-        return dispatched
-    if locked.technician_id == technician.pk:
-        raise ValidationError(
-            {
-                "technician": _("%(id)s is already assigned to %(name)s.")
-                % {"id": locked.external_id, "name": technician.name}
-            }
-        )
-    previous = locked.technician.name if locked.technician_id else "—"
-    locked, from_state, at = _transition(locked, "reassign", by, at, None)
-    locked.technician = technician
-    locked.dispatched_at = max(at, locked.created_at)
-    locked.accepted_at = None
-    return _finish(
-        locked,
-        "reassign",
-        from_state,
-        by,
-        at,
-        ["technician", "dispatched_at", "accepted_at"],
-        note=note or _("from %(previous)s to %(name)s") % {"previous": previous, "name": technician.name},
-    )
+    step = _assign(order, technician=technician, by=by, at=at, note=note, version=version, action=action)
+    return _audit(step.order, action, by, step.before, reason=note)
 
 
 def clean_location(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
@@ -423,7 +523,11 @@ def clean_location(latitude, longitude) -> tuple[Decimal | None, Decimal | None]
     if latitude in (None, "") and longitude in (None, ""):
         return None, None
     if latitude in (None, "") or longitude in (None, ""):
-        raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
+        raise Invalid(
+            _("Give both latitude and longitude, or neither."),
+            code=errors.LOCATION_INCOMPLETE,
+            field="latitude",
+        )
     values = {}
     for field, label, value, limit in (
         ("latitude", _("latitude"), latitude, 90),
@@ -432,13 +536,17 @@ def clean_location(latitude, longitude) -> tuple[Decimal | None, Decimal | None]
         try:
             number = Decimal(str(value))
         except (ArithmeticError, ValueError):
-            raise ValidationError({field: _("%(field)s must be a number.") % {"field": label}}) from None
+            raise Invalid(
+                _("%(field)s must be a number.") % {"field": label},
+                code=errors.LOCATION_NOT_A_NUMBER,
+                field=field,
+            ) from None
         if not number.is_finite() or not -limit <= number <= limit:
-            raise ValidationError(
-                {
-                    field: _("%(field)s must be between -%(limit)d and %(limit)d; got %(value)s.")
-                    % {"field": label, "limit": limit, "value": value}
-                }
+            raise Invalid(
+                _("%(field)s must be between -%(limit)d and %(limit)d; got %(value)s.")
+                % {"field": label, "limit": limit, "value": value},
+                code=errors.LOCATION_OUT_OF_RANGE,
+                field=field,
             )
         values[field] = number.quantize(Decimal("0.000001"))
     return values["latitude"], values["longitude"]
@@ -452,32 +560,34 @@ def clean_photos(files) -> list:
 
     files = list(files or [])
     if len(files) > MAX_PHOTOS_PER_EVENT:
-        raise ValidationError(
-            {"photos": _("At most %(max)d photos at a time.") % {"max": MAX_PHOTOS_PER_EVENT}}
+        raise Invalid(
+            _("At most %(max)d photos at a time.") % {"max": MAX_PHOTOS_PER_EVENT},
+            code=errors.TOO_MANY_PHOTOS,
+            field="photos",
         )
     limit = settings.PHOTO_MAX_BYTES
     for upload in files:
         name = getattr(upload, "name", "photo")
         if upload.size > limit:
-            raise ValidationError(
-                {
-                    "photos": _("%(name)s is %(size).1f MB; a photo may be at most %(max).1f MB.")
-                    % {"name": name, "size": upload.size / 1048576, "max": limit / 1048576}
-                }
+            raise Invalid(
+                _("%(name)s is %(size).1f MB; a photo may be at most %(max).1f MB.")
+                % {"name": name, "size": upload.size / 1048576, "max": limit / 1048576},
+                code=errors.PHOTO_TOO_LARGE,
+                field="photos",
             )
     try:
         return [uploads.reencode_image(upload) for upload in files]
     except ValidationError as error:
-        raise ValidationError({"photos": error.messages}) from None
+        # core/uploads.py says what is wrong with the file (not_a_photo, too_many_pixels)
+        raise Invalid({"photos": error}, code=error.code or errors.NOT_A_PHOTO) from None
 
 
-def _attach_photos(event: WorkOrderEvent, photos) -> None:
+def _attach_photos(event: WorkOrderEvent, photos) -> list[str]:
     """Store photos already through clean_photos; EventPhoto's upload_to names them again
-    from their content, whoever saves one."""
+    from their content, whoever saves one. Returns the stored names."""
     from .models import EventPhoto
 
-    for photo in photos:
-        EventPhoto.objects.create(event=event, image=photo)
+    return [EventPhoto.objects.create(event=event, image=photo).image.name for photo in photos]
 
 
 @transaction.atomic
@@ -488,19 +598,17 @@ def check_in(
     browser's location (when granted) stored on the event."""
     latitude, longitude = clean_location(latitude, longitude)
     photos = clean_photos(photos)
-    started = start(order, by=by, at=at, latitude=latitude, longitude=longitude, note=note)
-    _attach_photos(started.last_event, photos)
-    return started
+    step = _start(order, by=by, at=at, latitude=latitude, longitude=longitude, note=note)
+    started = step.order
+    names = _attach_photos(started.last_event, photos)
+    return _audit(
+        started, "start", by, step.before, reason=note, extra=_where_and_what(latitude, longitude, names)
+    )
 
 
 def _require_state(order: WorkOrder, action: str) -> None:
-    from .policy import ACTION_SOURCES
-
     if order.state not in ACTION_SOURCES[action]:
-        raise ValidationError(
-            _("Cannot %(action)s work order %(id)s: it is %(state)s.")
-            % {"action": ACTION_LABELS[action], "id": order.external_id, "state": order.get_state_display()}
-        )
+        raise wrong_state(order, ACTION_LABELS[action])
 
 
 @transaction.atomic
@@ -511,9 +619,11 @@ def add_note(
     latitude, longitude = clean_location(latitude, longitude)
     photos = clean_photos(photos)
     if not (note or "").strip() and not photos:
-        raise ValidationError({"note": _("Write a note or add a photo.")})
+        raise Invalid(_("Write a note or add a photo."), code=errors.NOTE_REQUIRED, field="note")
     locked = _locked(order)
+    require(by, "note", locked)
     _require_state(locked, "note")
+    text = note.strip()
     event = _event(
         locked,
         "note",
@@ -521,24 +631,32 @@ def add_note(
         locked.state,
         by,
         timezone.now(),
-        note=note.strip(),
+        note=text,
         latitude=latitude,
         longitude=longitude,
     )
-    _attach_photos(event, photos)
+    names = _attach_photos(event, photos)
+    extra = {"note": [None, text]} if text else {}
+    extra.update(_where_and_what(latitude, longitude, names))
+    _audit(locked, "note", by, snapshot(locked, AUDITED_FIELDS), extra=extra)
     return event
 
 
 @transaction.atomic
-def record_work_labour(order: WorkOrder, *, technician, standard_hours, clocked_hours, by=None):
-    """Labour from the pages and the API: the order must be under way or completed and
-    the technician must work at its service centre."""
+def record_labour(order: WorkOrder, *, technician, standard_hours, clocked_hours, by=None):
+    """Labour from the pages and the API: the role may, the order is under way or completed
+    and the technician works at its service centre; replaces his line if he has one."""
     locked = _locked(order)
+    require(by, "labour", locked)
     _require_state(locked, "labour")
     check_staff_at_centre(locked.service_center, technician, "technician")
-    return record_labour(
+    return _set_labour(
         locked, technician=technician, standard_hours=standard_hours, clocked_hours=clocked_hours, by=by
     )
+
+
+def _line_not_found(message: str) -> NotFound:
+    return NotFound(message, code=errors.LINE_NOT_FOUND, field="line")
 
 
 @transaction.atomic
@@ -547,10 +665,13 @@ def remove_labour(order: WorkOrder, *, line_id: int, by=None) -> None:
     from .models import LabourLine
 
     locked = _locked(order)
+    require(by, "labour", locked)
     _require_state(locked, "labour")
     line = LabourLine.objects.select_related("technician").filter(work_order=locked, pk=line_id).first()
     if line is None:
-        raise ValidationError({"line": _("No such labour line on this work order.")})
+        raise _line_not_found(_("No such labour line on this work order."))
+    before = snapshot(locked, AUDITED_FIELDS)
+    old_text = _labour_text(line)
     line.delete()
     _event(
         locked,
@@ -561,6 +682,7 @@ def remove_labour(order: WorkOrder, *, line_id: int, by=None) -> None:
         timezone.now(),
         note=_("removed %(no)s") % {"no": line.technician.employee_no},
     )
+    _audit(locked, "labour", by, before, extra={"labour_line": [old_text, None]})
 
 
 @transaction.atomic
@@ -569,18 +691,24 @@ def record_part(order: WorkOrder, *, part_no: str, name: str, quantity, unit_pri
     from .models import PartsLine
 
     locked = _locked(order)
+    require(by, "parts", locked)
     _require_state(locked, "parts")
-    errors = {}
+    problems = {}
     if not (part_no or "").strip():
-        errors["part_no"] = _("Give the part number.")
+        problems["part_no"] = ValidationError(_("Give the part number."), code=errors.PART_NO_REQUIRED)
     if not (name or "").strip():
-        errors["name"] = _("Give the part name.")
+        problems["name"] = ValidationError(_("Give the part name."), code=errors.PART_NAME_REQUIRED)
     if quantity is None or Decimal(quantity) <= 0:
-        errors["quantity"] = _("Quantity must be more than 0.")
+        problems["quantity"] = ValidationError(
+            _("Quantity must be more than 0."), code=errors.QUANTITY_NOT_POSITIVE
+        )
     if unit_price is None or Decimal(unit_price) < 0:
-        errors["unit_price"] = _("Unit price cannot be negative.")
-    if errors:
-        raise ValidationError(errors)
+        problems["unit_price"] = ValidationError(
+            _("Unit price cannot be negative."), code=errors.NEGATIVE_UNIT_PRICE
+        )
+    if problems:
+        raise Invalid(problems)
+    before = snapshot(locked, AUDITED_FIELDS)
     line = PartsLine(
         work_order=locked,
         part_no=part_no.strip(),
@@ -599,6 +727,7 @@ def record_part(order: WorkOrder, *, part_no: str, name: str, quantity, unit_pri
         timezone.now(),
         note=f"{line.part_no} {line.name} × {line.quantity}",
     )
+    _audit(locked, "parts", by, before, extra={"parts_line": [None, _parts_text(line)]})
     return line
 
 
@@ -608,10 +737,13 @@ def remove_part(order: WorkOrder, *, line_id: int, by=None) -> None:
     from .models import PartsLine
 
     locked = _locked(order)
+    require(by, "parts", locked)
     _require_state(locked, "parts")
     line = PartsLine.objects.filter(work_order=locked, pk=line_id).first()
     if line is None:
-        raise ValidationError({"line": _("No such parts line on this work order.")})
+        raise _line_not_found(_("No such parts line on this work order."))
+    before = snapshot(locked, AUDITED_FIELDS)
+    old_text = _parts_text(line)
     line.delete()
     _event(
         locked,
@@ -622,6 +754,7 @@ def remove_part(order: WorkOrder, *, line_id: int, by=None) -> None:
         timezone.now(),
         note=_("removed %(part)s") % {"part": line.part_no},
     )
+    _audit(locked, "parts", by, before, extra={"parts_line": [old_text, None]})
 
 
 # The customer services name their models' fields; the pages and the API name their inputs.
@@ -635,47 +768,54 @@ ASSET_INPUTS = {
 }
 
 
+@dataclass(frozen=True)
+class CustomerAndAsset:
+    """The customer and the vehicle (or appliance) a work order names, as the desk types them
+    and the API sends them; `open_work_order` and `update_work_order` find or file them for
+    the acting user (workorders/customers.py)."""
+
+    customer_external_id: str = ""
+    customer_name: str = ""
+    customer_phone: str = ""
+    asset_external_id: str = ""
+    asset_model: str = ""
+    asset_plate: str = ""
+
+
 def _with_input_names(names: dict, call, **kwargs):
-    """Run `call`; a ValidationError comes out keyed by the input names."""
+    """Run `call`; a ValidationError comes out keyed by the input names, of the same kind."""
     try:
         return call(**kwargs)
     except ValidationError as error:
         if hasattr(error, "error_dict"):
-            raise ValidationError({names.get(k, k): v for k, v in error.error_dict.items()}) from None
+            renamed = {names.get(k, k): v for k, v in error.error_dict.items()}
+            if isinstance(error, DomainError):
+                raise type(error)(renamed, code=error.domain_code) from None
+            raise ValidationError(renamed) from None
         raise
 
 
-@transaction.atomic
-def find_customer_and_asset(
-    *,
-    by,
-    customer_external_id: str = "",
-    customer_name: str = "",
-    customer_phone: str = "",
-    asset_external_id: str = "",
-    asset_model: str = "",
-    asset_plate: str = "",
-):
+def _find_customer_and_asset(by, named: CustomerAndAsset):
     """(customer, asset) a work order names, found or filed for `by`: only those he can see
-    are linked and the desk does not rewrite a customer (customers.services). The pages and
-    the API both come here; errors are keyed by the input names above."""
-    from servicescore.customers import services as customer_services
+    are linked and the desk does not rewrite a customer (workorders/customers.py); errors
+    are keyed by the input names above."""
+    from . import customers
 
     customer = _with_input_names(
         CUSTOMER_INPUTS,
-        customer_services.find_or_create_customer,
+        customers.find_or_create_customer,
         by=by,
-        external_id=customer_external_id,
-        name=customer_name,
-        phone=customer_phone,
+        external_id=named.customer_external_id,
+        name=named.customer_name,
+        phone=named.customer_phone,
     )
     asset = _with_input_names(
         ASSET_INPUTS,
-        customer_services.find_or_create_asset,
+        customers.find_or_create_asset,
         by=by,
-        external_id=asset_external_id,
-        model=asset_model,
-        plate=asset_plate,
+        external_id=named.asset_external_id,
+        model=named.asset_model,
+        plate=named.asset_plate,
         customer=customer,
     )
     return customer, asset
@@ -693,13 +833,63 @@ def new_external_id() -> str:
             return candidate
 
 
+def _not_editable(names) -> Invalid:
+    return Invalid(
+        {
+            name: ValidationError(_("This field cannot be changed here."), code=errors.NOT_EDITABLE)
+            for name in sorted(names)
+        },
+        code=errors.NOT_EDITABLE,
+    )
+
+
+# What the desk and the API give when opening an order; the customer and the asset come
+# as a CustomerAndAsset, so that only those the user may see are linked.
+OPENING_FIELDS = (
+    "external_id",
+    "service_center",
+    "type",
+    "priority",
+    "channel",
+    "description",
+    "created_at",
+    "advisor",
+    "technician",
+    "difficulty",
+    "due_at",
+    "response_due_at",
+    "labor_amount",
+    "parts_cost",
+    "travel_cost",
+    "visits",
+    "rework_of",
+)
+
+
 @transaction.atomic
-def open_work_order(*, by=None, **fields) -> WorkOrder:
-    """Create from the pages and the API: checks the centre and the people named on it,
-    generates an external id when none is given, and lets the SLA policy set the deadlines."""
+def open_work_order(*, by=None, customer_and_asset: CustomerAndAsset | None = None, **fields) -> WorkOrder:
+    """Open a work order at the desk or through the API: the role may (and may dispatch,
+    when a technician is named), the centre is one the user opens orders at, the people
+    named work there, the customer and vehicle are found or filed for the user; an external
+    id is generated when none is given and the SLA policy sets the deadlines. Dispatched at
+    once when a technician is named. One audit entry ("create") for all of it."""
+    from .selectors import centres_for_new_orders
+
+    require(by, "create")
+    unknown = set(fields) - set(OPENING_FIELDS)
+    if unknown:
+        raise _not_editable(unknown)
     centre = fields.get("service_center")
     if centre is None or centre.kind != "service_center":
-        raise ValidationError({"service_center": _("Choose a service centre.")})
+        raise Invalid(
+            _("Choose a service centre."), code=errors.SERVICE_CENTER_REQUIRED, field="service_center"
+        )
+    if by is not None and not centres_for_new_orders(by).filter(pk=centre.pk).exists():
+        raise Refused(
+            _("You may not open work orders at %(centre)s.") % {"centre": centre.name},
+            code=errors.CENTRE_NOT_ALLOWED,
+            field="service_center",
+        )
     if fields.get("advisor") is None and getattr(by, "effective_role", None) in SELF_ONLY_ROLES:
         # Someone who sees only his own orders opens one at the desk: he is its advisor,
         # or he could not open the order he just created.
@@ -709,36 +899,49 @@ def open_work_order(*, by=None, **fields) -> WorkOrder:
     if not fields.get("external_id"):
         fields["external_id"] = new_external_id()
     elif WorkOrder.objects.filter(external_id=fields["external_id"]).exists():
-        raise ValidationError(
-            {
-                "external_id": _("A work order with external id %(id)s already exists.")
-                % {"id": fields["external_id"]}
-            }
+        raise Invalid(
+            _("A work order with external id %(id)s already exists.") % {"id": fields["external_id"]},
+            code=errors.DUPLICATE_EXTERNAL_ID,
+            field="external_id",
         )
     technician = fields.pop("technician", None)
     if technician is not None:
-        from .policy import require
-
         require(by, "dispatch")
-    order = create_work_order(by=by, **fields)
+    if customer_and_asset is not None:
+        fields["customer"], fields["asset"] = _find_customer_and_asset(by, customer_and_asset)
+    order = _create(by=by, **fields)
     if technician is not None:
-        order = assign(order, technician=technician, by=by)
-    return order
+        step = _assign(order, technician=technician, by=by, at=None, note="", version=None, action="dispatch")
+        order = step.order
+    return _audit_created(order, by)
 
 
 @transaction.atomic
-def update_work_order(order: WorkOrder, *, by=None, version: str | None = None, **changes) -> WorkOrder:
-    """Edit the descriptive fields of an open or completed order; a change of type or
-    priority recomputes the SLA deadlines unless new ones are given. The event lists
-    every field changed, old → new."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+def update_work_order(
+    order: WorkOrder,
+    *,
+    by=None,
+    version: str | None = None,
+    customer_and_asset: CustomerAndAsset | None = None,
+    **changes,
+) -> WorkOrder:
+    """Edit the descriptive fields of an open or completed order, after the role check; the
+    customer and vehicle, when given, are found or filed for the user. A change of type or
+    priority recomputes the SLA deadlines unless new ones are given. The event lists every
+    field changed, old → new, and so does the audit entry."""
+    # The customer and the asset change only through `customer_and_asset` (scope-checked).
+    unknown = set(changes) - (set(EDITABLE_FIELDS) - {"customer", "asset"})
     if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+        raise _not_editable(unknown)
     locked = _locked(order)
+    require(by, "edit", locked)
     _check_version(locked, version)
     _require_state(locked, "edit")
     if changes.get("advisor") is not None:
         check_staff_at_centre(locked.service_center, changes["advisor"], "advisor")
+    if customer_and_asset is not None:
+        changes["customer"], changes["asset"] = _find_customer_and_asset(by, customer_and_asset)
+    audited = snapshot(locked, AUDITED_FIELDS)
     before = {name: getattr(locked, name) for name in EDITABLE_FIELDS}
     for name, value in changes.items():
         setattr(locked, name, value)
@@ -755,7 +958,7 @@ def update_work_order(order: WorkOrder, *, by=None, version: str | None = None, 
     locked.save(update_fields=[*changed, "modified"])
     note = "; ".join(f"{name}: {_show(before[name])} → {_show(getattr(locked, name))}" for name in changed)
     locked.last_event = _event(locked, "edit", locked.state, locked.state, by, timezone.now(), note=note)
-    return locked
+    return _audit(locked, "edit", by, audited)
 
 
 # What the admin's data maintenance may correct: everything but the state and the
@@ -775,11 +978,9 @@ def correct_work_order(order: WorkOrder, *, by=None, reason: str = "", **changes
     """A correction from the admin (HR and administrators maintaining data): any field of
     CORRECTABLE_FIELDS, in any state. Like `update_work_order`, the "edit" event lists every
     field changed, old → new; an audit entry records the same."""
-    from servicescore.core.audit import audit_record, diff, snapshot
-
     unknown = set(changes) - set(CORRECTABLE_FIELDS)
     if unknown:
-        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+        raise _not_editable(unknown)
     locked = _locked(order)
     before_values = {name: getattr(locked, name) for name in changes}
     before = snapshot(locked, changes)
@@ -803,8 +1004,8 @@ def correct_work_order(order: WorkOrder, *, by=None, reason: str = "", **changes
 
 @transaction.atomic
 def note_line_corrections(order: WorkOrder, *, by=None, note: str) -> WorkOrderEvent:
-    """The event of parts or labour lines corrected in the admin (each line's own audit
-    entry holds its old → new)."""
+    """The event of parts lines corrected in the admin (each line's own audit entry, written
+    by the admin, holds its old → new)."""
     return _event(order, "parts", order.state, order.state, by, timezone.now(), note=note)
 
 
@@ -812,8 +1013,10 @@ def check_comeback_link(order: WorkOrder, rework_of_id: int | None) -> None:
     """Refuse a comeback link that would make a cycle (the order itself or one of its own
     comebacks); forms call it to show the message beside the field."""
     if rework_of_id and order.pk and _in_comeback_chain(rework_of_id, order.pk):
-        raise ValidationError(
-            {"rework_of": _("A work order cannot be a comeback of itself or of its own comebacks.")}
+        raise Invalid(
+            _("A work order cannot be a comeback of itself or of its own comebacks."),
+            code=errors.COMEBACK_CYCLE,
+            field="rework_of",
         )
 
 
@@ -838,9 +1041,7 @@ def _show(value) -> str:
 
 def perform(order: WorkOrder, action: str, *, by, **params) -> WorkOrder:
     """One named action from the pages or the API, after the role check (policy.py)."""
-    from . import policy
-
-    policy.require(by, action, order)
+    require(by, action, order)
     note = params.get("note") or ""
     if action in ("dispatch", "reassign"):
         return assign(
@@ -870,4 +1071,6 @@ def perform(order: WorkOrder, action: str, *, by, **params) -> WorkOrder:
         return reopen(order, reason=params.get("reason") or note, by=by)
     if action == "cancel":
         return cancel(order, reason=params.get("reason") or note, by=by)
-    raise ValidationError({"action": _("Unknown action %(action)s.") % {"action": action}})
+    raise Invalid(
+        _("Unknown action %(action)s.") % {"action": action}, code=errors.UNKNOWN_ACTION, field="action"
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import field_views, views
+from . import board, mobile, views
 
 app_name = "workorders"
 
@@ -19,9 +19,10 @@ urlpatterns = [
     path("<int:pk>/parts/<int:line>/delete/", views.parts_delete, name="parts_delete"),
     path("<int:pk>/note/", views.note, name="note"),
     path("photos/<int:photo_id>/", views.event_photo, name="photo"),
-    # field: dispatch board and the technician's phone
-    path("board/", field_views.dispatch_board, name="board"),
-    path("board/<int:pk>/assign/", field_views.board_assign, name="board_assign"),
-    path("mine/", field_views.my_work_orders, name="mine"),
-    path("mine/<int:pk>/", field_views.my_work_order, name="mine_detail"),
+    # the dispatch board
+    path("board/", board.dispatch_board, name="board"),
+    path("board/<int:pk>/assign/", board.board_assign, name="board_assign"),
+    # the technician's phone
+    path("mine/", mobile.my_work_orders, name="mine"),
+    path("mine/<int:pk>/", mobile.my_work_order, name="mine_detail"),
 ]

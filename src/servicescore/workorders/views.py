@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,10 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from servicescore.core import uploads
+from servicescore.core.history import history_rows, may_read_record_history
 from servicescore.core.periods import local_today
-from servicescore.core.scope import visible_employees
 from servicescore.core.spreadsheets import write_xlsx
 from servicescore.org.models import Employee, Position
+from servicescore.org.scope import visible_employees
 
 from . import policy, selectors, services
 from .forms import LabourForm, NoteForm, PartsForm, TransitionForm, WorkOrderFilterForm, WorkOrderForm
@@ -46,11 +46,9 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _report(request, error) -> None:
-    if isinstance(error, PermissionDenied):
-        messages.error(request, str(error) or _("Your role may not do that."))
-    else:
-        messages.error(request, _error_text(error))
+def _report(request, error: ValidationError) -> None:
+    """A service's refusal (core.errors: invalid, refused, not found, conflict) as a message."""
+    messages.error(request, _error_text(error))
 
 
 @login_required
@@ -67,7 +65,7 @@ def work_order_action(request, pk, action):
         return _back(request, order)
     try:
         services.perform(order, action, by=request.user, **form.cleaned_data)
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         _report(request, error)
     else:
         messages.success(
@@ -81,16 +79,16 @@ def _technicians(user):
     return visible_employees(user).select_related("org_unit")
 
 
-def _line_action(request, pk, action, form, save):
-    """Validate `form`, check the role for `action`, call `save(order, data)`; flash the outcome."""
+def _line_action(request, pk, form, save):
+    """Validate `form` and call `save(order, data)`, one service that checks the role and
+    the state itself; flash the outcome."""
     order = selectors.visible_work_order(request.user, pk)
     if not form.is_valid():
         messages.error(request, form.error_text())
         return _back(request, order)
     try:
-        policy.require(request.user, action, order)
         save(order, form.cleaned_data)
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         _report(request, error)
     else:
         messages.success(request, _("%(id)s: saved.") % {"id": order.external_id})
@@ -105,9 +103,8 @@ def labour(request, pk):
     return _line_action(
         request,
         pk,
-        "labour",
         form,
-        lambda order, data: services.record_work_labour(
+        lambda order, data: services.record_labour(
             order,
             technician=data["technician"],
             standard_hours=data["standard_hours"],
@@ -121,7 +118,7 @@ def labour(request, pk):
 @require_POST
 def labour_delete(request, pk, line):
     return _delete_line(
-        request, pk, "labour", lambda order: services.remove_labour(order, line_id=line, by=request.user)
+        request, pk, lambda order: services.remove_labour(order, line_id=line, by=request.user)
     )
 
 
@@ -132,7 +129,6 @@ def parts(request, pk):
     return _line_action(
         request,
         pk,
-        "parts",
         PartsForm(request.POST),
         lambda order, data: services.record_part(order, by=request.user, **data),
     )
@@ -141,18 +137,15 @@ def parts(request, pk):
 @login_required
 @require_POST
 def parts_delete(request, pk, line):
-    return _delete_line(
-        request, pk, "parts", lambda order: services.remove_part(order, line_id=line, by=request.user)
-    )
+    return _delete_line(request, pk, lambda order: services.remove_part(order, line_id=line, by=request.user))
 
 
-def _delete_line(request, pk, action, remove):
-    """Remove a labour or parts line after the scope (404) and role checks."""
+def _delete_line(request, pk, remove):
+    """Remove a labour or parts line after the scope check (404); the service checks the role."""
     order = selectors.visible_work_order(request.user, pk)
     try:
-        policy.require(request.user, action, order)
         remove(order)
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         _report(request, error)
     return _back(request, order)
 
@@ -164,7 +157,6 @@ def note(request, pk):
     return _line_action(
         request,
         pk,
-        "note",
         NoteForm(request.POST, request.FILES),
         lambda order, data: services.add_note(order, by=request.user, **data),
     )
@@ -218,6 +210,27 @@ EVENT_LABELS = {
     "parts": gettext_lazy("Parts"),
     "note": gettext_lazy("Note"),
 }
+
+
+# The newest audit entries the detail page shows (the audit page has them all).
+RECORD_HISTORY_LIMIT = 50
+# What the services record beside the order's own fields (services._audit's `extra`).
+CHANGE_LABELS = {
+    "labour_line": gettext_lazy("Labour line (standard / clocked hours)"),
+    "parts_line": gettext_lazy("Parts line"),
+    "note": gettext_lazy("Note"),
+    "photos": gettext_lazy("Photos"),
+    "location": gettext_lazy("Location"),
+}
+
+
+def _record_changes(user, order) -> list | None:
+    """The order's audit entries for the roles that read a record's history (None for the
+    others), in the timeline's words (registered in apps.py). A fixed number of queries,
+    however many entries."""
+    if not may_read_record_history(user):
+        return None
+    return history_rows(order, limit=RECORD_HISTORY_LIMIT, user=user)
 
 
 def _query_without(params, *names) -> str:
@@ -400,6 +413,7 @@ def work_order_detail(request, pk):
         technicians=_centre_technicians(request.user, context["order"]) if needs_people else [],
         action_buttons=[(action, BUTTON_LABELS[action]) for action in actions],
         resolutions=Resolution.choices,
+        record_changes=_record_changes(request.user, context["order"]),
     )
     return render(request, "workorders/detail.html", context)
 
@@ -411,8 +425,6 @@ EDIT_FIELDS = (
     "priority",
     "channel",
     "description",
-    "customer",
-    "asset",
     "advisor",
     "difficulty",
     "rework_of",
@@ -429,15 +441,13 @@ def _put_errors(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _order_fields(form, customer, asset) -> dict:
+def _order_fields(form) -> dict:
     data = form.cleaned_data
     return {
         "type": data["type"],
         "priority": data["priority"],
         "channel": data["channel"],
         "description": data["description"].strip(),
-        "customer": customer,
-        "asset": asset,
         "advisor": data.get("advisor"),
         "difficulty": data["difficulty"],
         "rework_of": data.get("rework_of"),
@@ -457,31 +467,34 @@ def _edit_changes(form, order, fields: dict) -> dict:
 
 
 def _save_work_order(form, user, order=None):
-    """Customer, asset and order in one transaction. Returns the order, or None after
-    putting the errors on the form (then nothing was written)."""
+    """Open or edit the order with its customer and asset (one service, one transaction).
+    Returns the order, or None after putting the errors on the form (then nothing was
+    written)."""
     data = form.cleaned_data
+    named = services.CustomerAndAsset(
+        customer_external_id=data["customer_external_id"],
+        customer_name=data["customer_name"],
+        customer_phone=form.customer_phone_value(),
+        asset_external_id=data["asset_external_id"],
+        asset_model=data["asset_model"],
+        asset_plate=data["asset_plate"],
+    )
+    fields = _order_fields(form)
     try:
-        with transaction.atomic():
-            customer, asset = services.find_customer_and_asset(
-                by=user,
-                customer_external_id=data["customer_external_id"],
-                customer_name=data["customer_name"],
-                customer_phone=form.customer_phone_value(),
-                asset_external_id=data["asset_external_id"],
-                asset_model=data["asset_model"],
-                asset_plate=data["asset_plate"],
-            )
-            fields = _order_fields(form, customer, asset)
-            if order is None:
-                fields["service_center"] = data["service_center"]
-                if data.get("due_at"):
-                    fields["due_at"] = data["due_at"]
-                if data.get("technician"):
-                    fields["technician"] = data["technician"]
-                return services.open_work_order(by=user, **fields)
-            return services.update_work_order(
-                order, by=user, version=data.get("version") or None, **_edit_changes(form, order, fields)
-            )
+        if order is None:
+            fields["service_center"] = data["service_center"]
+            if data.get("due_at"):
+                fields["due_at"] = data["due_at"]
+            if data.get("technician"):
+                fields["technician"] = data["technician"]
+            return services.open_work_order(by=user, customer_and_asset=named, **fields)
+        return services.update_work_order(
+            order,
+            by=user,
+            version=data.get("version") or None,
+            customer_and_asset=named,
+            **_edit_changes(form, order, fields),
+        )
     except services.WorkOrderConflict as conflict:
         form.add_error(None, conflict.messages)
         if order is not None:

@@ -3,16 +3,20 @@
 import abc
 import datetime
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicescore.core.audit import audit_bulk
 from servicescore.core.bulk import fast_insert
-from servicescore.core.scope import Scope, scope_for
+from servicescore.core.errors import DomainError, error_items
+from servicescore.org.scope import Scope, scope_for
 
 from .. import cells
 
@@ -48,12 +52,14 @@ def batched(items: list, size: int = LOOKUP_BATCH) -> Iterator[list]:
 class Context:
     """Lookups shared by the rows of one run, limited to what the importing user may see."""
 
-    def __init__(self, user=None, source_label: str = ""):
+    def __init__(self, user=None, source_label: str = "", columns: Iterable[str] = ()):
         self.user = user
         self.scope: Scope = Scope(everything=True) if user is None else scope_for(user)
         self.source_label = source_label
+        self.columns = set(columns)
         self.now = timezone.now()
-        self.error: Callable[[int, str, str], None] = lambda row, column, message: None
+        # (row, column, message[, code]): ImportReport.add_error
+        self.error: Callable[..., None] = lambda row, column, message, code=None: None
         self._employees: dict[str, int] | None = None
         self._units: dict[str, tuple[int, str, str]] | None = None
 
@@ -86,6 +92,25 @@ class Context:
         self._employees = None
         self._units = None
 
+    # -- a service's refusal, reported at the row ------------------------------------------
+
+    def reject(self, row: Row, error: ValidationError, column: str = "") -> None:
+        """Report a service's refusal (core.errors, or any ValidationError) at `row`: each of
+        its messages with its code, at the column its field names (else at `column`)."""
+        for item in error_items(error):
+            where = item["field"] if item["field"] in self.columns else column
+            self.error(row.number, where, item["message"], item["code"])
+        row.bad = True
+
+    @contextmanager
+    def refusals(self, row: Row, column: str = ""):
+        """Run a service for one row: a DomainError it raises is reported at the row (see
+        `reject`) instead of ending the import."""
+        try:
+            yield
+        except DomainError as error:
+            self.reject(row, error, column)
+
     def employee_id(self, row: Row, column: str) -> int | None:
         """The id of the employee named in `column`, or None (with an error if unknown)."""
         number = row.get(column)
@@ -111,8 +136,8 @@ class Context:
 
     def work_order_ids(self, external_ids: Iterable[str]) -> dict[str, int]:
         """external_id → id of the stored work orders among `external_ids` the user may see."""
-        from servicescore.core.scope import visible_work_orders
         from servicescore.workorders.models import WorkOrder
+        from servicescore.workorders.scope import visible_work_orders
 
         base = WorkOrder.objects.all() if self.user is None else visible_work_orders(self.user)
         found: dict[str, int] = {}
@@ -186,12 +211,13 @@ class Kind(abc.ABC):
 
 
 def upsert(
-    model: type[Model], key_field: str, wanted: dict, fields: list[str], *, now=None
+    model: type[Model], key_field: str, wanted: dict, fields: list[str], *, now=None, stored_out=None
 ) -> tuple[list, list, int, dict]:
     """Create, update or leave the records of `wanted` ({key: {field: value}}).
 
     Returns (created keys, updated keys, unchanged count, {key: pk}). One query to read
-    per batch of keys and bulk statements to write; `fields` are attnames.
+    per batch of keys and bulk statements to write; `fields` are attnames. `stored_out`, a
+    dict, receives the stored values read ({key: {"pk": …, field: …}}).
     """
     now = now or timezone.now()
     stored: dict = {}
@@ -199,6 +225,8 @@ def upsert(
     for batch in batched(keys):
         for values in model.objects.filter(**{f"{key_field}__in": batch}).values("pk", key_field, *fields):
             stored[values[key_field]] = values
+    if stored_out is not None:
+        stored_out.update(stored)
     to_create, to_update, unchanged = [], [], 0
     for key, values in wanted.items():
         old = stored.get(key)
@@ -221,6 +249,60 @@ def upsert(
     for batch in batched(created):
         pks.update(model.objects.filter(**{f"{key_field}__in": batch}).values_list(key_field, "pk"))
     return created, [getattr(obj, key_field) for obj in to_update], unchanged, pks
+
+
+def _as_audited(value):
+    """A field value as the audit trail keeps it (core.audit.snapshot): datetimes in UTC and
+    ISO 8601 (a stored one reads back in UTC: the same instant in +08:00 must not look
+    changed), decimals as text."""
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def audit_written(
+    model: type[Model],
+    context: Context,
+    *,
+    created: Iterable[tuple[int, dict]] = (),
+    updated: Iterable[tuple[int, dict, dict]] = (),
+) -> None:
+    """One audit entry per record an import created — (pk, {attname: value}) — or changed —
+    (pk, {attname: old}, {attname: new}) —, fields by name and references by id as in the
+    history of a record saved on a page (old → new, the fields that changed only); written
+    in bulk in the import's transaction, since bulk writes fire no signals. The changes are
+    taken from the values, not from snapshots of the records: a third of the time for
+    20,000 survey responses."""
+    name_of = {field.attname: field.name for field in model._meta.concrete_fields}
+    entries = {"create": [], "update": []}
+    for pk, values in created:
+        changes = {
+            name_of[name]: [None, _as_audited(value)] for name, value in values.items() if value is not None
+        }
+        entries["create"].append((model(pk=pk, **values), changes))
+    for pk, old, values in updated:
+        changes = {
+            name_of[name]: [_as_audited(old.get(name)), _as_audited(value)]
+            for name, value in values.items()
+            if not same(old.get(name), value)
+        }
+        entries["update"].append((model(pk=pk, **values), changes))
+    for action, pairs in entries.items():
+        if not pairs:
+            continue
+        changes_by_object = {id(obj): changes for obj, changes in pairs}
+        audit_bulk(
+            actor=context.user,
+            action=action,
+            objects=[obj for obj, _changes in pairs],
+            changes_of=lambda obj, found=changes_by_object: found[id(obj)],
+            reason=context.source_label,
+            channel="import",
+        )
 
 
 def link_within_file(

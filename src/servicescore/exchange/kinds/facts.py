@@ -1,4 +1,5 @@
-"""metric_facts: figures owned by other systems, one per indicator, month and person or unit."""
+"""metric_facts: figures owned by other systems, one per indicator, month and person or unit.
+Each fact created or changed is audited in the import's transaction."""
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -7,7 +8,10 @@ from servicescore.kpi.models import FactIndicator, MetricFact
 
 from .. import cells
 from ..cells import format_decimal
-from .base import Column, Context, Kind, Row, batched, same
+from .base import Column, Context, Kind, Row, audit_written, batched, same
+
+# A fact as its audit entry shows it: whose figure it is (the row's key) and the figure.
+FACT_FIELDS = ("indicator", "period", "employee_id", "org_unit_id", "value")
 
 
 class MetricFacts(Kind):
@@ -71,7 +75,7 @@ class MetricFacts(Kind):
                     period=period, indicator__in=batch
                 ).values_list("pk", "indicator", "employee_id", "org_unit_id", "value"):
                     stored[(code, period, employee_id, unit_id)] = (pk, value)
-        new, dirty, unchanged = [], [], 0
+        new, dirty, unchanged, changes = [], [], 0, []
         for row in rows:
             key = (row.get("indicator"), row.get("period"), row.employee_id, row.unit_id)
             old = stored.get(key)
@@ -89,8 +93,18 @@ class MetricFacts(Kind):
                 unchanged += 1
             else:
                 dirty.append(MetricFact(pk=old[0], value=row.get("value"), modified=context.now))
+                old_and_new = (
+                    dict(zip(FACT_FIELDS, (*key, value), strict=True)) for value in (old[1], row.get("value"))
+                )
+                changes.append((old[0], *old_and_new))
         MetricFact.objects.bulk_create(new, batch_size=2000)
         MetricFact.objects.bulk_update(dirty, ["value", "modified"], batch_size=2000)
+        audit_written(
+            MetricFact,
+            context,
+            created=[(fact.pk, {name: getattr(fact, name) for name in FACT_FIELDS}) for fact in new],
+            updated=changes,
+        )
         return len(new), len(dirty), unchanged
 
     def export(self, org_unit=None):

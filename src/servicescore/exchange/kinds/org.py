@@ -9,6 +9,8 @@ from servicescore.org.models import CODE_VALIDATOR, Employee, OrgUnit, Position
 from servicescore.org.services import (
     EMPLOYEE_AUDIT_FIELDS,
     ORG_UNIT_AUDIT_FIELDS,
+    PARENT_CYCLE,
+    PARENT_KIND,
     check_parent,
     rebuild_paths,
 )
@@ -103,7 +105,9 @@ class OrgUnits(Kind):
                 continue
             if parent is not None:
                 if parent == code:
-                    context.error(row.number, "parent_code", _("a unit cannot be its own parent"))
+                    context.error(
+                        row.number, "parent_code", _("a unit cannot be its own parent"), PARENT_CYCLE
+                    )
                     row.bad = True
                     continue
                 if parent not in in_file and parent not in visible:
@@ -123,7 +127,7 @@ class OrgUnits(Kind):
             if row.get("kind"):
                 problem = check_parent(row.get("kind"), kind_of.get(parent) if parent else None)
                 if problem:
-                    context.error(row.number, "parent_code" if parent else "kind", problem)
+                    context.error(row.number, "parent_code" if parent else "kind", problem, PARENT_KIND)
                     row.bad = True
                     continue
             # Walk up the merged tree to catch a loop the file would create.
@@ -134,6 +138,7 @@ class OrgUnits(Kind):
                         row.number,
                         "parent_code",
                         _("the parent chain loops back to %(code)s") % {"code": step},
+                        PARENT_CYCLE,
                     )
                     row.bad = True
                     break
@@ -153,6 +158,7 @@ class OrgUnits(Kind):
                             "kind",
                             _("its unit %(child)s would break the tree: %(problem)s")
                             % {"child": child, "problem": problem},
+                            PARENT_KIND,
                         )
                         row.bad = True
                         break
@@ -290,7 +296,8 @@ class Employees(Kind):
                     row.number,
                     "position",
                     _("the log-in %(user)s would get the role %(role)s: %(problem)s")
-                    % {"user": employee.user.get_username(), "role": role, "problem": problem},
+                    % {"user": employee.user.get_username(), "role": role, "problem": problem.message_text},
+                    problem.domain_code,
                 )
                 row.bad = True
 

@@ -1,5 +1,6 @@
 """survey_responses, followups and complaints: records keyed by external_id that hang off a
-work order (and for complaints, optionally off an employee)."""
+work order (and for complaints, optionally off an employee). Each record created or changed
+is audited in the import's transaction."""
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -8,7 +9,7 @@ from servicescore.voice.models import Complaint, FollowUp, SurveyResponse
 
 from .. import cells
 from ..cells import format_bool, format_timestamp
-from .base import Column, Context, Kind, Row, upsert
+from .base import Column, Context, Kind, Row, audit_written, upsert
 
 
 def _rating(value):
@@ -84,8 +85,15 @@ class VoiceKind(Kind):
             values.update({field: row.people[column] for column, field in self.people.items()})
             values["work_order_id"] = row.order_id
             wanted[row.get("external_id")] = values
-        created, updated, unchanged, _pks = upsert(
-            self.model, "external_id", wanted, self.fields, now=context.now
+        stored = {}
+        created, updated, unchanged, pks = upsert(
+            self.model, "external_id", wanted, self.fields, now=context.now, stored_out=stored
+        )
+        audit_written(
+            self.model,
+            context,
+            created=[(pks[key], {"external_id": key, **wanted[key]}) for key in created],
+            updated=[(pks[key], stored[key], {"external_id": key, **wanted[key]}) for key in updated],
         )
         return len(created), len(updated), unchanged
 

@@ -10,9 +10,8 @@ from servicescore.core.audit import audit_bulk, diff, snapshot
 from servicescore.core.bulk import fast_insert
 from servicescore.customers.models import Asset, Customer
 from servicescore.customers.policy import may_change_master_data
-from servicescore.customers.selectors import visible_asset_ids, visible_customer_ids
-from servicescore.customers.services import CUSTOMER_FIELDS
 from servicescore.org.models import OrgUnit
+from servicescore.workorders.customers import CUSTOMER_FIELDS, visible_asset_ids, visible_customer_ids
 from servicescore.workorders.models import (
     Channel,
     LabourLine,
@@ -190,7 +189,7 @@ class WorkOrders(Kind):
         self._check_assets(rows, context)
 
     def _check_customers(self, rows: list[Row], context: Context) -> None:
-        """The rules of customers.services, per row: a customer id stored but not visible to
+        """The rules of workorders/customers.py, per row: a customer id stored but not visible to
         the importing user is refused (the message names nothing of that customer), and only
         policy.MASTER_DATA_ROLES overwrite a stored name or phone."""
         keys = sorted({row.get("customer_external_id") for row in rows if row.get("customer_external_id")})

@@ -2,10 +2,20 @@
 
 import django.core.validators
 import django.db.models.deletion
-import servicescore.kpi.models
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
+
+
+def default_grade_bands():
+    # The model's default then (the models moved to the appraisal app in 0010).
+    return [
+        {"grade": "S", "min": 95},
+        {"grade": "A", "min": 85},
+        {"grade": "B", "min": 70},
+        {"grade": "C", "min": 60},
+        {"grade": "D", "min": None},
+    ]
 
 
 class Migration(migrations.Migration):
@@ -83,7 +93,7 @@ class Migration(migrations.Migration):
                 ('modified', models.DateTimeField(auto_now=True, verbose_name='record modified')),
                 ('number', models.PositiveIntegerField(verbose_name='version')),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('retired', 'Retired')], default='draft', max_length=10, verbose_name='status')),
-                ('grade_bands', models.JSONField(default=servicescore.kpi.models.default_grade_bands, verbose_name='grade bands')),
+                ('grade_bands', models.JSONField(default=default_grade_bands, verbose_name='grade bands')),
                 ('note', models.CharField(blank=True, max_length=300, verbose_name='change note')),
                 ('activated_at', models.DateTimeField(blank=True, null=True, verbose_name='activated at')),
                 ('activated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='activated by')),

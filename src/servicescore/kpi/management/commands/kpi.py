@@ -1,12 +1,18 @@
 """`servicescore kpi compute --period YYYY-MM|YYYY-Qn [--org CODE] [--indicator CODE]...
 [--format table|json|csv]` (import-formats.md, Command line).
 
+`servicescore kpi recompute --period P` stores a period's results and roll-ups (and,
+through the appraisal app, its scorecards); `servicescore kpi docs` prints docs/kpi.md;
+`servicescore kpi install-templates` is the old name of `servicescore appraisal
+install-templates`.
+
 JSON and CSV print values unrounded; the table rounds to two decimals for reading.
 Exit status 2 for a usage error (bad period, unknown org unit or indicator).
 """
 
 import json
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -33,12 +39,12 @@ class Command(BaseCommand):
         )
         sub.add_parser("docs", help="print docs/kpi.md, generated from the indicator definitions")
         recompute = sub.add_parser(
-            "recompute", help="compute and store the results, roll-ups and scorecards of a period"
+            "recompute", help="compute and store the results and roll-ups of a period (and its scorecards)"
         )
         recompute.add_argument(
             "--period", required=True, action="append", help="YYYY-MM or YYYY-Qn (repeatable)"
         )
-        sub.add_parser("install-templates", help="create the default appraisal templates that are missing")
+        sub.add_parser("install-templates", help="the same as `servicescore appraisal install-templates`")
 
     def handle(self, *args, action, **options):
         if action == "docs":
@@ -47,13 +53,9 @@ class Command(BaseCommand):
             self.stdout.write(markdown(), ending="")
             return
         if action == "install-templates":
-            from servicescore.kpi.template_services import install_defaults
-
-            created = install_defaults(by=None)  # recorded in each template's history
-            self.stdout.write(
-                _("%(n)d templates created: %(codes)s")
-                % {"n": len(created), "codes": ", ".join(t.code for t in created) or "-"}
-            )
+            # The old name of `servicescore appraisal install-templates`, called by name:
+            # kpi does not import the appraisal app above it.
+            call_command("appraisal", "install-templates", stdout=self.stdout, stderr=self.stderr)
             return
         if action == "recompute":
             self._recompute(options["period"])
@@ -61,7 +63,7 @@ class Command(BaseCommand):
         self._compute(**options)
 
     def _recompute(self, periods):
-        from servicescore.kpi.services import recompute_period
+        from servicescore.kpi.services.recompute import recompute_period
 
         try:
             parsed = [parse_period(code) for code in periods]

@@ -1,0 +1,43 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AppraisalConfig(AppConfig):
+    name = "servicescore.appraisal"
+    label = "appraisal"
+    verbose_name = _("Appraisal")
+
+    def ready(self):
+        from servicescore.core.navigation import register_nav
+        from servicescore.kpi.signals import figures_stored
+
+        from . import policy
+        from .services.scorecards import rescore_after_figures
+
+        # kpi stores the figures, then this scores them in the same transaction.
+        figures_stored.connect(rescore_after_figures, dispatch_uid="appraisal-rescore-after-figures")
+
+        register_nav(
+            "scores",
+            label=_("My scorecard"),
+            url_name="kpi:my_scorecard",
+            visible=policy.shows_my_scorecard,
+            order=500,
+            active=("kpi:my_scorecard", "kpi:scorecard", "kpi:evidence"),
+        )
+        register_nav(
+            "team_scores",
+            label=_("Team scores"),
+            url_name="kpi:team_scores",
+            visible=policy.may_see_team,
+            order=600,
+            active=("kpi:team_scores",),
+        )
+        register_nav(
+            "templates",
+            label=_("Appraisal templates"),
+            url_name="kpi_templates:list",
+            visible=policy.shows_scheme_pages,
+            order=700,
+            active=("kpi_templates:*",),
+        )

@@ -1,0 +1,142 @@
+"""The error codes of appraisal (core/errors.py): what the scheme services and the policy
+refuse, each declared once with its status and meaning. A refusal keeps its problems
+(`Problem`: the item's index, the field, the sentence and the code) so that the editor
+puts each on its row; the API answers `{code, message, field}` with the status, the
+field of an item's problem being `items.<index>.<field>`.
+"""
+
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+
+from servicescore.core.errors import Conflict, Invalid, NotFound, Refused, declare, error_items
+
+AREA = "appraisal"
+
+
+class Problem(NamedTuple):
+    """One thing wrong with a scheme version or a change to it: the item's index (None: the
+    version as a whole), the field to blame, the sentence, and a stable code."""
+
+    item: int | None
+    field: str
+    message: str
+    code: str = "invalid"
+
+
+# --- who may -------------------------------------------------------------------------------
+SCHEME_EDITORS_ONLY = declare(
+    "scheme_editors_only",
+    Refused,
+    "Only service managers, HR and administrators edit appraisal schemes (templates).",
+    area=AREA,
+)
+COMPANY_WIDE_SCHEME = declare(
+    "company_wide_scheme",
+    Refused,
+    "A scheme that applies to the whole company is changed only by those who see the whole company.",
+    area=AREA,
+)
+UNIT_OUT_OF_SCOPE = declare(
+    "unit_out_of_scope", Refused, "The org unit is outside the caller's part of the organisation.", area=AREA
+)
+
+# --- the version's state and concurrent writes ---------------------------------------------
+VERSION_NOT_DRAFT = declare(
+    "version_not_draft", Conflict, "Only a draft version can be edited or activated.", area=AREA
+)
+VERSION_NOT_ACTIVE = declare(
+    "version_not_active", Conflict, "Only the active version can be retired.", area=AREA
+)
+DRAFT_CHANGED = declare(
+    "draft_changed",
+    Conflict,
+    "Someone else saved the draft after the caller opened it; nothing was saved.",
+    area=AREA,
+)
+ANOTHER_SCHEME_ACTIVE = declare(
+    "another_scheme_active",
+    Conflict,
+    "Another scheme is already active for the same position and org unit.",
+    area=AREA,
+)
+UNIT_LOCKED = declare(
+    "unit_locked",
+    Conflict,
+    "The org unit a scheme applies within cannot change while one of its versions is active.",
+    area=AREA,
+)
+ITEM_NOT_FOUND = declare("item_not_found", NotFound, "No such item on this draft version.", area=AREA)
+
+# --- the scheme's own rules (appraisal/scoring.py `problems`) -------------------------------
+NAME_MISSING = declare("name_missing", Invalid, "The scheme needs a name.", area=AREA)
+NAME_TOO_LONG = declare("name_too_long", Invalid, "The name is longer than 200 characters.", area=AREA)
+for _code, _meaning in (
+    ("unknown_indicator", "An item names an indicator the company does not have."),
+    ("weight_not_positive", "A scored item needs a weight above 0."),
+    ("weight_sum", "The weights of the scored items must sum to exactly 100 to activate."),
+    ("points_per_unit_missing", "A bonus or deduction needs points per unit above 0."),
+    ("max_points_negative", "A bonus or deduction cap cannot be negative."),
+    ("not_shrinkable", "Only rates and means can be shrunk towards the centre's rate."),
+    ("shrink_k_negative", "The shrinkage k cannot be negative."),
+    ("manual_rule", "Manual ratings use the manual rule, and only they do."),
+    ("cap_not_positive", "The points cap must be above 0."),
+    ("target_missing", "The rule needs a target (and the linear rule a threshold)."),
+    ("threshold_wrong_side", "The threshold (0 points) must lie on the worse side of the target."),
+    ("bands", "The band table has a gap, an overlap or a malformed row."),
+    ("grade_bands", "The grade bands are missing, unnamed or do not go down."),
+):
+    declare(_code, Invalid, _meaning, area=AREA)
+
+
+def _field_path(problem: Problem) -> str:
+    return problem.field if problem.item is None else f"items.{problem.item}.{problem.field}"
+
+
+class _WithProblems:
+    """A domain error built from Problems, which it keeps in `problems`."""
+
+    def __init__(self, problems):
+        self.problems = [
+            problem if isinstance(problem, Problem) else Problem(*problem) for problem in problems
+        ]
+        first = self.problems[0]
+        if len(self.problems) == 1 and first.item is None:
+            super().__init__(first.message, code=first.code, field=first.field or None)
+            return
+        by_field: dict[str, list[ValidationError]] = {}
+        for problem in self.problems:
+            by_field.setdefault(_field_path(problem), []).append(
+                ValidationError(problem.message, code=problem.code)
+            )
+        super().__init__(
+            {name: ValidationError(errors) for name, errors in by_field.items()}, code=first.code
+        )
+
+
+class SchemeInvalid(_WithProblems, Invalid):
+    """The version or the change breaks the scheme's rules (422)."""
+
+
+class SchemeRefused(_WithProblems, Refused):
+    """The user may not change this scheme (403)."""
+
+
+class SchemeConflict(_WithProblems, Conflict):
+    """The version is not in the state the change needs, or another write got there first (409)."""
+
+
+def refused(field: str, message: str, code: str) -> SchemeRefused:
+    return SchemeRefused([Problem(None, field, message, code)])
+
+
+def conflict(field: str, message: str, code: str) -> SchemeConflict:
+    return SchemeConflict([Problem(None, field, message, code)])
+
+
+def problems_of(error: ValidationError) -> list[Problem]:
+    """The problems of any refusal a scheme service raises, for a page to place them."""
+    problems = getattr(error, "problems", None)
+    if problems is not None:
+        return problems
+    return [Problem(None, item["field"] or "", item["message"], item["code"]) for item in error_items(error)]

@@ -1,0 +1,160 @@
+"""Scoring many people at once from the stored figures: the active scheme versions, which
+one scores whom, each person's figures and manual ratings, and the service centres'
+rates as shrinkage priors. Shared by the stored scorecards (services/scorecards.py) and
+the what-if (selectors/whatif.py). A fixed number of queries however many people."""
+
+from collections import defaultdict
+
+from django.db.models import Avg, Count
+from django.utils import timezone
+
+from servicescore.core.periods import Period
+from servicescore.kpi import compute
+from servicescore.kpi.catalog import catalog
+from servicescore.kpi.figures import NOTHING_STORED, Figure, StoredFigures
+from servicescore.kpi.models import IndicatorResult, ManualRating
+from servicescore.kpi.registry import MANUAL_RATINGS
+from servicescore.kpi.services.recompute import unit_chains
+from servicescore.org.models import OrgUnit
+
+from .models import Scorecard, TemplateVersion
+from .scoring import prepare, score_prepared
+
+
+def active_versions() -> dict[tuple[str, int | None], TemplateVersion]:
+    """(position, org unit id or None for company-wide) → the active template version."""
+    versions = (
+        TemplateVersion.objects.filter(status=TemplateVersion.Status.ACTIVE)
+        .select_related("template")
+        .prefetch_related("items")
+        .order_by("template__code")
+    )
+    found = {}
+    for version in versions:
+        found.setdefault((version.template.position, version.template.org_unit_id), version)
+    return found
+
+
+def version_for(versions: dict, position: str, chain: list[int]) -> TemplateVersion | None:
+    """The active version for a person: the template of the deepest unit above them wins
+    over a company-wide one."""
+    for unit in reversed(chain):
+        if (position, unit) in versions:
+            return versions[position, unit]
+    return versions.get((position, None))
+
+
+def centre_of_units(chains, kinds) -> dict[int, int | None]:
+    """org unit id → the service centre at or above it."""
+    return {
+        unit: next((a for a in reversed(chain) if kinds.get(a) == OrgUnit.Kind.SERVICE_CENTER), None)
+        for unit, chain in chains.items()
+    }
+
+
+def figures_for(
+    period: Period, people: list[int], codes: set[str], known: StoredFigures | None = None
+) -> dict[int, dict[str, Figure]]:
+    """employee id → code → Figure, from the stored results and the manual ratings.
+    `known`: the figures a recompute has just stored (kpi.signals.figures_stored), not
+    read again."""
+    known_people, known_figures, _pools = known or NOTHING_STORED
+    result: dict[int, dict[str, Figure]] = defaultdict(dict)
+    for pk in people:
+        if pk in known_figures:
+            result[pk] = dict(known_figures[pk])
+    unread = [pk for pk in people if pk not in known_people]
+    stored = IndicatorResult.objects.filter(period=period.code, indicator__in=codes - set(MANUAL_RATINGS))
+    stored = (
+        stored.filter(employee__anyof=unread)
+        if len(unread) <= compute.PEOPLE_FILTER_LIMIT
+        else stored.filter(employee__isnull=False)
+    )
+    if unread:
+        for employee, code, value, num, den, sample in stored.values_list(
+            "employee", "indicator", "value", "numerator", "denominator", "sample"
+        ).iterator(chunk_size=20_000):
+            if employee not in known_people:
+                result[employee][code] = Figure(value, num, den, sample)
+    manual = codes & set(MANUAL_RATINGS)
+    if manual:
+        ratings = ManualRating.objects.filter(
+            period=period.code, indicator__in=manual, employee__anyof=people
+        )
+        for row in ratings.values("employee", "indicator").annotate(mean=Avg("rating"), n=Count("pk")):
+            result[row["employee"]][row["indicator"]] = Figure(float(row["mean"]), None, None, row["n"])
+    return result
+
+
+def empty_figure(item) -> Figure:
+    """What a missing stored row means: 0 for counts and sums, no data otherwise."""
+    if item is not None and item.shape in ("count", "sum"):
+        return Figure(0, 0, None, 0)
+    return Figure(None)
+
+
+def score_people(period: Period, employees, *, versions=None, items=None, keep_versions=True, known=None):
+    """Score `employees` (a queryset) for the period: returns [(employee id, version, Score)].
+    A finished period's existing scorecard keeps the version it was scored with (unless
+    keep_versions=False); a period still running follows the active version."""
+    return list(
+        iter_scores(
+            period, employees, versions=versions, items=items, keep_versions=keep_versions, known=known
+        )
+    )
+
+
+def iter_scores(period: Period, employees, *, versions=None, items=None, keep_versions=True, known=None):
+    """`score_people` one person at a time: the queries run now, then the generator
+    returned scores one person per step and runs no query, so the scorecards can be
+    streamed into a COPY on the same connection."""
+    items = items or catalog(manual=False)
+    versions = versions if versions is not None else active_versions()
+    people = list(employees.values_list("pk", "position", "org_unit"))
+    kept = {}
+    if keep_versions and period.end <= timezone.now():
+        existing = Scorecard.objects.filter(period=period.code, employee__anyof=[p[0] for p in people])
+        version_of = dict(existing.values_list("employee", "version"))
+        needed_ids = set(version_of.values()) - {v.pk for v in versions.values()}
+        extra = {v.pk: v for v in TemplateVersion.objects.filter(pk__in=needed_ids).prefetch_related("items")}
+        by_pk = {v.pk: v for v in versions.values()} | extra
+        kept = {emp: by_pk[pk] for emp, pk in version_of.items() if pk in by_pk}
+    chains, kinds = unit_chains()
+    chosen = {}
+    for pk, position, unit in people:
+        version = kept.get(pk) or version_for(versions, position, chains.get(unit, []))
+        if version is not None:
+            chosen[pk] = version
+    if not chosen:
+        return iter(())
+    codes = {item.indicator for version in set(chosen.values()) for item in version.items.all()}
+    figures = figures_for(period, list(chosen), codes, known)
+    centre_of = centre_of_units(chains, kinds)
+    centres = {centre_of.get(unit) for _pk, _pos, unit in people} - {None}
+    priors: dict[int, dict[str, float]] = defaultdict(dict)
+    for unit, code, value in IndicatorResult.objects.filter(
+        period=period.code, org_unit__in=centres, indicator__in=codes
+    ).values_list("org_unit", "indicator", "value"):
+        priors[unit][code] = value
+    lookup = items | MANUAL_RATINGS
+    # Per version, its items prepared once and what a missing figure means for each.
+    plans = {
+        version: (
+            prepare(version.items.all(), lookup),
+            [(line.indicator, empty_figure(lookup.get(line.indicator))) for line in version.items.all()],
+        )
+        for version in set(chosen.values())
+    }
+    return _scores(people, chosen, plans, figures, priors, centre_of)
+
+
+def _scores(people, chosen, plans, figures, priors, centre_of):
+    for pk, _position, unit in people:
+        version = chosen.get(pk)
+        if version is None:
+            continue
+        prepared, empties = plans[version]
+        mine = figures.get(pk, {})
+        person_figures = {code: mine.get(code) or empty for code, empty in empties}
+        prior = priors.get(centre_of.get(unit), {})
+        yield pk, version, score_prepared(prepared, version.grade_bands, person_figures, prior)

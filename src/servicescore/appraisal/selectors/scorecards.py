@@ -1,0 +1,160 @@
+"""Reads of one employee's scorecards: the scorecard of a period item by item, the periods
+that have one, and the rank in the service centre. Each takes the requesting user and
+starts from org.scope (`visible_appraisees`, through kpi.selectors.visible_employee), so
+an employee outside the scope reads as 404, never 403."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from servicescore.core.periods import parse_period
+from servicescore.kpi.catalog import catalog
+from servicescore.kpi.selectors import indicator_name, unit_label, visible_employee
+from servicescore.org.models import Employee, OrgUnit
+from servicescore.org.scope import visible_appraisees
+
+from ..models import Scorecard, TemplateItem
+from ..policy import may_see_team
+
+
+def newest_first(codes) -> list[str]:
+    """Period codes newest first: by end, and a month before the quarter that ends with it
+    (as text, '2026-Q1' would sort after '2026-12')."""
+
+    def key(code):
+        try:
+            period = parse_period(code)
+        except ValueError:
+            return (datetime.datetime.min, datetime.datetime.min)
+        return (period.end.replace(tzinfo=None), period.start.replace(tzinfo=None))
+
+    return sorted(set(codes), key=key, reverse=True)
+
+
+def own_employee(user) -> Employee | None:
+    """The signed-in user's own active employee record, or None (an unlinked account)."""
+    return (
+        visible_appraisees(user)
+        .filter(user=user, status=Employee.Status.ACTIVE)
+        .only("pk", "employee_no", "position")
+        .first()
+    )
+
+
+def scorecard_periods(employee: Employee) -> list[str]:
+    """The periods the employee has a scorecard for, newest first. One query."""
+    return newest_first(Scorecard.objects.filter(employee=employee).values_list("period", flat=True))
+
+
+def latest_period(employee: Employee) -> str | None:
+    """The newest period the employee has a scorecard for."""
+    return next(iter(scorecard_periods(employee)), None)
+
+
+def service_centre_of(employee: Employee) -> OrgUnit | None:
+    """The service centre at or above the employee's unit (no query with UNIT_CHAIN)."""
+    unit = employee.org_unit
+    while unit is not None:
+        if unit.kind == OrgUnit.Kind.SERVICE_CENTER:
+            return unit
+        unit = unit.parent
+    return None
+
+
+@dataclass(frozen=True)
+class Rank:
+    """Place of a scorecard among those of the same position and period in the employee's
+    service centre (1 = best; vetoed scorecards come after all others)."""
+
+    position: int
+    out_of: int
+    centre: OrgUnit
+
+
+def rank_in_centre(scorecard: Scorecard) -> Rank | None:
+    """Rank by final score within the same position in the employee's service centre, for
+    the same period; None without a centre or a final score. One query."""
+    employee = scorecard.employee
+    centre = service_centre_of(employee)
+    if centre is None or scorecard.final_score is None:
+        return None
+    peers = Scorecard.objects.filter(
+        period=scorecard.period,
+        employee__position=employee.position,
+        employee__org_unit__path__startswith=centre.path,
+        final_score__isnull=False,
+    )
+    higher = Q(final_score__gt=scorecard.final_score)
+    ahead = (Q(vetoed=False) | higher) if scorecard.vetoed else (Q(vetoed=False) & higher)
+    counts = peers.aggregate(out_of=Count("pk"), ahead=Count("pk", filter=ahead))
+    return Rank(counts["ahead"] + 1, counts["out_of"], centre)
+
+
+def scorecard_lines(scorecard: Scorecard, items: dict) -> list[dict]:
+    """The scorecard's items as the page shows them: each stored item dict with `name`,
+    `unit_label`, `kind_label`, `rule_label`, `no_data_label` and `code` added."""
+    kinds, rules, policies = (
+        dict(TemplateItem.Kind.choices),
+        dict(TemplateItem.Rule.choices),
+        dict(TemplateItem.NoData.choices),
+    )
+    lines = []
+    for stored in scorecard.items or []:
+        line = dict(stored)
+        code = line.get("indicator", "")
+        indicator = items.get(code)
+        line.update(
+            code=code,
+            known=indicator is not None,
+            name=indicator_name(indicator, line.get("label", "")),
+            unit_label=unit_label(line.get("unit", "")),
+            kind_label=kinds.get(line.get("kind"), line.get("kind")),
+            rule_label=rules.get(line.get("rule"), line.get("rule")),
+            no_data_label=policies.get(line.get("no_data_policy"), ""),
+            direction_label=_("higher is better") if line.get("direction") == "up" else _("lower is better"),
+            note=_(line["note"]) if line.get("note") else "",
+        )
+        lines.append(line)
+    return lines
+
+
+def scorecard_for(user, employee_no: str, period_code: str) -> dict:
+    """One employee's scorecard for a period, its items with their working, the periods
+    that have one, and the rank in the service centre. ValueError for a malformed period,
+    404 for an employee out of scope."""
+    period = parse_period(period_code)
+    employee = visible_employee(user, employee_no)
+    scorecard = (
+        Scorecard.objects.select_related("version__template")
+        .filter(employee=employee, period=period.code)
+        .first()
+    )
+    periods = scorecard_periods(employee)
+    context = {
+        "employee": employee,
+        "period": period,
+        "periods": periods,
+        "scorecard": scorecard,
+        "centre": service_centre_of(employee),
+        "is_own": employee.user_id is not None and employee.user_id == user.pk,
+        "may_see_team": may_see_team(user),
+    }
+    if scorecard is None:
+        return context | {"lines": [], "scored": [], "adjustments": [], "vetoes": [], "rank": None}
+    scorecard.employee = employee
+    lines = scorecard_lines(scorecard, catalog())
+    return context | {
+        "lines": lines,
+        "scored": [line for line in lines if line.get("kind") == TemplateItem.Kind.SCORED],
+        "adjustments": [line for line in lines if line.get("kind") in ("bonus", "deduction")],
+        "vetoes": [line for line in lines if line.get("kind") == TemplateItem.Kind.VETO],
+        "reweighted": any(
+            line.get("no_data")
+            and line.get("no_data_policy") == TemplateItem.NoData.REWEIGHT
+            and line.get("kind") == TemplateItem.Kind.SCORED
+            for line in lines
+        ),
+        "rank": rank_in_centre(scorecard),
+    }

@@ -1,0 +1,1 @@
+"""appraisal pages: `scorecards` (under /scores/) and `schemes` (under /appraisal-templates/)."""
