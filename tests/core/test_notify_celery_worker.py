@@ -2,57 +2,28 @@
 redis starts it) to a real SMTP server and a real webhook receiver on loopback: a message
 gets through, and a failing receiver is retried by the worker and then given up, logged."""
 
-import socket
 import threading
 
 import pytest
 from celery.signals import task_postrun
 from django.db import transaction
 
-from servicescore.celery import app
 from servicescore.core.models import Delivery
 from servicescore.core.notify import notify
 from servicescore.org.models import UnitChannel
 from servicescore.org.notify import notify_unit
 
+from ..celery_worker import worker_on_redis
 from .notify_receivers import HttpReceiver, SmtpServer
 
 REDIS = "redis://127.0.0.1:6379/13"
 WAIT_SECONDS = 60
 
 
-def redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def worker():
-    if not redis_up():
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (bash scripts/services-up.sh redis)")
-    from celery.contrib.testing.worker import start_worker
-
-    def reset_connections():
-        # Earlier tests may have built the app's connection pools for the default broker.
-        app._pool = None
-        app.amqp._producer_pool = None
-        app._backend_cache = None
-        app._local.__dict__.pop("backend", None)
-
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=REDIS, result_backend=REDIS, task_always_eager=False)
-    reset_connections()
-    # Tasks left by an interrupted run name deliveries of another test database.
-    app.control.purge()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            yield
-    finally:
-        app.conf.update(saved)
-        reset_connections()
+    with worker_on_redis(REDIS, purge=True):
+        yield
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ import hmac
 import logging
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from servicescore.core.errors import Invalid
 from servicescore.core.models import Delivery
 from servicescore.core.notify import Target, notify_targets
 from servicescore.core.notify.services import deliver, retry_due_deliveries
@@ -206,8 +207,10 @@ def test_when_celery_cannot_take_the_task_the_delivery_waits_for_the_periodic_jo
 
 def test_a_plain_http_webhook_elsewhere_is_refused_with_a_clear_message(settings):
     settings.NOTIFY_ALLOW_HTTP_LOOPBACK = True
-    with pytest.raises(ValueError, match="Use an https:// address"):
+    with pytest.raises(Invalid) as refused, translation.override("en"):
         notify_targets(targets=[Target("wecom", "http://qyapi.weixin.qq.com/send?key=k")], subject="S")
+    assert refused.value.domain_code == "webhook_address"
+    assert "Use an https:// address" in str(refused.value)
     assert not Delivery.objects.exists()
 
 

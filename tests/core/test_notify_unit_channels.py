@@ -75,7 +75,7 @@ def test_the_admin_refuses_a_plain_http_webhook(client, network):
         },
     )
     assert response.status_code == 200
-    assert "Use an https:// address" in str(response.context["adminform"].form.errors["address"])
+    assert "请使用 https:// 地址" in str(response.context["adminform"].form.errors["address"])
     assert not UnitChannel.objects.exists()
 
 

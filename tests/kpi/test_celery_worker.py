@@ -3,51 +3,24 @@
 drains it and stores the results."""
 
 import datetime
-import socket
 
 import pytest
 from django.db import transaction
 
-from servicescore.celery import app
 from servicescore.kpi.models import IndicatorResult, RecomputeRequest
 from servicescore.kpi.tasks import process_recompute_requests_task
 
+from ..celery_worker import worker_on_redis
 from ..factories import WorkOrderFactory
 
 REDIS = "redis://127.0.0.1:6379/14"
 CST = datetime.timezone(datetime.timedelta(hours=8))
 
 
-def redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def worker():
-    if not redis_up():
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (bash scripts/services-up.sh redis)")
-    from celery.contrib.testing.worker import start_worker
-
-    def reset_connections():
-        # Earlier tests may have built the app's connection pools for the default broker.
-        app._pool = None
-        app.amqp._producer_pool = None
-        app._backend_cache = None
-        app._local.__dict__.pop("backend", None)
-
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=REDIS, result_backend=REDIS, task_always_eager=False)
-    reset_connections()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            yield
-    finally:
-        app.conf.update(saved)
-        reset_connections()
+    with worker_on_redis(REDIS):
+        yield
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,17 +13,16 @@ from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ninja.decorators import decorate_view
 
 from servicescore.core.errors import declare
-from servicescore.core.roles import IMPORT_ROLES, Role
 from servicescore.exchange.importer import ImportReport, run_import
 from servicescore.exchange.kinds import KINDS
 from servicescore.exchange.limits import FileRefused, check_upload_size
+from servicescore.exchange.policy import may_import_by_api
 from servicescore.exchange.tables import Table
 
 from . import auth
 from .common import BoolParam, ErrorItem, ErrorOut, ObjectIn, error_body, error_responses
 
 router = Router(tags=["bulk import"])
-API_IMPORT_ROLES = IMPORT_ROLES | {Role.INTEGRATION}
 KindCode = Literal[tuple(KINDS)]
 # A multipart body is the file plus its part headers and boundaries.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -88,7 +87,7 @@ class RowsIn(ObjectIn):
 
 
 def _require_import(user) -> None:
-    if user.effective_role not in API_IMPORT_ROLES or user.is_read_only:
+    if not may_import_by_api(user):
         raise PermissionDenied(_("Your role may not import data."))
 
 

@@ -8,11 +8,36 @@ class AppraisalConfig(AppConfig):
     verbose_name = _("Appraisal")
 
     def ready(self):
+        from servicescore.core.history import register_history_labels
         from servicescore.core.navigation import register_nav
         from servicescore.kpi.signals import figures_stored
 
         from . import policy
+        from .models import Template, TemplateVersion
         from .services.scorecards import rescore_after_figures
+
+        # The audit history of schemes and their versions in words (their pages and /audit/).
+        statuses = dict(TemplateVersion.Status.choices)
+        register_history_labels(
+            Template,
+            actions={"install_default": _("installed as a default scheme")},
+            changes={"status": _("status")},
+            values={"status": statuses},
+        )
+        register_history_labels(
+            TemplateVersion,
+            actions={
+                "start_draft": _("draft started"),
+                "save_draft": _("draft saved"),
+                "add_item": _("item added"),
+                "remove_item": _("item removed"),
+                "discard": _("draft discarded"),
+                "activate": _("activated"),
+                "retire": _("retired"),
+            },
+            changes={"item": _("item"), "number": _("version")},
+            values={"status": statuses},
+        )
 
         # kpi stores the figures, then this scores them in the same transaction.
         figures_stored.connect(rescore_after_figures, dispatch_uid="appraisal-rescore-after-figures")

@@ -39,7 +39,7 @@ from .policy import (
     user_change_problems,
     user_delete_problem,
 )
-from .roles import Role
+from .roles import AUDIT_READER_ROLES, COMPANY_ADMIN_ROLES, Role
 from .services import user_delete, user_save, user_set_access
 
 admin.site.site_header = _("ServiceScore administration")
@@ -47,7 +47,6 @@ admin.site.site_title = _("ServiceScore")
 admin.site.index_title = _("Data maintenance")
 
 # Roles that maintain the whole company's data in the admin.
-COMPANY_ADMIN_ROLES = {Role.HR, Role.ADMIN}
 ALL_ACTIONS = frozenset({"view", "add", "change", "delete"})
 
 
@@ -387,7 +386,6 @@ class UserAdmin(AuditHistoryMixin, ScopedAdminMixin, DjangoUserAdmin):
 
 
 # Who reads the whole trail: it names every record and every change in the company.
-AUDIT_READER_ROLES = {Role.HR, Role.ADMIN, Role.AUDITOR}
 
 
 @admin.register(AuditEntry)

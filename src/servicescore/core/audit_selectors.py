@@ -25,7 +25,7 @@ from .errors import Refused
 from .history import Change, entries_in_words
 from .models import AuditEntry
 from .periods import company_zone, day_start
-from .roles import COMPANY_WIDE_ROLES
+from .roles import AUDIT_READER_ROLES
 
 AUDIT_PAGE_SIZE = 50
 # The export stops here, with a last row saying so (as the work-order export does).
@@ -39,7 +39,7 @@ _CURSOR = re.compile(r"(\d{1,18})\.(\d{1,18})")
 
 def may_read_audit_trail(user) -> bool:
     """Whether the user may open the audit page and export it (the navigation asks this)."""
-    return getattr(user, "is_authenticated", False) and user.effective_role in COMPANY_WIDE_ROLES
+    return getattr(user, "is_authenticated", False) and user.effective_role in AUDIT_READER_ROLES
 
 
 def _check_reader(user) -> None:

@@ -36,12 +36,17 @@ CHANNEL_LABELS = {
 # their services ("dispatch") and what they record beside a model's fields ("labour_line").
 _MODEL_ACTIONS: dict[type, dict] = {}
 _MODEL_CHANGES: dict[type, dict] = {}
+_MODEL_VALUES: dict[type, dict] = {}
 
 
-def register_history_labels(model, *, actions: dict | None = None, changes: dict | None = None) -> None:
-    """How the history of `model` names its actions and its non-field change keys."""
+def register_history_labels(
+    model, *, actions: dict | None = None, changes: dict | None = None, values: dict | None = None
+) -> None:
+    """How the history of `model` names its actions, its non-field change keys and their
+    coded values ({key: {code: label}})."""
     _MODEL_ACTIONS.setdefault(model, {}).update(actions or {})
     _MODEL_CHANGES.setdefault(model, {}).update(changes or {})
+    _MODEL_VALUES.setdefault(model, {}).update(values or {})
 
 
 def action_in_words(entry) -> str:
@@ -102,10 +107,16 @@ def _text(model, name, value, related) -> str:
         return "—"
     if name == "password":
         return str(PASSWORD_STATES.get(value, value))
+    coded = _MODEL_VALUES.get(model, {}).get(name)
+    if coded is not None and isinstance(value, str):
+        return str(coded.get(value, value))
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        # a record kept whole (a scheme's item as it was): its values, in the order kept
+        return ", ".join(f"{key} {item}" for key, item in value.items() if item not in (None, "", [], {}))
     db_field = _field(model, name)
     if isinstance(db_field, models.ForeignKey):
         return related.get((name, value), f"#{value}")

@@ -39,6 +39,10 @@ PHONE_VISIBLE_ROLES = {
     Role.HR,
     Role.ADMIN,
 }
+# Roles that read the company's audit trail and delivery logs (page, admin, export).
+AUDIT_READER_ROLES = COMPANY_WIDE_ROLES
+# Roles that run the company's set-up in the admin (and may manage its robots and accounts).
+COMPANY_ADMIN_ROLES = {Role.HR, Role.ADMIN}
 # Roles that may upload imports.
 IMPORT_ROLES = {Role.SERVICE_MANAGER, Role.HR, Role.ADMIN}
 

@@ -16,13 +16,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from servicescore.core.roles import IMPORT_ROLES
 from servicescore.org.scope import scope_for
 
 from .exporter import export_bytes
 from .forms import KIND_LABELS, UploadForm
 from .importer import run_import
 from .kinds import KINDS
+from .policy import may_import
 
 SESSION_KEY = "exchange_uploads"
 
@@ -34,7 +34,7 @@ def _upload_dir() -> Path:
 
 
 def _require_import_role(user):
-    if user.effective_role not in IMPORT_ROLES or user.is_read_only:
+    if not may_import(user):
         raise Http404
 
 

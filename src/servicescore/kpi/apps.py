@@ -8,6 +8,10 @@ class KpiConfig(AppConfig):
     verbose_name = _("KPI")
 
     def ready(self):
+        from servicescore.core.history import register_history_labels
+
         from . import auto_recompute
+        from .models import ComputedPeriod
 
         auto_recompute.connect()
+        register_history_labels(ComputedPeriod, actions={"recompute": _("recomputed")})

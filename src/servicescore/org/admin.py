@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from servicescore.core.admin import COMPANY_ADMIN_ROLES, ScopedModelAdmin, ScopedTabularInline
+from servicescore.core.admin import ScopedModelAdmin, ScopedTabularInline
 from servicescore.core.models import Delivery
 from servicescore.core.notify.robots import masked_url
-from servicescore.core.roles import Role
+from servicescore.core.roles import AUDIT_READER_ROLES
 
 from . import services
 from .models import (
@@ -204,7 +204,7 @@ class UnitChannelAdmin(ScopedModelAdmin):
     def _role_permission(self, request, action, default):
         # Other staff roles never, whatever model permissions they were given: the robots'
         # keys let anyone post into the company's groups.
-        if getattr(request.user, "effective_role", None) not in (*COMPANY_ADMIN_ROLES, Role.AUDITOR):
+        if getattr(request.user, "effective_role", None) not in AUDIT_READER_ROLES:
             return False
         return super()._role_permission(request, action, default)
 

@@ -6,15 +6,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Delivery, Notification
-from ..roles import Role
-
-LOG_READER_ROLES = {Role.HR, Role.ADMIN, Role.AUDITOR}
+from ..roles import AUDIT_READER_ROLES
 
 
 class ReadOnlyLogMixin:
     def _reader(self, request) -> bool:
         user = request.user
-        return user.is_active and user.is_staff and user.effective_role in LOG_READER_ROLES
+        return user.is_active and user.is_staff and user.effective_role in AUDIT_READER_ROLES
 
     def has_module_permission(self, request):
         return self._reader(request)

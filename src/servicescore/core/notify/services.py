@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..errors import Invalid, declare
 from ..models import Delivery, InboxMessage, Notification
 from .channels import DeliveryFailed, channel_for
 from .robots import ROBOTS, masked_url, webhook_url_problem
@@ -30,6 +31,13 @@ INBOX = "inbox"
 # send can take (NOTIFY_TIMEOUT_SECONDS), so a worker that died mid-send is retried after it.
 CLAIM_LEASE = datetime.timedelta(minutes=5)
 PENDING = (Delivery.State.QUEUED, Delivery.State.FAILED)
+
+WEBHOOK_ADDRESS = declare(
+    "webhook_address",
+    Invalid,
+    "A robot's webhook address is not https (or not a valid address).",
+    area="notifications",
+)
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,9 @@ def notify_targets(
                 target.address, allow_loopback_http=settings.NOTIFY_ALLOW_HTTP_LOOPBACK
             )
             if problem:
-                raise ValueError(f"{masked_url(target.address)}: {problem}")
+                raise Invalid(
+                    f"{masked_url(target.address)}: {problem}", code=WEBHOOK_ADDRESS, field="address"
+                )
         elif target.channel != Delivery.Channel.EMAIL:
             raise ValueError(f"unknown channel {target.channel!r}")
     with transaction.atomic():
