@@ -1,4 +1,4 @@
-"""The admin: every page opens for HR, querysets follow core/scope.py, auditors only read,
+"""The admin: every page opens for HR, querysets follow org/scope.py, auditors only read,
 phones stay masked, work-order state is read-only and the org tree stays a tree."""
 
 import pytest

@@ -1,5 +1,5 @@
 """Customers and vehicles on a work order: a user links only those he can already see
-(through the work orders core.scope shows him), the desk does not rewrite a customer's
+(through the work orders workorders/scope.py shows him), the desk does not rewrite a customer's
 name or phone, and every customer or vehicle written has an audit entry."""
 
 import pytest

@@ -1,5 +1,5 @@
 """How an API request proves who it is: a bearer token with scopes, or the browser's
-session (with its CSRF check). A token acts as its user, so core.scope and the work-order
+session (with its CSRF check). A token acts as its user, so the data scope (org/scope.py) and the work-order
 policy apply unchanged; the token's scopes narrow what it may call."""
 
 import logging
@@ -66,7 +66,7 @@ class TokenAuth(HttpBearer):
         if self.scope not in found.scopes:
             raise ApiRejected(403, _("This API token lacks the '%(scope)s' scope.") % {"scope": self.scope})
         user = found.user
-        user._api_token = found  # core.scope narrows an integration user to the token's unit
+        user._api_token = found  # org/scope.py narrows an integration user to the token's unit
         request.user = user
         _note_use(found)
         return found

@@ -1,5 +1,5 @@
 """/api/kpi: the indicator catalogue, stored indicator results and scorecards, read-only.
-Results and scorecards are read through core.scope: the caller sees those of the
+Results and scorecards are read through the data scope (org/scope.py): the caller sees those of the
 employees and org units in his scope, and a scorecard outside it is a 404."""
 
 import datetime

@@ -1,7 +1,7 @@
 """The REST API: django-ninja, OpenAPI 3 at /api/docs (schema at /api/openapi.json).
 
-Every router reads through core.scope (out of scope → 404, so ids cannot be probed),
-writes through the domain services, and answers every error in one shape,
+Every router reads through the data scope (org/scope.py, workorders/scope.py; out of scope
+→ 404, so ids cannot be probed), writes through the domain services, and answers every error in one shape,
 `{"code", "message", "field", "errors": [{"code", "message", "field"}, …]}` (common.ErrorOut),
 which each operation declares for the statuses it can answer. A service's refusal
 (core.errors.DomainError) answers its kind's status with its own code; the document names

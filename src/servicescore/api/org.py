@@ -1,4 +1,4 @@
-"""/api/employees and /api/org-units: read-only, through core.scope."""
+"""/api/employees and /api/org-units: read-only, through the data scope (org/scope.py)."""
 
 import datetime
 from typing import Literal

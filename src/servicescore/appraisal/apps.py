@@ -10,9 +10,10 @@ class AppraisalConfig(AppConfig):
     def ready(self):
         from servicescore.core.history import register_history_labels
         from servicescore.core.navigation import register_nav
+        from servicescore.core.sections import register_section
         from servicescore.kpi.signals import figures_stored
 
-        from . import policy
+        from . import policy, profile
         from .models import Template, TemplateVersion
         from .services.scorecards import rescore_after_figures
 
@@ -65,4 +66,11 @@ class AppraisalConfig(AppConfig):
             visible=policy.shows_scheme_pages,
             order=700,
             active=("kpi_templates:*",),
+        )
+        register_section(
+            "profile",
+            "scorecards",
+            template="appraisal/_profile_scorecards.html",
+            context=profile.scorecards_section,
+            order=50,
         )

@@ -1,8 +1,9 @@
 """Admin foundations: role-based permissions and querysets filtered by THE scope function.
 
 Every ServiceScore model admin inherits ScopedAdminMixin, so an admin page shows only what
-the data scope (org/scope.py) lets the user see; HR and administrators see and change everything, an
-auditor sees everything read-only, and other staff roles need Django model permissions.
+the data scope (org/scope.py, asked through core/hooks.py) lets the user see; HR and
+administrators see and change everything, an auditor sees everything read-only, and other
+staff roles need Django model permissions.
 ScopedModelAdmin also audits every save and delete (AuditedAdminMixin) and shows the
 record's audit trail on its History page. Log-in accounts change only as core/policy.py
 allows, through core/services.py; groups only by a superuser; the audit trail is read-only.

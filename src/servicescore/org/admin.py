@@ -1,4 +1,4 @@
-"""Admin for the org tree, employees and their archive; querysets scoped by core/scope.py."""
+"""Admin for the org tree, employees and their archive; querysets scoped by org/scope.py."""
 
 from django import forms
 from django.contrib import admin, messages

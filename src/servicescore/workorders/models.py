@@ -198,7 +198,7 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
             # even when many orders share a value (no completion time yet, same due time).
             models.Index(fields=["completed_at", "id"], name="wo_completed_id"),
             models.Index(fields=["due_at", "id"], name="wo_due_id"),
-            # core.scope asks "which orders did these people work at other centres?": with the
+            # workorders/scope.py asks "which orders did these people work at other centres?": with the
             # centre and the id in the index, PostgreSQL answers from the index alone.
             models.Index(fields=["technician", "service_center"], include=["id"], name="wo_tech_centre"),
             models.Index(fields=["advisor", "service_center"], include=["id"], name="wo_advisor_centre"),

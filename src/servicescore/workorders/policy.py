@@ -1,7 +1,7 @@
 """Who may do what to a work order they can see.
 
-Visibility is core.scope's question (out of scope → 404); this module answers the next
-one: of the orders a user can see, which actions may their role take now? Views show
+Visibility is workorders/scope.py's question (out of scope → 404); this module answers the
+next one: of the orders a user can see, which actions may their role take now? Views show
 only the allowed buttons, and services call `require` so the API cannot skip the check.
 """
 

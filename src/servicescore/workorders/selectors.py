@@ -1,5 +1,5 @@
 """Reads of work orders for the pages and the API; each takes the requesting user and
-starts from core.scope.visible_work_orders, so nothing out of scope can leak."""
+starts from workorders/scope.py (visible_work_orders), so nothing out of scope can leak."""
 
 import datetime
 from dataclasses import dataclass, field

@@ -1,7 +1,7 @@
 """Work-order pages: the list, the detail, the forms, and the POST endpoints every page
 (desk, dispatch board, the technician's phone) uses to act on an order.
 
-Views parse input, ask `selectors` (which call core.scope) and call one service; an
+Views parse input, ask `selectors` (which start from workorders/scope.py) and call one service; an
 order outside the user's scope is a 404 before anything else happens.
 """
 
