@@ -96,3 +96,13 @@ def login(client, employee_or_user):
     user = getattr(employee_or_user, "user", employee_or_user)
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def october(network):
+    """Four completed work orders in October in two centres (tests/kpi/october.py): what the
+    recompute tests of kpi and appraisal store and score."""
+    from .kpi.october import october_orders
+
+    october_orders(network)
+    return network

@@ -15,43 +15,9 @@ from servicescore.kpi.services import recompute as services
 from servicescore.kpi.signals import figures_stored
 from servicescore.voice.models import SurveyResponse
 
-from ..factories import WorkOrderFactory
+from .october import at, done, result
 
 pytestmark = pytest.mark.django_db
-CST = datetime.timezone(datetime.timedelta(hours=8))
-
-
-def at(text):
-    return datetime.datetime.strptime(f"2026-{text}", "%Y-%m-%d %H:%M").replace(tzinfo=CST)
-
-
-def done(network, tech, day, resolution="fixed", **fields):
-    return WorkOrderFactory(
-        service_center=tech.org_unit.parent if tech.org_unit.kind == "team" else tech.org_unit,
-        technician=tech,
-        state="completed",
-        created_at=at(f"{day} 08:00"),
-        completed_at=at(f"{day} 12:00"),
-        resolution=resolution,
-        **fields,
-    )
-
-
-def result(code, period="2026-10", employee=None, unit=None):
-    return (
-        IndicatorResult.objects.filter(period=period, indicator=code, employee=employee, org_unit=unit)
-        .values_list("value", "numerator", "denominator")
-        .first()
-    )
-
-
-@pytest.fixture
-def october(network):
-    done(network, network.tech, "10-02")
-    done(network, network.tech, "10-03", resolution="not_fixed")
-    done(network, network.tech_colleague, "10-04")
-    done(network, network.tech_sc2, "10-05", resolution="not_fixed")
-    return network
 
 
 def test_results_are_stored_and_pooled_into_every_unit_above(october):
