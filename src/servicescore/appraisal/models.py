@@ -8,6 +8,7 @@ moved here in appraisal migration 0001 without touching the database.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,15 @@ class Template(TimeStampedModel):
     )
     rationale = models.TextField(_("rationale"), blank=True)
 
+    class Subject(models.TextChoices):
+        OWN = "own", _("The person's own records")
+        UNIT = "unit", _("The results of the unit the person works in")
+
+    # Whose figures score the person: a technician's own work orders, or (team leads,
+    # service managers) the pooled results of the org unit they belong to. Manual
+    # ratings are always the person's own.
+    subject = models.CharField(_("scored on"), max_length=10, choices=Subject.choices, default=Subject.OWN)
+
     class Meta:
         db_table = "kpi_template"
         verbose_name = _("appraisal template")
@@ -74,6 +84,17 @@ class TemplateVersion(TimeStampedModel):
     number = models.PositiveIntegerField(_("version"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     grade_bands = models.JSONField(_("grade bands"), default=default_grade_bands)
+    # kpi-library.md, Scoring: below this share of the weight with data the scorecard
+    # says "insufficient data" (no score, no grade); a running month gets no grade unless
+    # grade_provisional is set.
+    min_data_share = models.DecimalField(
+        _("minimum weight with data (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(50),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    grade_provisional = models.BooleanField(_("grade a month still running"), default=False)
     note = models.CharField(_("change note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -204,6 +225,10 @@ class Scorecard(models.Model):
     final_score = models.FloatField(_("final score"), null=True, blank=True)
     grade = models.CharField(_("grade"), max_length=10, blank=True)
     vetoed = models.BooleanField(_("vetoed"), default=False)
+    # Scored before the period ended: the figures are partial (暂定).
+    provisional = models.BooleanField(_("provisional"), default=False)
+    # The items with data carried less than the version's min_data_share: no score, no grade.
+    insufficient_data = models.BooleanField(_("insufficient data"), default=False)
     items = models.JSONField(_("items"), default=list)
     computed_at = models.DateTimeField(_("computed at"))
 

@@ -31,6 +31,7 @@ class Score:
     vetoed: bool
     items: list[dict] = field(default_factory=list)
     reweighted: bool = False
+    insufficient: bool = False
 
 
 def _f(number) -> float | None:

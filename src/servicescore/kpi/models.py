@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from servicescore.core.errors import Invalid
 from servicescore.core.models import TimeStampedModel
 from servicescore.core.periods import MONTH_RE
+from servicescore.core.uploads import ServerChosenName, ViewServedFileField, validate_document
 
 from .derived import check_definition
 from .errors import PERIOD_FORMAT, RATING_COMMENT
@@ -64,6 +65,26 @@ class MetricFact(TimeStampedModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="facts",
+    )
+    # The evidence behind the figure (import-formats.md, metric_facts): what it is about
+    # and the source record (an incident number, a training roster), shown on a scorecard
+    # line or veto; an attachment is served only by kpi.fact_views.fact_attachment.
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    attachment = ViewServedFileField(
+        _("attachment"),
+        upload_to=ServerChosenName("facts/%Y/", field="attachment"),
+        url_name="indicators:fact_attachment",
+        validators=[validate_document],
+        blank=True,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -237,6 +258,45 @@ class ComputedPeriod(models.Model):
 
     def __str__(self):
         return self.period
+
+
+class RecomputeJob(models.Model):
+    """A recompute someone asked for ("recompute now") or the schedule ran: which periods,
+    how far it has got, and how it ended. The page polls it while it runs."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    periods = models.JSONField(_("periods"), default=list)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    trigger = models.CharField(_("trigger"), max_length=20, default="manual")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done_steps = models.PositiveIntegerField(_("steps done"), default=0)
+    total_steps = models.PositiveIntegerField(_("steps"), default=0)
+    current = models.CharField(_("working on"), max_length=100, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recompute job")
+        verbose_name_plural = _("recompute jobs")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.pk} {self.status} {','.join(self.periods)}"
 
 
 class RecomputeRequest(models.Model):

@@ -50,7 +50,7 @@ def _sharing_priors(people) -> set[int] | None:
 
 SCORECARD_COLUMNS = [
     "employee_id", "period", "version_id", "base_score", "adjustment", "final_score", "grade", "vetoed",
-    "items", "computed_at",
+    "items", "computed_at", "provisional", "insufficient_data",
 ]  # fmt: skip
 
 
@@ -61,6 +61,7 @@ def _store_scorecards(period: Period, scored, people, now) -> int:
     if people is not None:
         stale = stale.filter(employee__anyof=people)
     stale._raw_delete(stale.db)
+    provisional = now < period.end
     return copy_rows(
         Scorecard,
         SCORECARD_COLUMNS,
@@ -76,6 +77,8 @@ def _store_scorecards(period: Period, scored, people, now) -> int:
                 result.vetoed,
                 result.items,
                 now,
+                provisional,
+                result.insufficient,
             )  # fmt: skip
             for pk, version, result in scored
         ),
