@@ -48,6 +48,8 @@ CALLS = {
     ("patch", "/api/work-orders/{work_order_id}"): {"description": "changed"},
     ("post", "/api/work-orders/{work_order_id}/transitions/{action}"): {},
     ("get", "/api/work-orders/{work_order_id}/events"): {},
+    ("get", "/api/work-orders/{work_order_id}/labour"): {},
+    ("post", "/api/work-orders/{work_order_id}/labour"): {"operation_code": "X", "clocked_hours": "1"},
     ("get", "/api/employees"): {},
     ("get", "/api/employees/{employee_no}"): {},
     ("get", "/api/org-units"): {},
@@ -67,6 +69,10 @@ CALLS = {
     ("get", "/api/kpi/results"): {"period": "2026-10"},
     ("get", "/api/kpi/scorecards"): {},
     ("get", "/api/kpi/scorecards/{employee_no}/{period}"): {},
+    ("post", "/api/ratings"): {
+        "period": "2026-10",
+        "ratings": [{"employee_no": "T2", "indicator": "COMPLIANCE", "rating": 4}],
+    },
 }
 
 
@@ -134,6 +140,8 @@ def test_every_endpoint_returns_only_in_scope_data(client, network, world, token
             assert data == []
         elif path.endswith("/events"):
             assert data and all(event["actor_employee_no"] in (None, "T1") for event in data)
+        elif path.endswith("/labour") and method == "get":
+            assert all(line["technician"] == "T1" for line in data)
         elif "work_order_id" in path or "external_id" in path:
             assert data["external_id"] == "MINE"
         elif path == "/api/employees/{employee_no}":

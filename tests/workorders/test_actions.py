@@ -2,6 +2,7 @@
 location, labour, parts, notes — with their bad input and the scope/role checks."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from servicescore.workorders import services
-from servicescore.workorders.models import EventPhoto, LabourLine, PartsLine, WorkOrder
+from servicescore.workorders.models import EventPhoto, LabourLine, LabourOperation, PartsLine, WorkOrder
 
 from ..conftest import login
 from ..factories import WorkOrderFactory
@@ -62,9 +63,10 @@ def test_technician_accepts_checks_in_with_photo_and_location_and_completes(
     assert event.photos.count() == 2
     photo = event.photos.first()
     assert client.get(reverse("workorders:photo", args=[photo.pk])).status_code == 200
+    LabourOperation.objects.create(code="MNT01", name="常规保养", standard_hours=Decimal("1.5"))
     client.post(
         reverse("workorders:labour", args=[order.pk]),
-        {"technician": network.tech.pk, "standard_hours": "1.5", "clocked_hours": "1.2"},
+        {"technician": network.tech.pk, "operation_code": "MNT01", "clocked_hours": "1.2"},
     )
     client.post(
         reverse("workorders:parts", args=[order.pk]),

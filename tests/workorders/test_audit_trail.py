@@ -276,10 +276,10 @@ def test_recording_labour_writes_one_entry_with_the_line(network):
             technician=network.tech,
             standard_hours=Decimal("2"),
             clocked_hours=Decimal("2.5"),
-            by=network.tech.user,
+            by=network.foreman.user,
         )
     entry = the_entry(written, order)
-    assert (entry.action, entry.actor) == ("labour", network.tech.user)
+    assert (entry.action, entry.actor) == ("labour", network.foreman.user)
     assert entry.changes == {"labour_line": [None, "T1: 2.00/2.50"]}
 
 
@@ -292,7 +292,7 @@ def test_replacing_a_labour_line_records_its_old_and_new_hours(network):
             technician=network.tech,
             standard_hours=Decimal("3"),
             clocked_hours=Decimal("2.5"),
-            by=network.tech.user,
+            by=network.foreman.user,
         )
     assert the_entry(written, order).changes == {"labour_line": ["T1: 2.00/2.50", "T1: 3.00/2.50"]}
 
@@ -470,7 +470,7 @@ def test_detail_page_shows_the_records_changes_to_a_service_manager(client, netw
         technician=network.tech,
         standard_hours=Decimal("2"),
         clocked_hours=Decimal("2"),
-        by=network.tech.user,
+        by=network.foreman.user,
     )
     login(client, network.manager)
     response = detail(client, worked)

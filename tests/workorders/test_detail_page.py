@@ -156,11 +156,12 @@ def test_technician_gets_labour_parts_note_and_complete_forms_on_his_order(clien
     assert f'action="{reverse("workorders:parts_delete", args=[started.pk, line.pk])}"' in page
 
 
-def test_advisor_may_note_but_not_record_labour_or_take_technician_steps(client, network, started):
+def test_advisor_may_note_and_record_labour_but_not_take_technician_steps(client, network, started):
     login(client, network.advisor)
     page = page_of(client, started)
     assert f'action="{reverse("workorders:note", args=[started.pk])}"' in page
-    assert 'data-form="labour"' not in page and 'data-form="parts"' not in page
+    # the advisor builds the order's labour with the customer (policy.LABOUR_DESK_ROLES)
+    assert 'data-form="labour"' in page and 'data-form="parts"' not in page
     assert 'data-action-form="complete"' not in page
     assert 'data-action-form="cancel"' in page  # the desk may cancel an open order
 

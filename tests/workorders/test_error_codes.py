@@ -54,7 +54,7 @@ def test_a_line_that_is_not_there_is_not_found_with_its_field(network):
     [
         (
             lambda n, o: services.record_labour(
-                o, technician=n.tech, standard_hours=-1, clocked_hours=1, by=n.tech.user
+                o, technician=n.tech, standard_hours=-1, clocked_hours=1, by=n.foreman.user
             ),
             "standard_hours",
             "negative_hours",

@@ -14,7 +14,7 @@ from PIL import Image
 
 from servicescore.core.periods import day_start, local_today
 from servicescore.workorders import services
-from servicescore.workorders.models import WorkOrder
+from servicescore.workorders.models import LabourOperation, WorkOrder
 
 from ..conftest import login
 from ..factories import AssetFactory, CustomerFactory, WorkOrderFactory
@@ -168,11 +168,12 @@ def test_labour_form_records_the_technicians_own_hours(client, network):
     login(client, network.tech)
     html = client.get(detail_url(order)).content.decode()
     assert f'name="technician" value="{network.tech.pk}"' in html
+    LabourOperation.objects.create(code="MNT01", name="常规保养", standard_hours=2)
     response = client.post(
         reverse("workorders:labour", args=[order.pk]),
         {
             "technician": network.tech.pk,
-            "standard_hours": "2",
+            "operation_code": "MNT01",
             "clocked_hours": "1.5",
             "next": detail_url(order),
         },

@@ -134,7 +134,7 @@ def test_negative_hours_are_refused(order, network):
             technician=network.tech,
             standard_hours=Decimal("-1"),
             clocked_hours=Decimal("2"),
-            by=network.tech.user,
+            by=network.foreman.user,
         )
     assert not LabourLine.objects.exists()
 
@@ -147,7 +147,7 @@ def test_labour_line_is_replaced_not_duplicated(order, network):
             technician=network.tech,
             standard_hours=Decimal(hours),
             clocked_hours=Decimal("2.5"),
-            by=network.tech.user,
+            by=network.foreman.user,
         )
     assert list(order.labour_lines.values_list("standard_hours", flat=True)) == [Decimal("3.00")]
 

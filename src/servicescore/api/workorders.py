@@ -467,3 +467,91 @@ def list_events(request, work_order_id: int):
             }
         )
     return out
+
+
+# --- labour lines ------------------------------------------------------------------------------
+
+HoursIn = decimal_in(digits=7, places=2)
+
+
+class LabourIn(ObjectIn):
+    technician: str | None = Field(default=None, description="Employee no.; default: the caller.")
+    operation_code: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Code from the labour-operation catalogue: its standard hours for the order's "
+        "model or category apply.",
+    )
+    standard_hours: HoursIn | None = Field(
+        default=None,
+        description="Only from a foreman, service advisor, service manager, administrator or "
+        "integration (a technician's token is refused with `standard_hours_not_allowed`): without "
+        "`operation_code`, hours for work the catalogue does not list; with it and different "
+        "from the catalogue's, an override that needs `reason`.",
+    )
+    clocked_hours: HoursIn
+    reason: str = Field(default="", max_length=500, description="Why the standard hours differ.")
+
+
+class LabourLineOut(Schema):
+    id: int
+    technician: str = Field(description="Employee no.")
+    operation_code: str | None
+    standard_hours: TwoPlaces
+    clocked_hours: TwoPlaces
+    standard_source: Literal["catalogue", "entered", "override"] = Field(
+        description="Where the standard hours came from."
+    )
+    override_reason: str
+
+
+def _labour_out(line) -> dict:
+    return {
+        "id": line.pk,
+        "technician": line.technician.employee_no,
+        "operation_code": line.operation.code if line.operation_id else None,
+        "standard_hours": line.standard_hours,
+        "clocked_hours": line.clocked_hours,
+        "standard_source": line.standard_source,
+        "override_reason": line.override_reason,
+    }
+
+
+@router.get(
+    "/{work_order_id}/labour",
+    response={200: list[LabourLineOut], **error_responses(401, 403, 404, 422, 429)},
+    auth=auth.READ,
+    summary="The labour lines of a work order",
+)
+def list_labour(request, work_order_id: int):
+    order = _visible(request, work_order_id)
+    lines = order.labour_lines.select_related("technician", "operation").order_by("id")
+    return [_labour_out(line) for line in lines]
+
+
+@router.post(
+    "/{work_order_id}/labour",
+    response={200: LabourLineOut, **error_responses(400, 401, 403, 404, 409, 413, 422, 429)},
+    auth=auth.WRITE,
+    summary="Record a technician's labour line (replaces his line if he has one)",
+)
+def record_labour(request, work_order_id: int, payload: LabourIn):
+    """The same service as the pages: the standard hours come from the catalogue's operation;
+    only the roles of workorders/policy.py set them (with a reason when they differ)."""
+    order = _visible(request, work_order_id)
+    technician = _employee(request.user, payload.technician, "technician")
+    if technician is None:
+        technician = getattr(request.user, "employee", None)
+        if technician is None:
+            raise bad_input("technician", _("Give the technician's employee no."), code="required")
+    line = services.record_labour(
+        order,
+        technician=technician,
+        operation_code=payload.operation_code or "",
+        standard_hours=payload.standard_hours,
+        clocked_hours=payload.clocked_hours,
+        reason=payload.reason,
+        by=request.user,
+    )
+    line = order.labour_lines.select_related("technician", "operation").get(pk=line.pk)
+    return _labour_out(line)

@@ -7,6 +7,7 @@ from .limits import FileRefused, check_upload_size
 KIND_LABELS = {
     "org_units": _("Org units"),
     "employees": _("Employees"),
+    "labour_operations": _("Labour-operation catalogue"),
     "work_orders": _("Work orders"),
     "labour_lines": _("Labour lines"),
     "survey_responses": _("Survey responses"),

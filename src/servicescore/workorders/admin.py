@@ -12,7 +12,7 @@ from servicescore.core.admin import ReadOnlyTabularInline, ScopedModelAdmin, Sco
 from servicescore.core.roles import can_see_full_phone
 
 from . import services
-from .models import EventPhoto, LabourLine, PartsLine, SLAPolicy, WorkOrder, WorkOrderEvent
+from .models import EventPhoto, LabourLine, LabourOperation, PartsLine, SLAPolicy, WorkOrder, WorkOrderEvent
 
 # Set by the state transitions in services.py, never typed in.
 TRANSITION_FIELDS = [
@@ -50,9 +50,28 @@ class SLAPolicyAdmin(ScopedModelAdmin):
     list_filter = ["type", "priority"]
 
 
+@admin.register(LabourOperation)
+class LabourOperationAdmin(ScopedModelAdmin):
+    """The labour-time catalogue (company-wide, like the SLA policies): HR and administrators
+    keep it here or import it (labour_operations); a row that labour lines use cannot be
+    deleted (PROTECT). Saves are audited by the admin."""
+
+    list_display = ["code", "name", "category", "standard_hours", "valid_from"]
+    list_filter = ["category"]
+    search_fields = ["code", "name", "category"]
+    ordering = ["code", "category"]
+
+
 class LabourLineInline(ReadOnlyTabularInline):
     model = LabourLine
-    fields = ["technician", "standard_hours", "clocked_hours"]
+    fields = [
+        "technician",
+        "operation",
+        "standard_hours",
+        "standard_source",
+        "override_reason",
+        "clocked_hours",
+    ]
     readonly_fields = fields
 
 
@@ -203,14 +222,24 @@ class LabourLineAdmin(ScopedModelAdmin):
     entry (on the work order, as the pages' labour does)."""
 
     scope_rules = (("work_order", "work_order"), ("employee", "technician__"))
-    list_display = ["work_order", "technician", "standard_hours", "clocked_hours"]
+    list_display = [
+        "work_order",
+        "technician",
+        "operation",
+        "standard_hours",
+        "standard_source",
+        "clocked_hours",
+    ]
+    list_filter = ["standard_source"]
     search_fields = ["work_order__external_id", "technician__employee_no", "technician__name"]
-    list_select_related = ["work_order", "technician"]
+    list_select_related = ["work_order", "technician", "operation"]
     raw_id_fields = ["work_order", "technician"]
+    # correct_labour sets where the standard hours came from (an override of the operation's).
+    SERVICE_SET = ["operation", "standard_source", "override_by", "override_reason"]
 
     def get_readonly_fields(self, request, obj=None):
         # correct_labour keys a line by (work order, technician); those are fixed once saved.
-        return ["work_order", "technician"] if obj is not None else []
+        return ["work_order", "technician", *self.SERVICE_SET] if obj is not None else self.SERVICE_SET
 
     def save_model(self, request, obj, form, change):
         line = services.correct_labour(

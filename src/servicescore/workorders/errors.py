@@ -89,6 +89,48 @@ NEGATIVE_UNIT_PRICE = declare(
     "negative_unit_price", Invalid, "A parts line's unit price cannot be negative.", area=AREA
 )
 
+# --- labour: the catalogue's standard hours (workorders/catalogue.py, policy.py) ---------------
+UNKNOWN_LABOUR_OPERATION = declare(
+    "unknown_labour_operation", Invalid, "No labour operation in the catalogue has this code.", area=AREA
+)
+LABOUR_OPERATION_NOT_FOR_MODEL = declare(
+    "labour_operation_not_for_model",
+    Invalid,
+    "The operation has no catalogue row for the work order's vehicle model or category, nor one for all.",
+    area=AREA,
+)
+LABOUR_OPERATION_NOT_YET_VALID = declare(
+    "labour_operation_not_yet_valid",
+    Invalid,
+    "The operation's catalogue rows for the work order's model take effect after the order's date.",
+    area=AREA,
+)
+STANDARD_HOURS_REQUIRED = declare(
+    "standard_hours_required",
+    Invalid,
+    "A labour line needs an operation from the catalogue or, from a foreman or service advisor, "
+    "standard hours.",
+    area=AREA,
+)
+STANDARD_HOURS_NOT_ALLOWED = declare(
+    "standard_hours_not_allowed",
+    Refused,
+    "The caller's role may not set standard hours: a technician's come from the catalogue.",
+    area=AREA,
+)
+OWN_STANDARD_HOURS = declare(
+    "own_standard_hours",
+    Refused,
+    "Nobody sets or overrides the standard hours of his own labour line.",
+    area=AREA,
+)
+OVERRIDE_REASON_REQUIRED = declare(
+    "override_reason_required",
+    Invalid,
+    "Standard hours that differ from the catalogue's need a reason.",
+    area=AREA,
+)
+
 # --- the people named on an order -------------------------------------------------------------
 EMPLOYEE_LEFT = declare("employee_left", Invalid, "The employee named has left the company.", area=AREA)
 NOT_A_TECHNICIAN = declare(

@@ -73,16 +73,38 @@ class TransitionForm(ErrorTextMixin, forms.Form):
 
 
 class LabourForm(ErrorTextMixin, forms.Form):
+    """A labour line: the operation from the catalogue and the clocked hours; standard hours
+    (an override, with a reason, or for work the catalogue does not list) only from the
+    roles policy.may_set_standard_hours allows. The technician's page has no such input, and
+    a value posted anyway is refused here (services.py refuses it for the API alike)."""
+
     technician = forms.ModelChoiceField(label=_("Technician"), queryset=Employee.objects.none())
+    operation_code = forms.CharField(label=_("Labour operation"), max_length=40, required=False)
     standard_hours = forms.DecimalField(
-        label=_("Standard hours"), min_value=0, max_digits=7, decimal_places=2
+        label=_("Standard hours"), min_value=0, max_digits=7, decimal_places=2, required=False
     )
     clocked_hours = forms.DecimalField(label=_("Clocked hours"), min_value=0, max_digits=7, decimal_places=2)
+    reason = forms.CharField(label=_("Reason for other standard hours"), max_length=500, required=False)
 
-    def __init__(self, *args, technicians=None, **kwargs):
+    def __init__(self, *args, technicians=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if technicians is not None:
             self.fields["technician"].queryset = technicians
+
+    def clean_standard_hours(self):
+        from .policy import may_set_standard_hours
+
+        hours = self.cleaned_data.get("standard_hours")
+        if hours is not None and self.user is not None and not may_set_standard_hours(self.user):
+            raise ValidationError(
+                _(
+                    "Your role may not set standard hours: they come from the labour-operation "
+                    "catalogue. Choose the operation and give the clocked hours."
+                ),
+                code="standard_hours_not_allowed",
+            )
+        return hours
 
 
 class PartsForm(ErrorTextMixin, forms.Form):

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from . import selectors
 from .models import Resolution, State
-from .views import EVENT_LABELS
+from .views import EVENT_LABELS, labour_form_context
 
 # How many of the latest events the phone page shows: enough to see what happened today.
 TIMELINE_LENGTH = 8
@@ -50,6 +50,7 @@ def my_work_order(request, pk):
     for event in timeline:
         event.label = EVENT_LABELS.get(event.action, event.action)
     context.update(
+        **labour_form_context(request.user, context),
         step=_next_step(context),
         employee=employee,
         own_labour=own_labour,

@@ -29,6 +29,17 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+# Priority as a number, urgent first: the list's priority sort (selectors.py) and the index
+# that serves it (wo_priority_rank_id) must be this same expression.
+PRIORITY_RANK = models.Case(
+    models.When(priority="urgent", then=models.Value(0)),
+    models.When(priority="high", then=models.Value(1)),
+    models.When(priority="normal", then=models.Value(2)),
+    default=models.Value(3),
+    output_field=models.IntegerField(),
+)
+
+
 class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
     APP = "app", _("App")
@@ -205,6 +216,17 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(
                 fields=["dispatcher", "service_center"], include=["id"], name="wo_dispatcher_centre"
             ),
+            # The whole company sorted by priority: a page is read from this index, not sorted.
+            models.Index(PRIORITY_RANK, models.F("id"), name="wo_priority_rank_id"),
+            # The overdue filter ("late": open past due, or completed after it) is counted from
+            # this index alone: it holds only open and late-completed orders, with the columns
+            # the filter reads.
+            models.Index(
+                fields=["created_at"],
+                include=["due_at", "state", "completed_at"],
+                condition=models.Q(state__in=OPEN_STATES) | models.Q(completed_at__gt=models.F("due_at")),
+                name="wo_open_or_late_created",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(difficulty__gt=0), name="wo_difficulty_positive"),
@@ -320,6 +342,52 @@ class EventPhoto(models.Model):
         return self.image.name
 
 
+class LabourOperation(TimeStampedModel):
+    """One row of the labour-time catalogue (工时定额): the standard hours of an operation for
+    a vehicle model or product category, or for all (empty category), from `valid_from` on.
+    Which row applies to a work order: workorders/catalogue.py."""
+
+    code = models.CharField(_("operation code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    standard_hours = models.DecimalField(
+        _("standard hours"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    # The asset's model (比亚迪 汉 EV) or kind (vehicle, appliance); empty for every asset.
+    category = models.CharField(
+        _("model or category"),
+        max_length=200,
+        blank=True,
+        help_text=_("A vehicle model or a product category; empty for all."),
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("labour operation")
+        verbose_name_plural = _("labour operations")
+        ordering = ["code", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "category"], name="one_labour_operation_per_category"),
+            models.CheckConstraint(
+                condition=models.Q(standard_hours__gt=0), name="labour_operation_hours_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}" + (f" ({self.category})" if self.category else "")
+
+
+class StandardSource(models.TextChoices):
+    """Where a labour line's standard hours came from."""
+
+    CATALOGUE = "catalogue", _("Catalogue")
+    ENTERED = "entered", _("Entered")
+    OVERRIDE = "override", _("Override")
+
+
 class LabourLine(models.Model):
     work_order = models.ForeignKey(
         WorkOrder,
@@ -342,6 +410,33 @@ class LabourLine(models.Model):
     )
     clocked_hours = models.DecimalField(
         _("clocked hours"), max_digits=7, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    operation = models.ForeignKey(
+        LabourOperation,
+        verbose_name=_("labour operation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="labour_lines",
+    )
+    # db_default too: the demo's raw loader and the importers' COPY leave these columns out.
+    standard_source = models.CharField(
+        _("standard hours from"),
+        max_length=10,
+        choices=StandardSource.choices,
+        default=StandardSource.ENTERED,
+        db_default=StandardSource.ENTERED,
+    )
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("overridden by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    override_reason = models.CharField(
+        _("override reason"), max_length=500, blank=True, default="", db_default=""
     )
 
     class Meta:

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicescore.core.errors import Refused
-from servicescore.core.roles import Role
+from servicescore.core.roles import COMPANY_ADMIN_ROLES, Role
 
-from .errors import ROLE_NOT_ALLOWED
+from .errors import ROLE_NOT_ALLOWED, STANDARD_HOURS_NOT_ALLOWED
 from .models import OPEN_STATES, State
 
 # Roles that open and edit work orders (the front desk and those above it).
@@ -28,6 +28,20 @@ DESK_ROLES = {
 DISPATCH_ROLES = {Role.DISPATCHER, Role.FOREMAN, Role.SERVICE_MANAGER, Role.ADMIN, Role.INTEGRATION}
 # Roles that may do the technician's steps on someone else's order (on their behalf).
 SUPERVISOR_ROLES = {Role.FOREMAN, Role.SERVICE_MANAGER, Role.ADMIN, Role.INTEGRATION}
+
+# Roles that record labour lines for the technicians (with the catalogue's hours or their own):
+# the workshop's supervisors, and the service advisor, who builds the order's labour with the
+# customer. A technician records his own line's clocked hours only.
+LABOUR_DESK_ROLES = SUPERVISOR_ROLES | {Role.SERVICE_ADVISOR}
+# Roles that may set a line's standard hours: override the catalogue's (with a reason) or
+# enter them for work the catalogue does not list. Never on their own line (services.py).
+STANDARD_HOURS_ROLES = {
+    Role.FOREMAN,
+    Role.SERVICE_ADVISOR,
+    Role.SERVICE_MANAGER,
+    Role.ADMIN,
+    Role.INTEGRATION,
+}
 
 # action → the states it starts from
 ACTION_SOURCES = {
@@ -80,7 +94,7 @@ def role_allows(user, action: str, order=None) -> bool:
     if action in ("dispatch", "reassign"):
         return role in DISPATCH_ROLES
     if action in TECHNICIAN_ACTIONS:
-        if role in SUPERVISOR_ROLES:
+        if role in SUPERVISOR_ROLES or (action == "labour" and role in LABOUR_DESK_ROLES):
             return True
         if action == "note" and role in DESK_ROLES:
             return True
@@ -109,6 +123,41 @@ def require(user, action: str, order=None) -> None:
             _("Your role may not %(action)s this work order.") % {"action": action_label(action)},
             code=ROLE_NOT_ALLOWED,
         )
+
+
+def may_set_standard_hours(user) -> bool:
+    """Whether the user may override the catalogue's standard hours or enter his own;
+    None is the operator at the command line (the importer has its own switch,
+    LABOUR_IMPORT_OVERRIDES)."""
+    if user is None:
+        return True
+    return user.is_authenticated and not user.is_read_only and user.effective_role in STANDARD_HOURS_ROLES
+
+
+def require_standard_hours_right(user) -> None:
+    """Raise Refused (standard_hours_not_allowed) unless `may_set_standard_hours`."""
+    if not may_set_standard_hours(user):
+        raise Refused(
+            _(
+                "Your role may not set standard hours: they come from the labour-operation catalogue. "
+                "Choose the operation and give the clocked hours; a foreman or service advisor "
+                "may override the catalogue."
+            ),
+            code=STANDARD_HOURS_NOT_ALLOWED,
+            field="standard_hours",
+        )
+
+
+def may_manage_labour_catalogue(user) -> bool:
+    """HR and administrators import and export the company-wide catalogue (the links on its
+    page; the importer refuses anyone whose scope is not the whole company)."""
+    return user.is_authenticated and not user.is_read_only and user.effective_role in COMPANY_ADMIN_ROLES
+
+
+def may_read_labour_catalogue(user) -> bool:
+    """Every member of staff reads the catalogue: it is the company's price list of work,
+    no one's personal data. A system account reads it through the import's export."""
+    return user.is_authenticated and user.effective_role != Role.INTEGRATION
 
 
 def action_label(action: str) -> str:

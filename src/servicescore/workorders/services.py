@@ -28,7 +28,7 @@ from servicescore.core.roles import SELF_ONLY_ROLES
 
 from . import errors
 from .errors import WorkOrderConflict, wrong_state
-from .models import LIFECYCLE, SLAPolicy, State, WorkOrder, WorkOrderEvent
+from .models import LIFECYCLE, SLAPolicy, StandardSource, State, WorkOrder, WorkOrderEvent
 from .policy import ACTION_LABELS, ACTION_SOURCES, require
 
 
@@ -324,10 +324,14 @@ def _two_places(value) -> str:
 
 
 def _labour_text(line) -> str:
-    """A labour line as its audit entry shows it: employee no.: standard / clocked hours."""
-    return (
-        f"{line.technician.employee_no}: {_two_places(line.standard_hours)}/{_two_places(line.clocked_hours)}"
-    )
+    """A labour line as its audit entry shows it: employee no.: [operation code] standard /
+    clocked hours, and "override" when the standard hours are not the catalogue's."""
+    operation = f"{line.operation.code} " if line.operation_id else ""
+    hours = f"{_two_places(line.standard_hours)}/{_two_places(line.clocked_hours)}"
+    text = f"{line.technician.employee_no}: {operation}{hours}"
+    if line.standard_source == StandardSource.OVERRIDE:
+        text += " override"
+    return text
 
 
 def _parts_text(line) -> str:
@@ -335,25 +339,122 @@ def _parts_text(line) -> str:
     return f"{line.part_no} {line.name} × {_two_places(line.quantity)} @ {_two_places(line.unit_price)}"
 
 
-def _set_labour(locked: WorkOrder, *, technician, standard_hours, clocked_hours, by, reason="") -> object:
-    """Create or replace one technician's labour line, with its event and audit entry."""
+@dataclass(frozen=True)
+class StandardHours:
+    """A labour line's standard hours and where they came from (models.StandardSource): the
+    catalogue's row, hours entered for work the catalogue does not list, or an override of
+    the catalogue's (`listed`) by `override_by` with a reason."""
+
+    hours: Decimal
+    source: str
+    operation: object = None
+    listed: Decimal | None = None
+    override_by: object = None
+    reason: str = ""
+
+    @classmethod
+    def of_line(cls, line) -> "StandardHours":
+        return cls(
+            hours=line.standard_hours,
+            source=line.standard_source,
+            operation=line.operation,
+            override_by=line.override_by,
+            reason=line.override_reason,
+        )
+
+
+def _standard_hours(
+    locked: WorkOrder, *, technician, operation_code, standard_hours, reason, by, old
+) -> StandardHours:
+    """The standard part of a line recorded on the pages or the API (policy.py says who):
+
+    - an operation alone: the catalogue's hours (catalogue.py); a technician records only this;
+    - an operation and other hours: an override, by STANDARD_HOURS_ROLES with a reason;
+    - hours alone: entered, by the same roles, for work the catalogue does not list;
+    - neither, or the line's own operation again: the line on file keeps its standard part
+      (the technician updating his clocked hours keeps the foreman's override).
+    Nobody sets the standard hours of his own line."""
+    from . import catalogue
+
+    reason = (reason or "").strip()
+    code = (operation_code or "").strip()
+    if not code:
+        if standard_hours is None:
+            if old is not None:
+                return StandardHours.of_line(old)
+            raise Invalid(
+                _("Choose the operation from the labour-operation catalogue."),
+                code=errors.STANDARD_HOURS_REQUIRED,
+                field="operation_code",
+            )
+        _may_set_standard_hours(by, technician)
+        return StandardHours(hours=Decimal(standard_hours), source=StandardSource.ENTERED)
+    operation = catalogue.operation_for(locked, code)
+    listed = operation.standard_hours
+    if standard_hours is None or Decimal(standard_hours) == listed:
+        kept = (
+            old is not None
+            and old.operation_id == operation.pk
+            and old.standard_source == StandardSource.OVERRIDE
+        )
+        if standard_hours is None and kept:
+            return StandardHours.of_line(old)
+        return StandardHours(hours=listed, source=StandardSource.CATALOGUE, operation=operation)
+    _may_set_standard_hours(by, technician)
+    if not reason:
+        raise Invalid(
+            _("Say why the standard hours differ from the catalogue's %(hours)s.")
+            % {"hours": _two_places(listed)},
+            code=errors.OVERRIDE_REASON_REQUIRED,
+            field="reason",
+        )
+    return StandardHours(
+        hours=Decimal(standard_hours),
+        source=StandardSource.OVERRIDE,
+        operation=operation,
+        listed=listed,
+        override_by=by if getattr(by, "is_authenticated", False) else None,
+        reason=reason,
+    )
+
+
+def _may_set_standard_hours(by, technician) -> None:
+    from .policy import require_standard_hours_right
+
+    require_standard_hours_right(by)
+    if by is not None and _acting_employee(by) is not None and _acting_employee(by).pk == technician.pk:
+        raise Refused(
+            _("You may not set the standard hours of your own labour line; ask your foreman or advisor."),
+            code=errors.OWN_STANDARD_HOURS,
+            field="standard_hours",
+        )
+
+
+def _set_labour(
+    locked: WorkOrder, *, technician, standard: StandardHours, clocked_hours, by, reason="", old=None
+):
+    """Create or replace one technician's labour line, with its event and audit entry (an
+    override adds the catalogue's and the given hours to it, and its reason)."""
     from .models import LabourLine
 
-    for field, value in (("standard_hours", standard_hours), ("clocked_hours", clocked_hours)):
+    for field, value in (("standard_hours", standard.hours), ("clocked_hours", clocked_hours)):
         if value is None or Decimal(value) < 0:
             raise Invalid(_("Hours cannot be negative."), code=errors.NEGATIVE_HOURS, field=field)
     before = snapshot(locked, AUDITED_FIELDS)
-    old = (
-        LabourLine.objects.select_related("technician")
-        .filter(work_order=locked, technician=technician)
-        .first()
-    )
     old_text = _labour_text(old) if old is not None else None
     line, _created = LabourLine.objects.update_or_create(
         work_order=locked,
         technician=technician,
-        defaults={"standard_hours": standard_hours, "clocked_hours": clocked_hours},
+        defaults={
+            "standard_hours": standard.hours,
+            "clocked_hours": clocked_hours,
+            "operation": standard.operation,
+            "standard_source": standard.source,
+            "override_by": standard.override_by,
+            "override_reason": standard.reason,
+        },
     )
+    operation = f"{standard.operation.code} " if standard.operation is not None else ""
     _event(
         locked,
         "labour",
@@ -361,23 +462,53 @@ def _set_labour(locked: WorkOrder, *, technician, standard_hours, clocked_hours,
         locked.state,
         by,
         timezone.now(),
-        note=f"{technician.employee_no}: {standard_hours}/{clocked_hours}",
+        note=f"{technician.employee_no}: {operation}{standard.hours}/{clocked_hours}",
     )
-    _audit(locked, "labour", by, before, reason=reason, extra={"labour_line": [old_text, _labour_text(line)]})
+    extra = {"labour_line": [old_text, _labour_text(line)]}
+    if standard.listed is not None:
+        extra["standard_hours_override"] = [_two_places(standard.listed), _two_places(standard.hours)]
+    _audit(locked, "labour", by, before, reason=standard.reason or reason, extra=extra)
     return line
+
+
+def _labour_line_of(locked: WorkOrder, technician):
+    from .models import LabourLine
+
+    return (
+        LabourLine.objects.select_related("technician", "operation", "override_by")
+        .filter(work_order=locked, technician=technician)
+        .first()
+    )
 
 
 @transaction.atomic
 def correct_labour(order: WorkOrder, *, technician, standard_hours, clocked_hours, by=None, reason=""):
     """A labour line set in the admin (data maintenance): in any state, for anyone; the
-    hours must not be negative. The desk and the technician use `record_labour`."""
+    hours must not be negative. Standard hours other than the line's are an override of its
+    operation's (or entered, without one). The desk and the technician use `record_labour`."""
+    locked = _locked(order)
+    old = _labour_line_of(locked, technician)
+    if old is not None and standard_hours is not None and Decimal(standard_hours) == old.standard_hours:
+        standard = StandardHours.of_line(old)
+    elif old is not None and old.operation_id:
+        standard = StandardHours(
+            hours=standard_hours,
+            source=StandardSource.OVERRIDE,
+            operation=old.operation,
+            listed=old.operation.standard_hours,
+            override_by=by if getattr(by, "is_authenticated", False) else None,
+            reason=(reason or "").strip(),
+        )
+    else:
+        standard = StandardHours(hours=standard_hours, source=StandardSource.ENTERED)
     return _set_labour(
-        _locked(order),
+        locked,
         technician=technician,
-        standard_hours=standard_hours,
+        standard=standard,
         clocked_hours=clocked_hours,
         by=by,
         reason=reason,
+        old=old,
     )
 
 
@@ -643,15 +774,37 @@ def add_note(
 
 
 @transaction.atomic
-def record_labour(order: WorkOrder, *, technician, standard_hours, clocked_hours, by=None):
+def record_labour(
+    order: WorkOrder,
+    *,
+    technician,
+    clocked_hours,
+    operation_code: str = "",
+    standard_hours=None,
+    reason: str = "",
+    by=None,
+):
     """Labour from the pages and the API: the role may, the order is under way or completed
-    and the technician works at its service centre; replaces his line if he has one."""
+    and the technician works at its service centre; replaces his line if he has one. The
+    standard hours come from the catalogue's operation; only a foreman or service advisor
+    (policy.STANDARD_HOURS_ROLES) overrides them, with a reason, or enters them for work
+    the catalogue does not list (`_standard_hours`)."""
     locked = _locked(order)
     require(by, "labour", locked)
     _require_state(locked, "labour")
     check_staff_at_centre(locked.service_center, technician, "technician")
+    old = _labour_line_of(locked, technician)
+    standard = _standard_hours(
+        locked,
+        technician=technician,
+        operation_code=operation_code,
+        standard_hours=standard_hours,
+        reason=reason,
+        by=by,
+        old=old,
+    )
     return _set_labour(
-        locked, technician=technician, standard_hours=standard_hours, clocked_hours=clocked_hours, by=by
+        locked, technician=technician, standard=standard, clocked_hours=clocked_hours, by=by, old=old
     )
 
 
@@ -667,7 +820,11 @@ def remove_labour(order: WorkOrder, *, line_id: int, by=None) -> None:
     locked = _locked(order)
     require(by, "labour", locked)
     _require_state(locked, "labour")
-    line = LabourLine.objects.select_related("technician").filter(work_order=locked, pk=line_id).first()
+    line = (
+        LabourLine.objects.select_related("technician", "operation")
+        .filter(work_order=locked, pk=line_id)
+        .first()
+    )
     if line is None:
         raise _line_not_found(_("No such labour line on this work order."))
     before = snapshot(locked, AUDITED_FIELDS)

@@ -19,6 +19,8 @@ urlpatterns = [
     path("<int:pk>/parts/<int:line>/delete/", views.parts_delete, name="parts_delete"),
     path("<int:pk>/note/", views.note, name="note"),
     path("photos/<int:photo_id>/", views.event_photo, name="photo"),
+    # the labour-operation catalogue
+    path("labour-operations/", views.labour_operations, name="labour_operations"),
     # the dispatch board
     path("board/", board.dispatch_board, name="board"),
     path("board/<int:pk>/assign/", board.board_assign, name="board_assign"),

@@ -27,7 +27,7 @@ from servicescore.core.spreadsheets import write_xlsx
 from servicescore.org.models import Employee, Position
 from servicescore.org.scope import visible_employees
 
-from . import policy, selectors, services
+from . import catalogue, policy, selectors, services
 from .forms import LabourForm, NoteForm, PartsForm, TransitionForm, WorkOrderFilterForm, WorkOrderForm
 from .models import Resolution
 
@@ -99,7 +99,7 @@ def _line_action(request, pk, form, save):
 @require_POST
 def labour(request, pk):
     """Record (or replace) one technician's labour hours on the order."""
-    form = LabourForm(request.POST, technicians=_technicians(request.user))
+    form = LabourForm(request.POST, technicians=_technicians(request.user), user=request.user)
     return _line_action(
         request,
         pk,
@@ -107,8 +107,10 @@ def labour(request, pk):
         lambda order, data: services.record_labour(
             order,
             technician=data["technician"],
+            operation_code=data["operation_code"],
             standard_hours=data["standard_hours"],
             clocked_hours=data["clocked_hours"],
+            reason=data["reason"],
             by=request.user,
         ),
     )
@@ -217,6 +219,7 @@ RECORD_HISTORY_LIMIT = 50
 # What the services record beside the order's own fields (services._audit's `extra`).
 CHANGE_LABELS = {
     "labour_line": gettext_lazy("Labour line (standard / clocked hours)"),
+    "standard_hours_override": gettext_lazy("Standard hours overridden (catalogue → given)"),
     "parts_line": gettext_lazy("Parts line"),
     "note": gettext_lazy("Note"),
     "photos": gettext_lazy("Photos"),
@@ -398,6 +401,17 @@ def _centre_technicians(user, order) -> list:
     )
 
 
+def labour_form_context(user, context) -> dict:
+    """What the labour forms offer: the catalogue's operations for the order (with their
+    hours, read-only), and whether the user may set standard hours himself."""
+    if not context["can_labour"]:
+        return {"operations": [], "may_set_standard_hours": False}
+    return {
+        "operations": catalogue.operations_for(context["order"]),
+        "may_set_standard_hours": policy.may_set_standard_hours(user),
+    }
+
+
 @login_required
 def work_order_detail(request, pk):
     """Everything about one order, its timeline and the forms of the actions the user may take."""
@@ -411,6 +425,7 @@ def work_order_detail(request, pk):
     needs_people = context["can_labour"] or {"dispatch", "reassign"} & set(actions)
     context.update(
         technicians=_centre_technicians(request.user, context["order"]) if needs_people else [],
+        **labour_form_context(request.user, context),
         action_buttons=[(action, BUTTON_LABELS[action]) for action in actions],
         resolutions=Resolution.choices,
         record_changes=_record_changes(request.user, context["order"]),
@@ -560,3 +575,36 @@ def work_order_edit(request, pk):
                 messages.success(request, _("%(id)s: saved.") % {"id": order.external_id})
             return redirect("workorders:detail", pk=order.pk)
     return render(request, "workorders/form.html", {"form": form, "order": order})
+
+
+# --- the labour-operation catalogue (工时定额) ---------------------------------------------
+
+# The category filter's value for the rows that apply to every model.
+ALL_MODELS = "*"
+
+
+@login_required
+def labour_operations(request):
+    """The labour-operation catalogue for every member of staff (catalogue.py says why):
+    search by code or name, filter by model or category, pages of 50; links to its import
+    and export for those who maintain it."""
+    if not policy.may_read_labour_catalogue(request.user):
+        raise PermissionDenied(_("Your role may not read the labour-operation catalogue."))
+    q = request.GET.get("q", "").strip()[:100]
+    chosen = request.GET.get("category", "")
+    category = "" if chosen == ALL_MODELS else (chosen or None)
+    rows = catalogue.catalogue_list(q=q, category=category)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workorders/labour_operations.html",
+        {
+            "page_obj": page,
+            "q": q,
+            "category": chosen,
+            "all_models": ALL_MODELS,
+            "categories": catalogue.catalogue_categories(),
+            "query": _query_without(request.GET, "page"),
+            "may_manage": policy.may_manage_labour_catalogue(request.user),
+        },
+    )

@@ -1,6 +1,7 @@
 """The KINDs of import-formats.md, in the order a full load should run them."""
 
 from .facts import MetricFacts
+from .labour import LabourOperations
 from .org import Employees, OrgUnits
 from .voice import Complaints, FollowUps, SurveyResponses
 from .workorders import LabourLines, WorkOrders
@@ -10,6 +11,7 @@ KINDS = {
     for kind in (
         OrgUnits,
         Employees,
+        LabourOperations,
         WorkOrders,
         LabourLines,
         SurveyResponses,

@@ -600,14 +600,29 @@ class WorkOrders(Kind):
 
 
 class LabourLines(Kind):
+    """Several technicians on one work order. The standard hours come from the catalogue
+    when `operation_code` is given (workorders/catalogue.py picks the row for the order's
+    model or category on its date); hours given too and different are an override, refused
+    unless settings.LABOUR_IMPORT_OVERRIDES is on — or unless the line on file already
+    holds that operation with those hours, so that an export imports again unchanged."""
+
     name = "labour_lines"
     key_label = "work order and technician"
     key_column = "technician"
     columns = [
         Column("work_order_external_id", required=True),
         Column("technician", required=True),
-        Column("standard_hours", _hours, required=True, numeric=True),
+        Column("operation_code", lambda v: cells.text(v, 40)),
+        Column("standard_hours", _hours, numeric=True),
         Column("clocked_hours", _hours, required=True, numeric=True),
+    ]
+    LINE_FIELDS = [
+        "standard_hours",
+        "clocked_hours",
+        "operation_id",
+        "standard_source",
+        "override_by_id",
+        "override_reason",
     ]
 
     def row_key(self, row):
@@ -634,38 +649,128 @@ class LabourLines(Kind):
                 )
                 row.bad = True
             row.tech_id = context.employee_id(row, "technician")
+            given = row.get("operation_code") is not None or row.get("standard_hours") is not None
+            if not given and not {"operation_code", "standard_hours"} & row.failed:
+                context.error(
+                    row.number,
+                    "standard_hours",
+                    _("give the standard hours, or the operation_code whose catalogue hours apply"),
+                )
+                row.bad = True
+        self._check_operations(rows, context)
+
+    def _check_operations(self, rows, context) -> None:
+        """Set each row's standard part (hours, operation, source) from the catalogue; a
+        fixed number of queries per chunk."""
+        from django.conf import settings
+
+        from servicescore.workorders import catalogue
+        from servicescore.workorders.models import LabourOperation, StandardSource
+
+        coded = [row for row in rows if row.get("operation_code") is not None and row.order_id]
+        for row in rows:
+            row.standard = (row.get("standard_hours"), None, StandardSource.ENTERED)
+        if not coded:
+            return
+        order_ids = sorted({row.order_id for row in coded})
+        keys = {}
+        for batch in batched(order_ids):
+            for pk, model, kind, created in WorkOrder.objects.filter(pk__in=batch).values_list(
+                "pk", "asset__model", "asset__kind", "created_at"
+            ):
+                keys[pk] = catalogue.keys_of(model or "", kind or "", created)
+        codes = sorted({row.get("operation_code") for row in coded})
+        by_code: dict[str, list] = {code: [] for code in codes}
+        for operation in LabourOperation.objects.filter(code__in=codes):
+            by_code[operation.code].append(operation)
+        on_file = {}
+        for batch in batched(order_ids):
+            for order_id, tech_id, operation_id, hours in LabourLine.objects.filter(
+                work_order_id__in=batch
+            ).values_list("work_order_id", "technician_id", "operation_id", "standard_hours"):
+                on_file[(order_id, tech_id)] = (operation_id, hours)
+        overrides = getattr(settings, "LABOUR_IMPORT_OVERRIDES", False)
+        for row in coded:
+            code, order_keys = row.get("operation_code"), keys[row.order_id]
+            operation, why = catalogue.choose(by_code[code], order_keys)
+            if operation is None:
+                context.error(
+                    row.number, "operation_code", catalogue.refusal(code, why, order_keys).messages[0]
+                )
+                row.bad = True
+                continue
+            given = row.get("standard_hours")
+            if given is None or same(given, operation.standard_hours):
+                row.standard = (operation.standard_hours, operation.pk, StandardSource.CATALOGUE)
+                continue
+            kept = on_file.get((row.order_id, row.tech_id)) == (operation.pk, given)
+            if not (overrides or kept):
+                context.error(
+                    row.number,
+                    "standard_hours",
+                    _(
+                        "%(given)s differs from the catalogue's %(listed)s for %(code)s; leave "
+                        "standard_hours empty to take the catalogue's (an override is made on the "
+                        "work order's page, with a reason)"
+                    )
+                    % {
+                        "given": f"{given:.2f}",
+                        "listed": f"{operation.standard_hours:.2f}",
+                        "code": code,
+                    },
+                )
+                row.bad = True
+                continue
+            row.standard = (given, operation.pk, StandardSource.OVERRIDE)
 
     def write(self, rows, context):
+        from servicescore.workorders.models import StandardSource
+
         order_ids = sorted({row.order_id for row in rows})
         stored = {}
         for batch in batched(order_ids):
             for line in LabourLine.objects.filter(work_order_id__in=batch).values_list(
-                "pk", "work_order_id", "technician_id", "standard_hours", "clocked_hours"
+                "pk", "work_order_id", "technician_id", *self.LINE_FIELDS
             ):
                 stored[(line[1], line[2])] = line
         created = updated = unchanged = 0
         keep = set()
         new, dirty = [], []
+        user_id = context.user.pk if context.user is not None else None
         for row in rows:
             key = (row.order_id, row.tech_id)
-            std, clocked = row.get("standard_hours"), row.get("clocked_hours")
+            std, operation_id, source = row.standard
             old = stored.get(key)
+            old_values = dict(zip(self.LINE_FIELDS, old[3:], strict=True)) if old is not None else {}
+            override = source == StandardSource.OVERRIDE
+            kept_override = (
+                override
+                and old_values.get("standard_source") == source
+                and same(old_values.get("standard_hours"), std)
+            )
+            values = {
+                "standard_hours": std,
+                "clocked_hours": row.get("clocked_hours"),
+                "operation_id": operation_id,
+                "standard_source": source,
+                "override_by_id": (old_values["override_by_id"] if kept_override else user_id)
+                if override
+                else None,
+                "override_reason": (
+                    (old_values["override_reason"] if kept_override else context.source_label or "import")
+                    if override
+                    else ""
+                ),
+            }
             if old is None:
-                new.append(
-                    LabourLine(
-                        work_order_id=row.order_id,
-                        technician_id=row.tech_id,
-                        standard_hours=std,
-                        clocked_hours=clocked,
-                    )
-                )
+                new.append(LabourLine(work_order_id=row.order_id, technician_id=row.tech_id, **values))
                 created += 1
             else:
                 keep.add(old[0])
-                if same(old[3], std) and same(old[4], clocked):
+                if all(same(old_values[name], values[name]) for name in self.LINE_FIELDS):
                     unchanged += 1
                 else:
-                    dirty.append(LabourLine(pk=old[0], standard_hours=std, clocked_hours=clocked))
+                    dirty.append(LabourLine(pk=old[0], **values))
                     updated += 1
         # Lines of a work order not in the file are replaced by the file's lines; an
         # order seen in an earlier chunk has already been cleared.
@@ -676,7 +781,7 @@ class LabourLines(Kind):
         for batch in batched(stale):
             LabourLine.objects.filter(pk__in=batch).delete()
         self.reset.update(fresh)
-        LabourLine.objects.bulk_update(dirty, ["standard_hours", "clocked_hours"], batch_size=WRITE_BATCH)
+        LabourLine.objects.bulk_update(dirty, self.LINE_FIELDS, batch_size=WRITE_BATCH)
         LabourLine.objects.bulk_create(new, batch_size=WRITE_BATCH)
         return created, updated, unchanged
 
@@ -684,11 +789,15 @@ class LabourLines(Kind):
         lines = LabourLine.objects.all()
         if org_unit is not None:
             lines = lines.filter(work_order__service_center__path__startswith=org_unit.path)
-        for order, tech, std, clocked in (
+        for order, tech, code, std, clocked in (
             lines.order_by("work_order_id", "pk")
             .values_list(
-                "work_order__external_id", "technician__employee_no", "standard_hours", "clocked_hours"
+                "work_order__external_id",
+                "technician__employee_no",
+                "operation__code",
+                "standard_hours",
+                "clocked_hours",
             )
             .iterator(chunk_size=5000)
         ):
-            yield [order, tech, format_decimal(std), format_decimal(clocked)]
+            yield [order, tech, code or "", format_decimal(std), format_decimal(clocked)]
