@@ -174,7 +174,7 @@ def run_import(
     report.notices.extend(table.notices)
     if not _check_header(kind, table, report):
         return _done(report, started)
-    context = Context(user=user, source_label=label, columns=kind.column_order)
+    context = Context(user=user, source_label=label, columns=table.header)
     touches = ImportTouches(kind.name)
     # Where Django spools large uploads (FILE_UPLOAD_TEMP_DIR, else the system's temporary
     # directory): about 20 MB per 50,000 work orders.

@@ -25,18 +25,39 @@ class FactIndicatorAdmin(ScopedModelAdmin):
 
 @admin.register(MetricFact)
 class MetricFactAdmin(ScopedModelAdmin):
+    """The facts page (/indicators/facts/) is where people record facts; here the evidence
+    (note, reference, attachment: served by kpi.fact_views.fact_attachment) shows too, and
+    whoever saves a fact becomes its recorder."""
+
     scope_rules = (("employee", "employee__"), ("org_unit", "org_unit__"))
-    list_display = ["indicator", "period", "value", "employee", "org_unit"]
+    list_display = ["indicator", "period", "value", "employee", "org_unit", "reference", "recorded_by"]
     list_filter = ["indicator", "period"]
     search_fields = [
         "indicator",
+        "reference",
         "employee__name",
         "employee__employee_no",
         "org_unit__code",
         "org_unit__name",
     ]
-    list_select_related = ["employee", "org_unit"]
+    list_select_related = ["employee", "org_unit", "recorded_by"]
     raw_id_fields = ["employee", "org_unit"]
+    fields = [
+        "indicator",
+        "period",
+        "value",
+        "employee",
+        "org_unit",
+        "note",
+        "reference",
+        "attachment",
+        "recorded_by",
+    ]
+    readonly_fields = ["recorded_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(DerivedIndicator)

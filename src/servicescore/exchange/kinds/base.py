@@ -56,6 +56,8 @@ class Context:
         self.user = user
         self.scope: Scope = Scope(everything=True) if user is None else scope_for(user)
         self.source_label = source_label
+        # The columns the file has: a kind keeps what a missing optional column would
+        # otherwise clear (import-formats.md: empty or absent means "not given").
         self.columns = set(columns)
         self.now = timezone.now()
         # (row, column, message[, code]): ImportReport.add_error

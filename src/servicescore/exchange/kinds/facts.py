@@ -1,5 +1,8 @@
-"""metric_facts: figures owned by other systems, one per indicator, month and person or unit.
-Each fact created or changed is audited in the import's transaction."""
+"""metric_facts: figures owned by other systems, one per indicator, month and person or unit,
+with the evidence behind them (`note`, and `reference`: the source record, e.g. an incident
+number), shown on a scorecard line or veto. Each fact created or changed is audited in the
+import's transaction and records the importing user as `recorded_by`; an attachment is
+added on the facts page (/indicators/facts/) and an import leaves it alone."""
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -11,7 +14,10 @@ from ..cells import format_decimal
 from .base import Column, Context, Kind, Row, audit_written, batched, same
 
 # A fact as its audit entry shows it: whose figure it is (the row's key) and the figure.
-FACT_FIELDS = ("indicator", "period", "employee_id", "org_unit_id", "value")
+FACT_FIELDS = ("indicator", "period", "employee_id", "org_unit_id", "value", "note", "reference")
+# The fields a row sets besides its key (an empty cell clears the stored text).
+VALUE_FIELDS = ("value", "note", "reference")
+NOTE_MAX, REFERENCE_MAX = (MetricFact._meta.get_field(name).max_length for name in ("note", "reference"))
 
 
 class MetricFacts(Kind):
@@ -24,6 +30,8 @@ class MetricFacts(Kind):
         Column("value", lambda v: cells.decimal(v, places=4, digits=16), required=True, numeric=True),
         Column("employee"),
         Column("org_unit"),
+        Column("note", lambda v: cells.text(v, NOTE_MAX)),
+        Column("reference", lambda v: cells.text(v, REFERENCE_MAX)),
     ]
 
     def row_key(self, row):
@@ -71,14 +79,23 @@ class MetricFacts(Kind):
         codes = sorted({r.get("indicator") for r in rows})
         for period in periods:
             for batch in batched(codes):
-                for pk, code, employee_id, unit_id, value in MetricFact.objects.filter(
+                for pk, code, employee_id, unit_id, *values in MetricFact.objects.filter(
                     period=period, indicator__in=batch
-                ).values_list("pk", "indicator", "employee_id", "org_unit_id", "value"):
-                    stored[(code, period, employee_id, unit_id)] = (pk, value)
+                ).values_list("pk", "indicator", "employee_id", "org_unit_id", *VALUE_FIELDS):
+                    stored[(code, period, employee_id, unit_id)] = (
+                        pk,
+                        dict(zip(VALUE_FIELDS, values, strict=True)),
+                    )
+        recorded_by = getattr(context.user, "pk", None)
         new, dirty, unchanged, changes = [], [], 0, []
         for row in rows:
             key = (row.get("indicator"), row.get("period"), row.employee_id, row.unit_id)
             old = stored.get(key)
+            wanted = {"value": row.get("value")}
+            for name in ("note", "reference"):
+                # A file without the column leaves the stored evidence as it is.
+                given = name in context.columns or old is None
+                wanted[name] = (row.get(name) or "") if given else old[1][name]
             if old is None:
                 new.append(
                     MetricFact(
@@ -86,19 +103,20 @@ class MetricFacts(Kind):
                         period=key[1],
                         employee_id=key[2],
                         org_unit_id=key[3],
-                        value=row.get("value"),
+                        recorded_by_id=recorded_by,
+                        **wanted,
                     )
                 )
-            elif same(old[1], row.get("value")):
+            elif all(same(old[1][name], wanted[name]) for name in VALUE_FIELDS):
                 unchanged += 1
             else:
-                dirty.append(MetricFact(pk=old[0], value=row.get("value"), modified=context.now))
-                old_and_new = (
-                    dict(zip(FACT_FIELDS, (*key, value), strict=True)) for value in (old[1], row.get("value"))
+                dirty.append(
+                    MetricFact(pk=old[0], modified=context.now, recorded_by_id=recorded_by, **wanted)
                 )
-                changes.append((old[0], *old_and_new))
+                subject = dict(zip(FACT_FIELDS[:4], key, strict=True))
+                changes.append((old[0], subject | old[1], subject | wanted))
         MetricFact.objects.bulk_create(new, batch_size=2000)
-        MetricFact.objects.bulk_update(dirty, ["value", "modified"], batch_size=2000)
+        MetricFact.objects.bulk_update(dirty, [*VALUE_FIELDS, "recorded_by", "modified"], batch_size=2000)
         audit_written(
             MetricFact,
             context,
@@ -114,9 +132,11 @@ class MetricFacts(Kind):
                 Q(employee__org_unit__path__startswith=org_unit.path)
                 | Q(org_unit__path__startswith=org_unit.path)
             )
-        for code, period, value, employee, unit in (
+        for code, period, value, employee, unit, note, reference in (
             facts.order_by("period", "indicator", "pk")
-            .values_list("indicator", "period", "value", "employee__employee_no", "org_unit__code")
+            .values_list(
+                "indicator", "period", "value", "employee__employee_no", "org_unit__code", "note", "reference"
+            )
             .iterator(chunk_size=5000)
         ):
-            yield [code, period, format_decimal(value), employee or "", unit or ""]
+            yield [code, period, format_decimal(value), employee or "", unit or "", note, reference]
