@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -226,6 +227,10 @@ IMPORT_XLSX_MAX_SHARED_STRINGS = env.int("IMPORT_XLSX_MAX_SHARED_STRINGS", defau
 # Problems a report lists (the first by row; the total is always given). The command line's
 # --max-errors overrides it.
 IMPORT_MAX_REPORTED_ERRORS = env.int("IMPORT_MAX_REPORTED_ERRORS", default=200)
+# Whether a labour_lines import may give standard hours other than the catalogue's for its
+# operation_code (an override, recorded with the file's name as its reason); off, such a
+# row is refused and overrides are made on the work order's page, with a reason.
+LABOUR_IMPORT_OVERRIDES = env.bool("LABOUR_IMPORT_OVERRIDES", default=False)
 # On SQLite one writer locks the whole database, and other requests give up after the 20 s
 # "timeout" above. An import holds the lock while it writes: about 4 s for 10,000 work orders
 # on a busy 2-core machine, 16-22 s for 50,000. The upload page and the API refuse files of more
@@ -259,8 +264,13 @@ UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Eager tasks still take a producer from the broker pool; kombu's in-memory transport
+    # gives one without warning "No hostname was supplied" on every inline task.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TIMEZONE = TIME_ZONE
+# Beat's crontab hours (the nightly recompute) are company time, as the months are.
+CELERY_TIMEZONE = COMPANY_TIME_ZONE
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -278,8 +288,40 @@ NOTIFY_SITE_URL = env.str("NOTIFY_SITE_URL", default="")
 NOTIFY_ALLOW_HTTP_LOOPBACK = env.bool("NOTIFY_ALLOW_HTTP_LOOPBACK", default=DEBUG)
 # `celery -A servicescore beat` hands due retries to the workers every minute; without a
 # broker run `servicescore retry_due_deliveries` from cron instead.
+# The months whose records may still change ("open"): the running month and the ones before
+# it, while late records still arrive (work orders closed late, surveys answered weeks later).
+# The nightly run recomputes them in full (kpi/services/jobs.py), at this local time
+# (HH:MM, COMPANY_TIME_ZONE); between nights the queue of records changed is drained every
+# few minutes (and, without a broker, at once when the change commits).
+KPI_OPEN_MONTHS = env.int("KPI_OPEN_MONTHS", default=2)
+KPI_NIGHTLY_RECOMPUTE_AT = env.str("KPI_NIGHTLY_RECOMPUTE_AT", default="02:30")
+KPI_RECOMPUTE_QUEUE_MINUTES = env.int("KPI_RECOMPUTE_QUEUE_MINUTES", default=5)
+# A recompute job queued or running longer than this is taken as lost (its worker stopped)
+# and marked failed when the next one starts, so "one at a time" never blocks for good.
+KPI_RECOMPUTE_JOB_TIMEOUT_MINUTES = env.int("KPI_RECOMPUTE_JOB_TIMEOUT_MINUTES", default=120)
+try:
+    _nightly_hour, _nightly_minute = (int(part) for part in KPI_NIGHTLY_RECOMPUTE_AT.split(":"))
+    if not (0 <= _nightly_hour < 24 and 0 <= _nightly_minute < 60):
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(
+        f"KPI_NIGHTLY_RECOMPUTE_AT is {KPI_NIGHTLY_RECOMPUTE_AT!r}: write a local time as HH:MM, e.g. 02:30."
+    ) from None
+for _name in ("KPI_OPEN_MONTHS", "KPI_RECOMPUTE_QUEUE_MINUTES"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} is {globals()[_name]}: it must be at least 1.")
+
 CELERY_BEAT_SCHEDULE = {
     "retry-due-deliveries": {"task": "core.retry_due_deliveries", "schedule": 60.0},
+    # `servicescore kpi recompute-open` from cron does the same without a broker.
+    "kpi-recompute-open-months": {
+        "task": "kpi.recompute_open_months",
+        "schedule": crontab(hour=_nightly_hour, minute=_nightly_minute),
+    },
+    "kpi-process-recompute-requests": {
+        "task": "kpi.process_recompute_requests",
+        "schedule": KPI_RECOMPUTE_QUEUE_MINUTES * 60.0,
+    },
 }
 
 LOGGING = {

@@ -1,5 +1,5 @@
-"""Celery tasks: thin wrappers over kpi.services.recompute (inline when no broker is
-configured). Each imports its service inside the task, so the services may schedule the
+"""Celery tasks: thin wrappers over kpi.services.recompute and kpi.services.jobs (inline
+when no broker is configured). Each imports its service inside the task, so the services may schedule the
 tasks without an import circle."""
 
 from celery import shared_task
@@ -27,3 +27,20 @@ def build_components_task(period_code: str):
     if built["built"]:
         tidy_components()
     return built
+
+
+@shared_task(name="kpi.run_recompute_job")
+def run_recompute_job_task(job_id: int):
+    from .services.jobs import run_recompute_job
+
+    job = run_recompute_job(job_id=job_id)
+    return None if job is None else {"job": job.pk, "status": job.status}
+
+
+@shared_task(name="kpi.recompute_open_months")
+def recompute_open_months_task():
+    """Beat's nightly run (settings.CELERY_BEAT_SCHEDULE)."""
+    from .services.jobs import recompute_open_months
+
+    job = recompute_open_months(trigger="nightly")
+    return None if job is None else {"job": job.pk, "status": job.status}
