@@ -7,8 +7,10 @@
     .venv/bin/python bench/kpi_bench.py --incremental-only --repeat 3   # the incremental path alone
 
 The database named by DATABASE_URL (default postgres://postgres@127.0.0.1:5432/servicescore_bench)
-is created, migrated and given the demo when missing (bench/common.py). The month with the
-most work orders is measured, for every employee:
+is created, migrated and given the demo when missing (bench/common.py). The demo is built at
+a pinned anchor date, 2026-10-31 by default (`--anchor`), never at today's date: the month
+measured and its volume are the same whatever day the benchmark runs. The month with the
+most work orders is measured (at the default anchor 2026-10, 30 days), for every employee:
 
 1. bare SQL: the plain GROUP BY queries a DBA would write for the numerators and denominators
    of the work-order and customer-voice indicators (kpi-library.md), run twice (the better
@@ -16,7 +18,9 @@ most work orders is measured, for every employee:
 2. the engine's `compute_period` (figures only, from the records), `recompute_period`
    (the same figures stored, rolled up to org units, scorecards) and the
    `build_components` it queues for after its commit (the month's daily components, which
-   the incremental path sums), each in a child process whose peak memory is reported;
+   the incremental path sums; run as the queued task runs it, with its VACUUM (ANALYZE) of
+   the components), each in a fresh child process that reports its own peak
+   memory (VmHWM of its own memory map: neither the demo build's nor another step's);
 3. every stored figure against the bare SQL's, employee by employee (within 1e-6);
 4. the incremental path: one more day of work (by default the month's daily mean of work
    orders, with their lines and customer voice, `demo.builder.add_day`), the (group, day)
@@ -33,7 +37,6 @@ import argparse
 import datetime
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -41,7 +44,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from common import ROOT, ensure_demo, setup_django
+from common import ROOT, add_anchor_argument, ensure_demo, peak_mb, setup_django
 
 TOLERANCE = 1e-6
 TARGETS = {"recompute": 60.0, "ratio": 1.5, "memory": 1024.0, "incremental": 5.0}
@@ -366,10 +369,6 @@ def disagreements(expected: dict, stored: dict) -> list[tuple]:
 # --- the engine, in a child process ---------------------------------------------------------
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def since_moment(epoch: float) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(epoch, datetime.UTC)
 
@@ -415,7 +414,8 @@ def child(args) -> None:
     steps = {
         "compute": lambda: {"values": len(compute_period(parse_period(args.period), Employee.objects.all()))},
         "recompute": lambda: services.recompute_period(args.period),
-        "build": lambda: services.build_components(args.period),
+        # As the queued task runs it: the build, then VACUUM (ANALYZE) of the daily components.
+        "build": lambda: tasks.build_components_task(args.period),
         "incremental": services.process_recompute_requests,
     }
     profiler = None
@@ -525,6 +525,7 @@ def main():
     )
     parser.add_argument("--scale", default="large", choices=["small", "large"])
     parser.add_argument("--seed", type=int, default=42, help="the demo's seed (to build it, or to add a day)")
+    add_anchor_argument(parser)
     parser.add_argument("--period", help="the month to measure (default: the one with most work orders)")
     parser.add_argument("--extra-orders", type=int, help="work orders in the incremental day")
     parser.add_argument("--skip-incremental", action="store_true")
@@ -556,7 +557,7 @@ def main():
     from servicescore.kpi.models import KpiSettings, RecomputeRequest
     from servicescore.org.models import Employee
 
-    ensure_demo(args.scale, args.seed)
+    ensure_demo(args.scale, args.seed, args.anchor)
     install_default_templates()  # the demo installs them; a bench database built before may not have them
     # An interrupted run may have left its extra day, or queued requests, behind.
     if remove_day() + RecomputeRequest.objects.all().delete()[0]:
@@ -564,7 +565,7 @@ def main():
     period = parse_period(args.period or busiest_month())
     employees = list(Employee.objects.values_list("pk", "position"))
     bare = BareSql(connection.vendor, KpiSettings.comeback_window())
-    print(f"\n{connection.vendor}, month {period.code}:")
+    print(f"\n{connection.vendor}, demo anchored at {args.anchor}, month {period.code}:")
     for label, count in volumes(period).items():
         print(f"  {label:<32} {count:>12,}")
 
@@ -707,7 +708,7 @@ def report(period, first: float, second: float, runs: dict[str, dict | None], to
     labels = {
         "compute": ("engine compute_period (figures only)", True),
         "recompute": ("engine recompute_period (figures, stored, roll-ups, scorecards)", True),
-        "build": ("then, queued: build_components (the month's daily components)", False),
+        "build": ("then, queued: build_components (daily components, + VACUUM)", False),
         "incremental": (f"incremental: +1 day, {touched:,} people recomputed", False),
         "undo": ("incremental: the day removed, the same people again", False),
     }

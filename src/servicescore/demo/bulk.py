@@ -40,6 +40,7 @@ DEMO_MODELS = [
     "voice.Complaint",
     "voice.Praise",
     "kpi.MetricFact",
+    "kpi.ManualRating",
 ]
 # Seed rows written by migrations; the demo keeps them.
 KEEP_MODELS = {"workorders.SLAPolicy", "kpi.FactIndicator"}
@@ -221,6 +222,17 @@ COLUMNS = {
         "created",
         "modified",
     ),
+    "kpi.ManualRating": (
+        "id",
+        "employee_id",
+        "period",
+        "indicator",
+        "reviewer_id",
+        "rating",
+        "comment",
+        "created",
+        "modified",
+    ),
     "kpi.MetricFact": (
         "id",
         "indicator",
@@ -230,8 +242,14 @@ COLUMNS = {
         "org_unit_id",
         "created",
         "modified",
+        "note",
+        "reference",
+        "attachment",
     ),
 }
+# Trailing columns of COLUMNS that the generator leaves out: the writers append these
+# values to every row (the fields' defaults; raw loads do not apply them).
+CONSTANT_TAILS = {"kpi.MetricFact": ("", "", "")}
 
 
 def model_of(label: str) -> type[models.Model]:
@@ -319,6 +337,9 @@ class Writer(ABC):
 
     def write(self, label: str, rows: list[tuple]):
         if rows:
+            tail = CONSTANT_TAILS.get(label)
+            if tail:
+                rows = [row + tail for row in rows]
             self._write(label, rows)
             self.counts[label] += len(rows)
 

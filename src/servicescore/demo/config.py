@@ -2,9 +2,11 @@
 
 The demo clock: the build's "now" is local midnight (company zone) at the start of the
 anchor date, today by default. Data runs up to that moment and never beyond it, so
-building twice on the same day with the same seed gives identical rows. The latest month
+building twice with the same anchor and seed gives identical rows. The latest month
 is the month of the day before the anchor (the current month, except on the 1st, when it
-is the month that just ended); history is the months before it.
+is the month that just ended); history is the months before it. Every month gets its
+volume at the month's daily pace, so a month the anchor cuts short holds only the days
+it covers.
 """
 
 import datetime
@@ -37,8 +39,9 @@ class Scale:
     advisors_per_centre: tuple[int, int]
     history_months: int
     orders_per_month: int
-    # When set, the latest month gets exactly this many orders however far it has run
-    # (large: a full benchmark month even early in the calendar month).
+    # When set, the latest month's volume for a whole month (large: a benchmark month
+    # busier than the history). Like every month it is spread at its daily pace: a month
+    # the anchor cuts after n of its d days gets n/d of it.
     latest_month_orders: int | None
     cs_agents: int
     hr_staff: int

@@ -1,6 +1,8 @@
-"""The org tree, employees with manager lines, their archive, demo log-ins and metric facts."""
+"""The org tree, employees with manager lines, their archive, demo log-ins, metric facts
+and the managers' manual ratings."""
 
 import datetime
+import random
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
@@ -403,10 +405,56 @@ def fact_rows(ctx, net: Network) -> list[tuple]:
                 values["INVENTORY_TURNOVER"] = rng.uniform(0.6, 1.6)
                 values["STOCKOUT_RATE"] = rng.uniform(0.5, 6)
                 values["INVENTORY_ACCURACY"] = rng.uniform(96, 100)
-            if p.position in ("foreman", "service_manager"):
+            if p.position in ("foreman", "service_manager", "cs_manager"):
                 values["TEAM_ATTRITION"] = rng.choice([0, 0, 0, 0, 2.5, 5, 8.3])
             if p.position in ("technician", "foreman"):
                 values["SAFETY_VIOLATIONS"] = 1 if rng.random() < 0.01 else 0
             for code, value in values.items():
                 rows.append((0, code, month.code, f"{value:.4f}", p.id, None, stamp, stamp))
     return [(i + 1, *row[1:]) for i, row in enumerate(rows)]
+
+
+# A reviewer's 1–5 ratings, mostly 3–4 (kpi-library.md, Manual ratings: a comment below 3
+# or at 5), and the comments they write.
+RATING_WEIGHTS = {1: 1, 2: 5, 3: 30, 4: 49, 5: 15}
+LOW_COMMENTS = ["本月多次未按规范执行，已面谈提醒", "配合度不足，需改进", "工作交接不及时，影响班组进度"]
+TOP_COMMENTS = ["主动承担额外任务，表现突出", "获得客户书面表扬，值得推广", "带教新人成效明显"]
+
+
+def manual_items_by_position() -> dict[str, list[str]]:
+    """position → the manual-rating codes of the default scheme active for it."""
+    from servicescore.appraisal.default_schemes import TEMPLATES
+    from servicescore.kpi.registry import MANUAL_RATINGS
+
+    found: dict[str, list[str]] = {}
+    for _code, _name, position, _why, items, active, _subject in TEMPLATES:
+        if active and position not in found:
+            found[position] = [item["indicator"] for item in items if item["indicator"] in MANUAL_RATINGS]
+    return found
+
+
+def rating_rows(ctx, net: Network) -> list[tuple]:
+    """The manual ratings of every person whose default scheme has manual items, by their
+    manager, for every month the demo holds but a month still running (reviewers rate a
+    month once it is over). Drawn from their own generator, so adding them moves no other
+    row. Columns as bulk.COLUMNS["kpi.ManualRating"]."""
+    rng, clock = random.Random(ctx.seed * 7919 + 15), ctx.clock
+    manual = manual_items_by_position()
+    ratings, weights = list(RATING_WEIGHTS), list(RATING_WEIGHTS.values())
+    rows = []
+    for month in clock.months:
+        if month.covered_days < month.days_in_month:
+            continue
+        stamp = month.end
+        for p in net.people:
+            if p.manager is None:
+                continue
+            for code in manual.get(p.position, ()):
+                rating = rng.choices(ratings, weights)[0]
+                comment = ""
+                if rating < 3:
+                    comment = rng.choice(LOW_COMMENTS)
+                elif rating == 5:
+                    comment = rng.choice(TOP_COMMENTS)
+                rows.append((len(rows) + 1, p.id, month.code, code, p.manager, rating, comment, stamp, stamp))
+    return rows

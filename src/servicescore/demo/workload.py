@@ -140,16 +140,19 @@ class Workload:
 
     def plan(self) -> list[tuple[int, int, float]]:
         """(local midnight, number of orders, pace) for every covered day; weekends a little
-        busier. A month busier than orders_per_month (the large scale's latest) has a pace
-        below 1: shorter jobs, so the technicians' clocked hours still fit their time."""
+        busier. Every month is spread at its daily pace: its whole-month volume × the days
+        covered ÷ the days in the month, so a month the anchor cuts after one day holds one
+        day of work, whatever the date. A month busier than orders_per_month (the large
+        scale's latest) has a pace below 1: shorter jobs, so the technicians' clocked hours
+        still fit their time."""
         plan = []
         months = self.clock.months
         for i, month in enumerate(months):
             days = self.clock.days(month)
+            volume = self.scale.orders_per_month
             if i == len(months) - 1 and self.scale.latest_month_orders:
-                total = self.scale.latest_month_orders
-            else:
-                total = round(self.scale.orders_per_month * len(days) / month.days_in_month)
+                volume = self.scale.latest_month_orders
+            total = round(volume * len(days) / month.days_in_month)
             weights = [1.2 if self.clock.local_date(d).weekday() >= 5 else 1.0 for d in days]
             share = total / sum(weights)
             counts = [int(w * share) for w in weights]
@@ -248,12 +251,14 @@ class Workload:
         plan = self.plan()
         self.write_customers(sum(n for _, n, _ in plan))
         chunk = self.scale.chunk_orders
+        batch = self.batch
         for day, count, pace in plan:
             self.pace = pace
             for _ in range(count):
                 self.random_order(day)
-            if len(self.batch[WO]) >= chunk:
-                self.flush()
+                # Within the day too: memory stays bounded however busy a day is.
+                if len(batch[WO]) >= chunk:
+                    self.flush()
         self.pinned_orders()
         self.flush()
 

@@ -1,10 +1,14 @@
-"""`servicescore demo [--scale small|large] [--seed N]`: build the demo company."""
+"""`servicescore demo [--scale small|large] [--seed N] [--anchor YYYY-MM-DD] [--no-scores]`:
+build the demo company and compute its scores."""
+
+import datetime
+import re
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from servicescore.demo.builder import build_demo
+from servicescore.demo.builder import build_demo, demo_today
 from servicescore.demo.config import SCALES
 
 PUBLIC_SCALES = ["small", "large"]
@@ -34,7 +38,8 @@ COUNT_LABELS = [
 class Command(BaseCommand):
     help = (
         "Delete the previous demo data and build a demo NEV after-sales company with six months of "
-        "work orders and customer feedback, and one log-in per role (password demo1234)."
+        "work orders and customer feedback, and one log-in per role (password demo1234), then compute "
+        "every month's figures and scorecards."
     )
 
     def add_arguments(self, parser):
@@ -44,18 +49,30 @@ class Command(BaseCommand):
             help="small (seconds, about 40 employees) or large (millions of rows, bulk loaded)",
         )
         parser.add_argument(
-            "--seed", type=int, default=42, help="random seed; the same seed gives the same data"
+            "--seed", type=int, default=42, help="random seed; the same seed and anchor give the same data"
+        )
+        parser.add_argument(
+            "--anchor",
+            help="YYYY-MM-DD: the data runs up to local midnight at the start of this day (default: today); "
+            "the same anchor gives the same data whatever day it is built",
+        )
+        parser.add_argument(
+            "--no-scores",
+            action="store_true",
+            help="do not compute the months' figures and scorecards (benchmarks time that themselves)",
         )
 
-    def handle(self, *args, scale, seed, **options):
+    def handle(self, *args, scale, seed, anchor, no_scores, **options):
         # tiny-large is the large code path at test size; it works but is not advertised.
         if scale not in SCALES:
             raise CommandError(
                 _("Unknown scale %(scale)s: use one of %(choices)s.")
-                % {"scale": scale, "choices": ", ".join(PUBLIC_SCALES)}
+                % {"scale": scale, "choices": ", ".join(PUBLIC_SCALES)},
+                returncode=2,
             )
+        anchor = parse_anchor(anchor) if anchor is not None else None
         self.stdout.write(_("Building the %(scale)s demo (seed %(seed)s)…") % {"scale": scale, "seed": seed})
-        report = build_demo(scale, seed)
+        report = build_demo(scale, seed, anchor, scores=not no_scores)
 
         headers = (_("role"), _("username"), _("password"), _("name"), _("org unit"))
         rows = [headers, *report.accounts]
@@ -72,6 +89,33 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(_("Built in %(seconds).1f s.") % {"seconds": report.seconds}))
         phases = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in report.timings.items())
         self.stdout.write(_("Phases: %(phases)s.") % {"phases": phases})
+        for month, (seconds, scorecards) in report.scores.items():
+            self.stdout.write(
+                _("Scores of %(month)s: %(scorecards)s scorecards in %(seconds).1f s.")
+                % {"month": month, "scorecards": f"{scorecards:,}", "seconds": seconds}
+            )
+
+
+def parse_anchor(text: str) -> datetime.date:
+    """--anchor: a real calendar day written YYYY-MM-DD, not after today; else a usage error."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
+        anchor = datetime.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(
+            _("Bad --anchor %(value)s: give a calendar day as YYYY-MM-DD, e.g. 2026-11-01.")
+            % {"value": text},
+            returncode=2,
+        ) from None
+    today = demo_today()
+    if anchor > today:
+        raise CommandError(
+            _("Bad --anchor %(value)s: it is after today (%(today)s); demo data never runs into the future.")
+            % {"value": text, "today": today.isoformat()},
+            returncode=2,
+        )
+    return anchor
 
 
 def _width(text: str) -> int:
