@@ -196,6 +196,7 @@ def test_manager_sees_the_results_of_his_centres_people_and_units(network, token
         "denominator": 10.0,
         "sample": 10,
         "note": "",
+        "provisional": False,
     }
     unit = by_subject[("org_unit", "SC1", "FTFR")]
     assert unit["employee_no"] is None and unit["employee_name"] is None and unit["value"] == 80.0
@@ -413,6 +414,8 @@ def test_manager_lists_his_centres_scorecards(network, token_for, scorecards):
         "final_score": 88.0,
         "grade": "A",
         "vetoed": False,
+        "provisional": False,
+        "insufficient_data": False,
     }
     assert by_no["A1"]["service_center"] == "SC1" and by_no["A1"]["org_unit"] == "SC1"
     assert (by_no["A1"]["base_score"], by_no["A1"]["adjustment"], by_no["A1"]["final_score"]) == (

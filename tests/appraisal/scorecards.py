@@ -106,8 +106,12 @@ def scorecard(
     items=None,
     base=None,
     adjustment=0.0,
+    provisional=False,
+    insufficient=False,
 ):
     return ScorecardFactory(
+        provisional=provisional,
+        insufficient_data=insufficient,
         employee=employee,
         version=version,
         period=period,

@@ -207,7 +207,7 @@ def test_default_templates_have_no_problems():
     from servicescore.appraisal.models import Template
 
     created = install_default_templates()
-    assert len(created) == len(TEMPLATES) == 8
+    assert len(created) == len(TEMPLATES) == 11
     assert install_default_templates() == []  # idempotent
     indicators = catalog()
     for template in Template.objects.prefetch_related("versions__items"):
@@ -224,5 +224,8 @@ def test_default_templates_have_no_problems():
             "cs_manager",
             "dispatcher",
             "parts_manager",
+            "foreman",
+            "service_manager",
+            "hr",
         ]
     )

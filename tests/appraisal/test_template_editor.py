@@ -178,12 +178,12 @@ def test_list_offers_the_defaults_until_they_are_installed(client, network):
     page = client.get(reverse("kpi_templates:list")).content.decode()
     assert "data-missing-defaults" in page and "No appraisal templates yet." in page
     response = client.post(reverse("kpi_templates:install_defaults"), follow=True)
-    assert "Installed 8 default templates" in response.content.decode()
+    assert "Installed 11 default templates" in response.content.decode()
     page = client.get(reverse("kpi_templates:list")).content.decode()
     assert "data-missing-defaults" not in page
     assert 'data-template="TECH-NEV"' in page and 'data-position="service_advisor"' in page
     installed = TemplateChange.objects.filter(by=network.hr.user, action="defaults_installed")
-    assert installed.count() == 8
+    assert installed.count() == 11
 
 
 def test_list_shows_active_version_drafts_and_history_in_a_fixed_number_of_queries(

@@ -367,7 +367,7 @@ def test_each_action_writes_one_history_row_with_what_changed(network, technicia
 
     schemes.install_defaults(by=by)
     installed = TemplateChange.objects.filter(action="defaults_installed")
-    assert installed.count() == 8 and all(c.by == by for c in installed)
+    assert installed.count() == 11 and all(c.by == by for c in installed)
     statuses = {c.detail["code"]: c.detail["status"] for c in installed}
     assert statuses["FIELD-TECH"] == "draft" and statuses["ADVISOR"] == "active"
     assert statuses["TECH-NEV"] == "draft"  # the technician template above is active company-wide

@@ -176,6 +176,8 @@ def test_navigation_shows_only_what_the_role_can_open(client, network):
         "people",
         "scores",
         "team_scores",
+        "ratings",
+        "facts",
         "templates",
         "import",
     ]
@@ -190,6 +192,8 @@ def test_navigation_shows_only_what_the_role_can_open(client, network):
         "people",
         "scores",
         "team_scores",
+        "ratings",
+        "facts",
         "templates",
         "import",
         "audit",

@@ -123,6 +123,9 @@ class ResultOut(Schema):
     sample: int = Field(description="How many records the value rests on.")
     note: str = Field(description="Why the value is null, when that is not plain 'no records'.")
     computed_at: datetime.datetime
+    provisional: bool = Field(
+        description="Computed before its period ended: the value may still change (a running month)."
+    )
 
 
 class ResultPage(Schema):
@@ -231,8 +234,11 @@ def results_page(streams: dict, *, cursor: str | None, limit: int):
     return rows, Cursor.encode([subject, last.indicator], last.employee_id or last.org_unit_id)
 
 
-def result_out(row: IndicatorResult) -> dict:
+def result_out(row: IndicatorResult, period_end: datetime.datetime | None = None) -> dict:
+    """One stored value; `period_end`: the end of its period (read from the row's when not
+    given), before which a value is provisional."""
     employee = row.employee if row.employee_id else None
+    period_end = period_end or parse_period(row.period).end
     return {
         "subject": "employee" if employee else "org_unit",
         "employee_no": employee.employee_no if employee else None,
@@ -246,6 +252,7 @@ def result_out(row: IndicatorResult) -> dict:
         "sample": row.sample,
         "note": row.note,
         "computed_at": row.computed_at,
+        "provisional": row.computed_at < period_end,
     }
 
 
@@ -263,7 +270,7 @@ def list_results(request, query: Query[ResultQuery]):
     _check_indicators(query.indicator)
     streams = visible_results(request.user, period, query)
     rows, next_cursor = results_page(streams, cursor=query.cursor, limit=query.limit)
-    return {"items": [result_out(row) for row in rows], "next_cursor": next_cursor}
+    return {"items": [result_out(row, period.end) for row in rows], "next_cursor": next_cursor}
 
 
 # --- scorecards --------------------------------------------------------------------------
@@ -281,9 +288,19 @@ class ScorecardOut(Schema):
     base_score: float | None
     adjustment: float = Field(description="Bonus and deduction points together.")
     final_score: float | None
-    grade: str
+    grade: str = Field(
+        description="Empty when there is no grade: insufficient data, or a provisional scorecard of a "
+        "scheme that does not grade a running month."
+    )
     vetoed: bool
-    computed_at: datetime.datetime
+    computed_at: datetime.datetime = Field(description="When the scorecard was scored.")
+    provisional: bool = Field(
+        description="Scored before its period ended (a running month): the score may still change."
+    )
+    insufficient_data: bool = Field(
+        description="The items with data carry less than the scheme's minimum share of the weight: "
+        "no score and no grade."
+    )
 
 
 class ScorecardPage(Schema):
@@ -374,6 +391,8 @@ def scorecard_out(card: Scorecard) -> dict:
         "grade": card.grade,
         "vetoed": card.vetoed,
         "computed_at": card.computed_at,
+        "provisional": card.provisional,
+        "insufficient_data": card.insufficient_data,
     }
 
 

@@ -60,6 +60,14 @@ class AppraisalConfig(AppConfig):
             active=("kpi:team_scores",),
         )
         register_nav(
+            "ratings",
+            label=_("Ratings"),
+            url_name="kpi:ratings",
+            visible=policy.may_rate_people,
+            order=620,
+            active=("kpi:ratings",),
+        )
+        register_nav(
             "templates",
             label=_("Appraisal templates"),
             url_name="kpi_templates:list",

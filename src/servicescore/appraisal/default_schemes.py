@@ -1,9 +1,12 @@
 """Default appraisal schemes (templates), ready to use, drawn from after-sales practice:
 customer satisfaction carries 30–50 % of a front-line score, on-time completion is judged
 against a 90 % target, comebacks and complaints pull the score down, praise lifts it a
-little, a safety violation vetoes the grade. `install_default_templates()` is idempotent;
-the demo and `servicescore appraisal install-templates` (alias: `servicescore kpi
-install-templates`) install them through `services.schemes.install_defaults`."""
+little, a safety violation vetoes the grade. Every position of `org.models.Position` has an
+active one; team leads and service managers are scored on the pooled results of the unit
+they lead (`Template.subject` "unit", docs/scoring.md). `install_default_templates()` is
+idempotent: it adds the ones missing by code to an existing database; the demo and
+`servicescore appraisal install-templates` (alias: `servicescore kpi install-templates`)
+install them through `services.schemes.install_defaults`."""
 
 from decimal import Decimal
 
@@ -13,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from servicescore.kpi.models import FactIndicator
 
 from .models import Template, TemplateItem, TemplateVersion
+
+OWN, UNIT = Template.Subject.OWN, Template.Subject.UNIT
 
 SAFETY = ("SAFETY_VIOLATIONS", "安全违规次数", "Safety violations", "count")
 
@@ -54,7 +59,7 @@ SAFETY_VETO = dict(
     kind="veto", indicator=SAFETY[0], threshold=1, rationale="any safety violation sets the lowest grade"
 )
 
-# (code, name, position, rationale, items, active)
+# (code, name, position, rationale, items, active, subject)
 TEMPLATES = [
     (
         "TECH-NEV",
@@ -76,6 +81,7 @@ TEMPLATES = [
             SAFETY_VETO,
         ],
         True,
+        OWN,
     ),
     (
         "ADVISOR",
@@ -95,6 +101,7 @@ TEMPLATES = [
             COMPLAINTS,
         ],
         True,
+        OWN,
     ),
     (
         "WARRANTY",
@@ -111,6 +118,7 @@ TEMPLATES = [
             scored("TRAINING_SCORE", 20, target=90, threshold=60),
         ],
         True,
+        OWN,
     ),
     (
         "CS-AGENT",
@@ -128,6 +136,7 @@ TEMPLATES = [
             PRAISE,
         ],
         True,
+        OWN,
     ),
     (
         "CS-MANAGER",
@@ -141,6 +150,7 @@ TEMPLATES = [
             manual("TEAMWORK", 20),
         ],
         True,
+        OWN,
     ),
     (
         "DISPATCHER",
@@ -157,6 +167,7 @@ TEMPLATES = [
             manual("TEAMWORK", 20),
         ],
         True,
+        OWN,
     ),
     (
         "PARTS",
@@ -170,6 +181,67 @@ TEMPLATES = [
             manual("TEAMWORK", 10),
         ],
         True,
+        OWN,
+    ),
+    (
+        "TEAM-LEAD",
+        "班组长 / Team lead",
+        "foreman",
+        _(
+            "A team lead answers for the team: its customer satisfaction, first-time fixes, on-time "
+            "completion and comebacks (pooled over the team's work, 70 %), and how he leads it, rated "
+            "by his manager (30 %). A safety violation of his own vetoes the grade."
+        ),
+        [
+            scored("CSAT", 25, target=95, threshold=70, why="the team's satisfaction"),
+            scored("FTFR", 20, target=95, threshold=70),
+            scored("ON_TIME_RATE", 15, target=90, threshold=60, why="on-time target 90 %"),
+            scored("REWORK_RATE", 10, target=2, threshold=10),
+            manual("TEAMWORK", 15),
+            manual("COMPLIANCE", 15),
+            SAFETY_VETO,
+        ],
+        True,
+        UNIT,
+    ),
+    (
+        "SVC-MANAGER",
+        "服务经理 / Service manager",
+        "service_manager",
+        _(
+            "A service manager answers for the results of the unit he runs: the centre's (or the "
+            "region's) customer satisfaction, on-time completion, follow-up coverage, complaints and "
+            "comebacks, the attrition of his people, and his initiative as rated by his manager."
+        ),
+        [
+            scored("CSAT", 25, target=95, threshold=70, why="the centre's satisfaction"),
+            scored("ON_TIME_RATE", 15, target=90, threshold=60),
+            scored("FOLLOWUP_COVERAGE", 15, target=95, threshold=70),
+            scored("COMPLAINT_RATE", 15, target=1, threshold=5, why="complaints per 100 orders"),
+            scored("REWORK_RATE", 10, target=2, threshold=10),
+            scored("TEAM_ATTRITION", 10, target=5, threshold=20),
+            manual("INITIATIVE", 10),
+        ],
+        True,
+        UNIT,
+    ),
+    (
+        "HR",
+        "人力资源专员 / HR officer",
+        "hr",
+        _(
+            "HR work has no records in the product yet: reviewers rate compliance, initiative and "
+            "teamwork; attendance and training complete it."
+        ),
+        [
+            manual("COMPLIANCE", 30),
+            manual("INITIATIVE", 20),
+            manual("TEAMWORK", 20),
+            scored("ATTENDANCE_RATE", 15, target=98, threshold=90),
+            scored("TRAINING_SCORE", 15, target=90, threshold=60),
+        ],
+        True,
+        OWN,
     ),
     (
         "FIELD-TECH",
@@ -191,6 +263,7 @@ TEMPLATES = [
             SAFETY_VETO,
         ],
         False,
+        OWN,
     ),
 ]
 
@@ -204,10 +277,12 @@ def install_default_templates() -> list[Template]:
     )
     existing = set(Template.objects.values_list("code", flat=True))
     created = []
-    for code, name, position, rationale, items, active in TEMPLATES:
+    for code, name, position, rationale, items, active, subject in TEMPLATES:
         if code in existing:
             continue
-        template = Template.objects.create(code=code, name=name, position=position, rationale=str(rationale))
+        template = Template.objects.create(
+            code=code, name=name, position=position, rationale=str(rationale), subject=subject
+        )
         taken = TemplateVersion.objects.filter(
             status="active", template__position=position, template__org_unit=None
         ).exists()

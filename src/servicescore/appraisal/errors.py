@@ -71,6 +71,12 @@ ITEM_NOT_FOUND = declare("item_not_found", NotFound, "No such item on this draft
 # --- the scheme's own rules (appraisal/scoring.py `problems`) -------------------------------
 NAME_MISSING = declare("name_missing", Invalid, "The scheme needs a name.", area=AREA)
 NAME_TOO_LONG = declare("name_too_long", Invalid, "The name is longer than 200 characters.", area=AREA)
+SUBJECT_UNKNOWN = declare(
+    "subject_unknown",
+    Invalid,
+    "A scheme scores people on their own records (own) or on their unit's results (unit).",
+    area=AREA,
+)
 for _code, _meaning in (
     ("unknown_indicator", "An item names an indicator the company does not have."),
     ("weight_not_positive", "A scored item needs a weight above 0."),
@@ -85,6 +91,7 @@ for _code, _meaning in (
     ("threshold_wrong_side", "The threshold (0 points) must lie on the worse side of the target."),
     ("bands", "The band table has a gap, an overlap or a malformed row."),
     ("grade_bands", "The grade bands are missing, unnamed or do not go down."),
+    ("min_data_share_out_of_range", "The minimum share of the weight with data is a % from 0 to 100."),
 ):
     declare(_code, Invalid, _meaning, area=AREA)
 
@@ -140,3 +147,90 @@ def problems_of(error: ValidationError) -> list[Problem]:
     if problems is not None:
         return problems
     return [Problem(None, item["field"] or "", item["message"], item["code"]) for item in error_items(error)]
+
+
+# --- manual ratings (services/ratings.py) ---------------------------------------------------
+RATERS_ONLY = declare(
+    "raters_only",
+    Refused,
+    "Only team leads, service managers, HR and administrators rate people's manual items.",
+    area=AREA,
+)
+REVIEWER_WITHOUT_EMPLOYEE = declare(
+    "reviewer_without_employee",
+    Refused,
+    "A rating is signed by the reviewer's employee record; the caller's account has none.",
+    area=AREA,
+)
+RATING_FUTURE_PERIOD = declare(
+    "rating_future_period", Invalid, "A month that has not started cannot be rated.", area=AREA
+)
+RATEE_NOT_FOUND = declare(
+    "ratee_not_found", NotFound, "No such person the reviewer may rate (unknown or out of scope).", area=AREA
+)
+RATING_SELF = declare("rating_self", Refused, "A reviewer does not rate himself or herself.", area=AREA)
+RATING_NOT_IN_SCHEME = declare(
+    "rating_not_in_scheme",
+    Invalid,
+    "The item is not a manual item of the scheme that scores this person for the month.",
+    area=AREA,
+)
+RATING_VALUE = declare("rating_value", Invalid, "A rating is a whole number from 1 to 5.", area=AREA)
+RATING_MISSING = declare(
+    "rating_missing", Invalid, "A comment was given without a rating; nothing was saved.", area=AREA
+)
+RATING_REPEATED = declare(
+    "rating_repeated", Invalid, "The same person and item appear twice in one request.", area=AREA
+)
+
+
+class RatingProblem(NamedTuple):
+    """One bad entry of a batch of ratings: its index in the batch, the person's employee
+    number, the item's indicator code, the field to blame (rating or comment), the
+    sentence and the code."""
+
+    index: int
+    employee_no: str
+    indicator: str
+    field: str
+    message: str
+    code: str
+
+
+class _WithRatingProblems:
+    """A refusal of a batch of ratings that keeps every bad entry in `problems`; the field
+    of each is `ratings.<index>.<field>`."""
+
+    def __init__(self, problems: list[RatingProblem]):
+        self.problems = list(problems)
+        by_field: dict[str, list[ValidationError]] = {}
+        for problem in self.problems:
+            by_field.setdefault(f"ratings.{problem.index}.{problem.field}", []).append(
+                ValidationError(problem.message, code=problem.code)
+            )
+        super().__init__(
+            {name: ValidationError(errors) for name, errors in by_field.items()}, code=self.problems[0].code
+        )
+
+
+class RatingsInvalid(_WithRatingProblems, Invalid):
+    """Some entries break the rating rules (422); nothing was written."""
+
+
+class RatingsRefused(_WithRatingProblems, Refused):
+    """Some entries rate the reviewer himself (403); nothing was written."""
+
+
+class RatingsNotFound(_WithRatingProblems, NotFound):
+    """Some entries name a person the reviewer may not rate (404); nothing was written."""
+
+
+def ratings_refusal(problems: list[RatingProblem]):
+    """The error for a batch with these problems: 404 when any person is not found, else
+    403 when any is refused, else 422 — every problem kept."""
+    codes = {problem.code for problem in problems}
+    if RATEE_NOT_FOUND in codes:
+        return RatingsNotFound(problems)
+    if RATING_SELF in codes:
+        return RatingsRefused(problems)
+    return RatingsInvalid(problems)

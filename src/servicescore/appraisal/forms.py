@@ -306,14 +306,39 @@ class BaseGradeBandFormSet(forms.BaseFormSet):
 GradeBandFormSet = forms.formset_factory(GradeBandForm, formset=BaseGradeBandFormSet, extra=1)
 
 
+MIN_DATA_SHARE_RANGE = gettext_lazy("Give a share from 0 to 100.")
+
+
 class DraftForm(forms.Form):
-    """The draft's change note, and the state of the draft the editor started from."""
+    """The draft's change note, its minimum share of the weight with data and whether a
+    running month is graded (kpi-library.md, Scoring), and the state of the draft the
+    editor started from. An empty share leaves the saved one."""
 
     note = forms.CharField(
         label=gettext_lazy("Change note"),
         max_length=300,
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    min_data_share = forms.DecimalField(
+        label=gettext_lazy("Minimum weight with data (%)"),
+        help_text=gettext_lazy(
+            "Below this share of the weighted items' weight with data, a scorecard says "
+            '"insufficient data" instead of a score and a grade.'
+        ),
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        error_messages={"min_value": MIN_DATA_SHARE_RANGE, "max_value": MIN_DATA_SHARE_RANGE},
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "any", "min": 0, "max": 100}),
+    )
+    grade_provisional = forms.BooleanField(
+        label=gettext_lazy("Grade a month still running"),
+        help_text=gettext_lazy("Off: a running month's scorecards show a provisional score without a grade."),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
     stamp = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -368,8 +393,9 @@ class NewTemplateForm(forms.ModelForm):
 
 
 class TemplateSettingsForm(forms.Form):
-    """A template's name, rationale and the org unit it applies within. The unit is locked
-    (shown, not editable) while a version is active: it decides who is scored."""
+    """A template's name, rationale, what it scores people on and the org unit it applies
+    within. The unit is locked (shown, not editable) while a version is active: it decides
+    who is scored."""
 
     name = forms.CharField(
         label=gettext_lazy("Name"),
@@ -389,11 +415,28 @@ class TemplateSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
         help_text=gettext_lazy("Why the template weighs its items as it does."),
     )
+    # Not sent: unchanged (an older form or client). docs/scoring.md, "Scored on".
+    subject = forms.ChoiceField(
+        label=gettext_lazy("Scored on"),
+        choices=Template.Subject.choices,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        help_text=gettext_lazy(
+            "Team leads and service managers are usually scored on the results of the unit they "
+            "lead: the work-order and customer-voice indicators then come from the unit; facts and "
+            "manual ratings stay the person's own. The next recompute follows a change."
+        ),
+    )
 
     def __init__(self, *args, template: Template, user, unit_locked_by=None, **kwargs):
         kwargs.setdefault(
             "initial",
-            {"name": template.name, "rationale": template.rationale, "org_unit": template.org_unit_id},
+            {
+                "name": template.name,
+                "rationale": template.rationale,
+                "org_unit": template.org_unit_id,
+                "subject": template.subject,
+            },
         )
         super().__init__(*args, **kwargs)
         self.template, self.user = template, user
@@ -406,6 +449,9 @@ class TemplateSettingsForm(forms.Form):
                 "Version %(number)d is active, so the unit cannot change: it decides who is scored. "
                 "To score another unit's people differently, create a new template for that unit."
             ) % {"number": unit_locked_by.number}
+
+    def clean_subject(self):
+        return self.cleaned_data.get("subject") or None
 
     def clean(self):
         data = super().clean()

@@ -226,9 +226,9 @@ class Scorecard(models.Model):
     grade = models.CharField(_("grade"), max_length=10, blank=True)
     vetoed = models.BooleanField(_("vetoed"), default=False)
     # Scored before the period ended: the figures are partial (暂定).
-    provisional = models.BooleanField(_("provisional"), default=False)
+    provisional = models.BooleanField(_("provisional"), default=False, db_default=False)
     # The items with data carried less than the version's min_data_share: no score, no grade.
-    insufficient_data = models.BooleanField(_("insufficient data"), default=False)
+    insufficient_data = models.BooleanField(_("insufficient data"), default=False, db_default=False)
     items = models.JSONField(_("items"), default=list)
     computed_at = models.DateTimeField(_("computed at"))
 

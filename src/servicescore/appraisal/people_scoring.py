@@ -1,8 +1,13 @@
 """Scoring many people at once from the stored figures: the active scheme versions, which
 one scores whom, each person's figures and manual ratings, and the service centres'
 rates as shrinkage priors. Shared by the stored scorecards (services/scorecards.py) and
-the what-if (selectors/whatif.py). A fixed number of queries however many people."""
+the what-if (selectors/whatif.py). A fixed number of queries however many people.
 
+A scheme whose subject is "unit" (team leads, service managers: docs/scoring.md) scores
+the work-order, voice and derived indicators on the pooled results of the org unit the
+person belongs to, never shrunk; facts and manual ratings stay the person's own."""
+
+import dataclasses
 from collections import defaultdict
 
 from django.db.models import Avg, Count
@@ -13,12 +18,41 @@ from servicescore.kpi import compute
 from servicescore.kpi.catalog import catalog
 from servicescore.kpi.figures import NOTHING_STORED, Figure, StoredFigures
 from servicescore.kpi.models import IndicatorResult, ManualRating
-from servicescore.kpi.registry import MANUAL_RATINGS
+from servicescore.kpi.registry import DERIVED, MANUAL_RATINGS, VOICE, WORK_ORDERS, Indicator
 from servicescore.kpi.services.recompute import unit_chains
 from servicescore.org.models import OrgUnit
 
-from .models import Scorecard, TemplateVersion
-from .scoring import prepare, score_prepared
+from .models import Scorecard, Template, TemplateVersion
+from .scoring import Prepared, prepare, score_prepared
+
+# The families an org unit pools from its people (kpi-library.md, Attribution; kpi roll_up)
+# and a unit-subject scheme reads from the unit. Facts are imported for the person (their
+# attendance, a team lead's attrition) and manual ratings rate the person: their own.
+UNIT_FAMILIES = frozenset({WORK_ORDERS, VOICE, DERIVED})
+
+
+def from_unit(version, indicator: Indicator | None) -> bool:
+    """Whether an item of `version` on `indicator` is scored on the person's unit."""
+    return (
+        indicator is not None
+        and indicator.family in UNIT_FAMILIES
+        and version.template.subject == Template.Subject.UNIT
+    )
+
+
+def prepare_version(version, lookup: dict) -> list[Prepared]:
+    """The version's items prepared once (`scoring.prepare`); on a unit-subject scheme the
+    lines scored on the unit say so (`"source": "unit"`) and are not shrunk: a unit's
+    pooled rate already rests on all its people's records."""
+    prepared = prepare(version.items.all(), lookup)
+    if version.template.subject != Template.Subject.UNIT:
+        return prepared
+    return [
+        dataclasses.replace(p, shrink_k=None, line=p.line | {"source": "unit"})
+        if from_unit(version, p.indicator)
+        else p
+        for p in prepared
+    ]
 
 
 def active_versions() -> dict[tuple[str, int | None], TemplateVersion]:
@@ -53,11 +87,19 @@ def centre_of_units(chains, kinds) -> dict[int, int | None]:
 
 
 def figures_for(
-    period: Period, people: list[int], codes: set[str], known: StoredFigures | None = None
+    period: Period,
+    people: list[int],
+    codes: set[str],
+    known: StoredFigures | None = None,
+    *,
+    unit_of: dict[int, int] | None = None,
+    unit_codes: set[str] = frozenset(),
 ) -> dict[int, dict[str, Figure]]:
     """employee id → code → Figure, from the stored results and the manual ratings.
     `known`: the figures a recompute has just stored (kpi.signals.figures_stored), not
-    read again."""
+    read again. `unit_of`: employee id → the org unit whose stored results stand for
+    theirs in `unit_codes` (unit-subject schemes; the roll-up has stored them before the
+    scorecards are scored). One query more when there is any."""
     known_people, known_figures, _pools = known or NOTHING_STORED
     result: dict[int, dict[str, Figure]] = defaultdict(dict)
     for pk in people:
@@ -83,6 +125,19 @@ def figures_for(
         )
         for row in ratings.values("employee", "indicator").annotate(mean=Avg("rating"), n=Count("pk")):
             result[row["employee"]][row["indicator"]] = Figure(float(row["mean"]), None, None, row["n"])
+    if unit_of and unit_codes:
+        pooled: dict[int, dict[str, Figure]] = defaultdict(dict)
+        for unit, code, value, num, den, sample in IndicatorResult.objects.filter(
+            period=period.code, org_unit__in=set(unit_of.values()), indicator__in=unit_codes
+        ).values_list("org_unit", "indicator", "value", "numerator", "denominator", "sample"):
+            pooled[unit][code] = Figure(value, num, den, sample)
+        for pk, unit in unit_of.items():
+            mine, theirs = result[pk], pooled.get(unit, {})
+            for code in unit_codes:
+                if code in theirs:
+                    mine[code] = theirs[code]
+                else:
+                    mine.pop(code, None)  # the unit has none: no data (or 0), not the person's
     return result
 
 
@@ -116,7 +171,12 @@ def iter_scores(period: Period, employees, *, versions=None, items=None, keep_ve
         existing = Scorecard.objects.filter(period=period.code, employee__anyof=[p[0] for p in people])
         version_of = dict(existing.values_list("employee", "version"))
         needed_ids = set(version_of.values()) - {v.pk for v in versions.values()}
-        extra = {v.pk: v for v in TemplateVersion.objects.filter(pk__in=needed_ids).prefetch_related("items")}
+        extra = {
+            v.pk: v
+            for v in TemplateVersion.objects.filter(pk__in=needed_ids)
+            .select_related("template")
+            .prefetch_related("items")
+        }
         by_pk = {v.pk: v for v in versions.values()} | extra
         kept = {emp: by_pk[pk] for emp, pk in version_of.items() if pk in by_pk}
     chains, kinds = unit_chains()
@@ -128,7 +188,18 @@ def iter_scores(period: Period, employees, *, versions=None, items=None, keep_ve
     if not chosen:
         return iter(())
     codes = {item.indicator for version in set(chosen.values()) for item in version.items.all()}
-    figures = figures_for(period, list(chosen), codes, known)
+    unit_of = {
+        pk: unit
+        for pk, _position, unit in people
+        if pk in chosen and chosen[pk].template.subject == Template.Subject.UNIT
+    }
+    unit_codes = {
+        item.indicator
+        for version in {chosen[pk] for pk in unit_of}
+        for item in version.items.all()
+        if from_unit(version, items.get(item.indicator))
+    }
+    figures = figures_for(period, list(chosen), codes, known, unit_of=unit_of, unit_codes=unit_codes)
     centre_of = centre_of_units(chains, kinds)
     centres = {centre_of.get(unit) for _pk, _pos, unit in people} - {None}
     priors: dict[int, dict[str, float]] = defaultdict(dict)
@@ -140,15 +211,17 @@ def iter_scores(period: Period, employees, *, versions=None, items=None, keep_ve
     # Per version, its items prepared once and what a missing figure means for each.
     plans = {
         version: (
-            prepare(version.items.all(), lookup),
+            prepare_version(version, lookup),
             [(line.indicator, empty_figure(lookup.get(line.indicator))) for line in version.items.all()],
         )
         for version in set(chosen.values())
     }
-    return _scores(people, chosen, plans, figures, priors, centre_of)
+    # A period still running when scored is provisional (kpi-library.md, Scoring).
+    provisional = timezone.now() < period.end
+    return _scores(people, chosen, plans, figures, priors, centre_of, provisional)
 
 
-def _scores(people, chosen, plans, figures, priors, centre_of):
+def _scores(people, chosen, plans, figures, priors, centre_of, provisional=False):
     for pk, _position, unit in people:
         version = chosen.get(pk)
         if version is None:
@@ -157,4 +230,16 @@ def _scores(people, chosen, plans, figures, priors, centre_of):
         mine = figures.get(pk, {})
         person_figures = {code: mine.get(code) or empty for code, empty in empties}
         prior = priors.get(centre_of.get(unit), {})
-        yield pk, version, score_prepared(prepared, version.grade_bands, person_figures, prior)
+        yield (
+            pk,
+            version,
+            score_prepared(
+                prepared,
+                version.grade_bands,
+                person_figures,
+                prior,
+                min_data_share=version.min_data_share,
+                provisional=provisional,
+                grade_provisional=version.grade_provisional,
+            ),
+        )

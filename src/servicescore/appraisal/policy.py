@@ -20,6 +20,12 @@ from servicescore.org.scope import scope_for
 from .errors import COMPANY_WIDE_SCHEME, SCHEME_EDITORS_ONLY, UNIT_OUT_OF_SCOPE, SchemeRefused, refused
 
 SCHEME_EDITOR_ROLES = frozenset({Role.SERVICE_MANAGER, Role.HR, Role.ADMIN})
+# Reviewers of the manual items (kpi-library.md, Manual ratings: "rated by reviewers"):
+# the people's managers — team leads their team, service managers their part of the
+# organisation — and HR and administrators, who see the whole company and so can rate
+# those with no manager above them in the product (a regional manager, HR's own staff).
+# Auditors read, never rate; a rating is signed by the reviewer's employee record.
+RATER_ROLES = frozenset({Role.FOREMAN, Role.SERVICE_MANAGER, Role.HR, Role.ADMIN})
 
 # action → the roles that may take it
 RULES: dict[str, frozenset] = {
@@ -35,6 +41,8 @@ RULES: dict[str, frozenset] = {
     "open_scheme_pages": (SCHEME_EDITOR_ROLES | KPI_RULES["read_others_figures"]) - PAGELESS_ROLES,
     # create, edit, activate, retire and discard schemes (within the unit rule below)
     "edit_schemes": SCHEME_EDITOR_ROLES,
+    # rate the manual items of the people in scope (`may_rate`)
+    "rate_people": RATER_ROLES,
 }
 
 
@@ -129,3 +137,30 @@ def rights_problem(org_unit, by) -> str | None:
     """`scheme_refusal` as the sentence a page shows, or None."""
     refusal = scheme_refusal(org_unit, by)
     return refusal.message_text if refusal is not None else None
+
+
+def may_rate_people(user) -> bool:
+    """Whether the user's role rates manual items (the rating page in the navigation)."""
+    return allows(user, "rate_people")
+
+
+def may_rate(user, employee) -> bool:
+    """Whether `user` may rate `employee`'s manual items: a reviewer's role, the employee
+    in the user's scope (org.scope, as `visible_appraisees` answers it), and not the user
+    himself. Whether the employee's scheme has manual items is the selector's question.
+    No query: the scope is cached on the user and needs the employee's org unit loaded."""
+    if not may_rate_people(user) or employee.user_id == user.pk:
+        return False
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    path = employee.org_unit.path if employee.org_unit_id else None
+    return path is not None and any(path.startswith(prefix) for prefix in scope.unit_paths)
+
+
+def require_rater(user) -> None:
+    """PermissionDenied (403) unless the user's role rates manual items."""
+    if not may_rate_people(user):
+        raise PermissionDenied(
+            _("Only team leads, service managers, HR and administrators rate people's manual items.")
+        )

@@ -10,8 +10,9 @@ PROFILE_SCORECARDS = 12
 
 
 def scorecards_section(request, *, employee: Employee, **_page) -> dict | None:
-    """The employee's last PROFILE_SCORECARDS monthly scorecards, newest first; nothing for a
-    reader who may not see this person's scores. One query.
+    """The employee's last PROFILE_SCORECARDS monthly scorecards, newest first, each with
+    its provisional and insufficient-data marks; nothing for a reader who may not see this
+    person's scores. One query.
 
     The profile found `employee` in the reader's scope, so the rule of visible_appraisees
     (org/scope.py) reduces to the role: readers of others' scores, or the person himself."""
@@ -20,7 +21,7 @@ def scorecards_section(request, *, employee: Employee, **_page) -> dict | None:
         return None
     scorecards = list(
         Scorecard.objects.filter(employee=employee, period__regex=r"^\d{4}-\d{2}$")
-        .only("period", "final_score", "grade", "vetoed")
+        .only("period", "final_score", "grade", "vetoed", "provisional", "insufficient_data")
         .order_by("-period")[:PROFILE_SCORECARDS]
     )
     return {"scorecards": scorecards}

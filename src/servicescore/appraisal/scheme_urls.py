@@ -3,6 +3,7 @@ URL names keep the `kpi_templates:` namespace they had before the appraisal app 
 
 from django.urls import path
 
+from .views import coverage
 from .views import schemes as views
 
 app_name = "kpi_templates"
@@ -11,6 +12,7 @@ urlpatterns = [
     path("", views.template_list, name="list"),
     path("new/", views.template_create, name="create"),
     path("install-defaults/", views.install_defaults, name="install_defaults"),
+    path("coverage/", coverage.coverage, name="coverage"),
     path("<int:pk>/", views.template_detail, name="template"),
     path("<int:pk>/draft/", views.template_draft, name="draft"),
     path("versions/<int:pk>/", views.version_edit, name="version"),

@@ -3,6 +3,7 @@ had before the appraisal app existed (bookmarks, templates and reverse() calls u
 
 from django.urls import path
 
+from .views import ratings as rating_views
 from .views import scorecards as views
 
 app_name = "kpi"
@@ -10,6 +11,8 @@ app_name = "kpi"
 urlpatterns = [
     path("", views.my_scorecard, name="my_scorecard"),
     path("team/", views.team_scores, name="team_scores"),
+    # a fixed path: listed before the "<employee_no>/<period>/" patterns
+    path("ratings/", rating_views.ratings, name="ratings"),
     path("<str:employee_no>/<str:period>/", views.scorecard, name="scorecard"),
     path("<str:employee_no>/<str:period>/<str:code>/", views.evidence, name="evidence"),
 ]

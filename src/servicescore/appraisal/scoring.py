@@ -5,6 +5,14 @@ Pure functions over plain numbers: `score()` takes the items (TemplateItem objec
 or not — the editor and what-if score drafts), the person's figures and the priors, and
 returns the working of every item as the scorecard shows it. `problems()` lists what is
 wrong with a template before it may be activated.
+
+Minimum data and provisional (kpi-library.md, Scoring; docs/scoring.md): when the scored
+items with data carry less than `min_data_share` % of the declared scored weight, the
+score is "insufficient data" — no base, no final score, no grade. An item scored 0 or as
+on target by its no-data policy is not data. A veto that applies still sets the lowest
+grade (a recorded violation is a fact, not missing data). A provisional score (a period
+still running) gets no grade at all unless the scheme opts in (`grade_provisional`),
+veto or not; `vetoed` stays true so the page can say so.
 """
 
 from dataclasses import dataclass, field
@@ -32,6 +40,9 @@ class Score:
     items: list[dict] = field(default_factory=list)
     reweighted: bool = False
     insufficient: bool = False
+    provisional: bool = False
+    # % of the declared scored weight carried by items with data (None: no scored items).
+    data_share: float | None = None
 
 
 def _f(number) -> float | None:
@@ -183,13 +194,43 @@ def _vetoed(p: Prepared, basis: float | None) -> bool:
     return basis >= limit if p.indicator.direction == DOWN else basis < limit
 
 
-def score(items, grade_bands, figures: dict, priors: dict, indicators: dict) -> Score:
+def score(
+    items,
+    grade_bands,
+    figures: dict,
+    priors: dict,
+    indicators: dict,
+    *,
+    min_data_share=0,
+    provisional: bool = False,
+    grade_provisional: bool = False,
+) -> Score:
     """Score one person. `figures`: code → Figure (manual codes: the mean rating as value);
-    `priors`: code → the service centre's value for the period (shrinkage)."""
-    return score_prepared(prepare(items, indicators), grade_bands, figures, priors)
+    `priors`: code → the service centre's value for the period (shrinkage).
+    `min_data_share`: the % of the scored weight that must have data for a score (the
+    version's, 0 = no minimum); `provisional`: the period has not ended, so no grade
+    unless `grade_provisional`."""
+    return score_prepared(
+        prepare(items, indicators),
+        grade_bands,
+        figures,
+        priors,
+        min_data_share=min_data_share,
+        provisional=provisional,
+        grade_provisional=grade_provisional,
+    )
 
 
-def score_prepared(prepared: list[Prepared], grade_bands, figures: dict, priors: dict) -> Score:
+def score_prepared(
+    prepared: list[Prepared],
+    grade_bands,
+    figures: dict,
+    priors: dict,
+    *,
+    min_data_share=0,
+    provisional: bool = False,
+    grade_provisional: bool = False,
+) -> Score:
     """`score` with the items prepared once (`prepare`), for scoring many people."""
     lines, weighted = [], []
     adjustment, vetoed = 0.0, False
@@ -246,6 +287,16 @@ def score_prepared(prepared: list[Prepared], grade_bands, figures: dict, priors:
         weighted.append(line)
     total = sum(line["weight"] for line in weighted)
     declared = sum(line["weight"] for line in lines if line["kind"] == "scored")
+    with_data = sum(line["weight"] for line in weighted if not line["no_data"])
+    share = 100.0 * with_data / declared if declared > 0 else None
+    # A hair of tolerance: 50.000000001 % of weights summed as floats is 50 %.
+    insufficient = share is not None and share + 1e-9 < float(min_data_share or 0)
+    if insufficient:
+        for line in lines:
+            if line["kind"] == "scored" and line["no_data"]:
+                line["points"] = None
+                line["note"] = gettext_noop("No data: too little of the weight has data for a score.")
+        weighted = []
     base = None
     if weighted and total > 0:
         base = 0.0
@@ -254,8 +305,24 @@ def score_prepared(prepared: list[Prepared], grade_bands, figures: dict, priors:
             line["contribution"] = line["points"] * line["effective_weight"] / 100.0
             base += line["contribution"]
     final = None if base is None else max(0.0, base + adjustment)
-    grade = lowest_grade(grade_bands) if vetoed else grade_for(final, grade_bands)
-    return Score(base, adjustment, final, grade, vetoed, lines, reweighted=abs(total - declared) > 1e-9)
+    if provisional and not grade_provisional:
+        grade = ""
+    elif vetoed:
+        grade = lowest_grade(grade_bands)
+    else:
+        grade = grade_for(final, grade_bands)
+    return Score(
+        base,
+        adjustment,
+        final,
+        grade,
+        vetoed,
+        lines,
+        reweighted=not insufficient and abs(total - declared) > 1e-9,
+        insufficient=insufficient,
+        provisional=provisional,
+        data_share=share,
+    )
 
 
 def problems(items, grade_bands, indicators: dict, *, activating: bool = True) -> list[Problem]:

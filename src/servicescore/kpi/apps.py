@@ -9,9 +9,19 @@ class KpiConfig(AppConfig):
 
     def ready(self):
         from servicescore.core.history import register_history_labels
+        from servicescore.core.navigation import register_nav
 
-        from . import auto_recompute
-        from .models import ComputedPeriod
+        from . import auto_recompute, policy
+        from .models import ComputedPeriod, RecomputeJob
 
         auto_recompute.connect()
         register_history_labels(ComputedPeriod, actions={"recompute": _("recomputed")})
+        register_history_labels(RecomputeJob, actions={"recompute_requested": _("recompute requested")})
+        register_nav(
+            "facts",
+            label=_("Facts"),
+            url_name="indicators:facts",
+            visible=policy.shows_facts_page,
+            order=650,
+            active=("indicators:facts", "indicators:fact_create", "indicators:fact_edit"),
+        )

@@ -5,7 +5,7 @@ says which roles do what with them. The appraisal policy builds on it: a scoreca
 by whoever reads the figures it rests on.
 """
 
-from servicescore.core.roles import Role
+from servicescore.core.roles import COMPANY_ADMIN_ROLES, IMPORT_ROLES, Role
 from servicescore.org.scope import APPRAISAL_VIEWER_ROLES
 
 # An integration's API token has no pages and no navigation.
@@ -18,6 +18,13 @@ RULES: dict[str, frozenset] = {
     "read_others_figures": frozenset(APPRAISAL_VIEWER_ROLES),
     # the pages (an integration uses the API only)
     "open_pages": frozenset(Role) - PAGELESS_ROLES,
+    # recompute the figures now (the recompute page): a recompute is company-wide, so only the
+    # company-wide set-up roles (HR, administrators), never a unit's manager
+    "recompute": frozenset(COMPANY_ADMIN_ROLES),
+    # record or correct a fact on the facts page: the roles that import facts (a service
+    # manager within his subtree, HR, administrators), never about themselves; leads and
+    # auditors read facts, as they read the figures
+    "record_facts": frozenset(IMPORT_ROLES),
 }
 
 
@@ -32,3 +39,19 @@ def may_read_others_figures(user) -> bool:
 
 def has_pages(user) -> bool:
     return allows(user, "open_pages")
+
+
+def may_recompute(user) -> bool:
+    """Whether the user may open the recompute page and recompute the figures now."""
+    return allows(user, "recompute") and not user.is_read_only
+
+
+def may_record_facts(user) -> bool:
+    """Whether the user's role may record and correct facts (within the scope, not their own)."""
+    return allows(user, "record_facts") and not user.is_read_only
+
+
+def shows_facts_page(user) -> bool:
+    """The facts page in the navigation: for those who read others' figures or record facts
+    (everyone else reaches their own facts from their scorecard's evidence)."""
+    return has_pages(user) and (may_read_others_figures(user) or may_record_facts(user))

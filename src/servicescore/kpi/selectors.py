@@ -8,7 +8,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import FieldDoesNotExist
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils.text import capfirst
@@ -23,7 +24,8 @@ from servicescore.workorders.scope import visible_work_orders
 
 from .catalog import catalog
 from .evidence import DENOMINATOR, NUMERATOR, Evidence, Section, as_number, derived_value, evidence
-from .models import IndicatorResult
+from .models import ComputedPeriod, IndicatorResult, RecomputeJob
+from .policy import may_recompute
 
 EVIDENCE_PER_PAGE = 25
 # An org unit is at most four levels deep (company › region › centre › team), so three
@@ -297,3 +299,72 @@ def _same(stored: IndicatorResult, numerator, denominator, found: Evidence) -> b
         return abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(a)))
 
     return close(stored.numerator, numerator) and close(stored.denominator, denominator)
+
+
+# --- when the figures were computed, and the recompute page ---------------------------------
+
+RECENT_JOBS = 10
+LISTED_PERIODS = 24
+
+
+def last_computed(period_code: str | None) -> ComputedPeriod | None:
+    """The period's `ComputedPeriod` row (when its figures were last stored), or None."""
+    if not period_code:
+        return None
+    return ComputedPeriod.objects.filter(period=period_code).first()
+
+
+def figures_status(user, period_code: str | None) -> dict:
+    """What a score page says about its figures (kpi/_last_computed.html and
+    kpi/_how_to_get_figures.html): when they were last computed, whether the nightly run
+    covers the period, and whether the user may recompute now. One query."""
+    from .services.jobs import open_months
+
+    return {
+        "period": period_code,
+        "computed": last_computed(period_code),
+        "nightly": not period_code or period_code in open_months(),
+        "nightly_at": settings.KPI_NIGHTLY_RECOMPUTE_AT,
+        "may_recompute": may_recompute(user),
+    }
+
+
+def _require_recomputer(user) -> None:
+    if not may_recompute(user):
+        raise PermissionDenied
+
+
+def recompute_overview(user) -> dict:
+    """The recompute page: the open months, the periods with stored figures (newest first,
+    the open months among them even when not computed yet), the recent jobs and the active
+    one. HR and administrators only (PermissionDenied otherwise). A fixed number of queries."""
+    from .services.jobs import ACTIVE, open_months
+
+    _require_recomputer(user)
+    months = open_months()
+    computed = {row.period: row for row in ComputedPeriod.objects.all()[:LISTED_PERIODS]}
+    periods = [
+        {"period": code, "computed": computed.get(code), "open": code in months}
+        for code in sorted(set(computed) | set(months), reverse=True)
+    ]
+    jobs = list(RecomputeJob.objects.select_related("requested_by")[:RECENT_JOBS])
+    active = next((job for job in jobs if job.status in ACTIVE), None)
+    if active is None:
+        active = RecomputeJob.objects.filter(status__in=ACTIVE).select_related("requested_by").first()
+    return {
+        "open_months": months,
+        "periods": periods,
+        "jobs": jobs,
+        "active": active,
+        "nightly_at": settings.KPI_NIGHTLY_RECOMPUTE_AT,
+    }
+
+
+def recompute_job(user, job_id: int) -> RecomputeJob:
+    """One job, for the page's progress poll; PermissionDenied unless the user may
+    recompute, 404 for an unknown job."""
+    _require_recomputer(user)
+    job = RecomputeJob.objects.select_related("requested_by").filter(pk=job_id).first()
+    if job is None:
+        raise Http404
+    return job

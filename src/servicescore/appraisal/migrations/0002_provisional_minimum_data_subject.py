@@ -15,12 +15,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='scorecard',
             name='insufficient_data',
-            field=models.BooleanField(default=False, verbose_name='insufficient data'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='insufficient data'),
         ),
         migrations.AddField(
             model_name='scorecard',
             name='provisional',
-            field=models.BooleanField(default=False, verbose_name='provisional'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='provisional'),
         ),
         migrations.AddField(
             model_name='template',

@@ -281,6 +281,15 @@ def _describe(action: str, detail: dict) -> list[str]:
                     "after": _unit_name(detail["org_unit"]["after"]),
                 }
             )
+        if "subject" in detail:
+            subjects = dict(Template.Subject.choices)
+            lines.append(
+                _("Scored on: %(before)s → %(after)s.")
+                % {
+                    "before": subjects.get(detail["subject"]["before"], detail["subject"]["before"]),
+                    "after": subjects.get(detail["subject"]["after"], detail["subject"]["after"]),
+                }
+            )
         if "rationale" in detail:
             lines.append(
                 _("Rationale: %(before)s → %(after)s.")

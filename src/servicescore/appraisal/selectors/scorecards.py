@@ -7,11 +7,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicescore.core.periods import parse_period
 from servicescore.kpi.catalog import catalog
-from servicescore.kpi.selectors import indicator_name, unit_label, visible_employee
+from servicescore.kpi.fact_selectors import vetoes_with_facts
+from servicescore.kpi.selectors import figures_status, indicator_name, unit_label, visible_employee
 from servicescore.org.models import Employee, OrgUnit
 from servicescore.org.scope import visible_appraisees
 
@@ -48,9 +50,36 @@ def scorecard_periods(employee: Employee) -> list[str]:
     return newest_first(Scorecard.objects.filter(employee=employee).values_list("period", flat=True))
 
 
+def running(code: str, now: datetime.datetime | None = None) -> bool:
+    """Whether the period has not ended yet: its scorecards are provisional (kpi-library.md,
+    Scoring). False for a malformed code."""
+    try:
+        return (now or timezone.now()) < parse_period(code).end
+    except ValueError:
+        return False
+
+
+def default_period(codes: list[str]) -> str | None:
+    """Of period codes newest first, the one a page opens on: the newest that has ended
+    (a running month is provisional), else the newest."""
+    now = timezone.now()
+    return next((code for code in codes if not running(code, now)), next(iter(codes), None))
+
+
 def latest_period(employee: Employee) -> str | None:
-    """The newest period the employee has a scorecard for."""
-    return next(iter(scorecard_periods(employee)), None)
+    """The period the employee's scorecard opens on: the newest complete one with a
+    scorecard, else the newest (a running month's)."""
+    return default_period(scorecard_periods(employee))
+
+
+def data_shares(scorecard: Scorecard) -> tuple[float | None, float]:
+    """(% of the declared scored weight whose items had data, the version's minimum %)
+    from the stored lines: an item scored by its no-data policy is not data."""
+    scored = [line for line in scorecard.items or [] if line.get("kind") == TemplateItem.Kind.SCORED]
+    declared = sum(float(line.get("weight") or 0) for line in scored)
+    with_data = sum(float(line.get("weight") or 0) for line in scored if not line.get("no_data"))
+    share = 100.0 * with_data / declared if declared > 0 else None
+    return share, float(scorecard.version.min_data_share)
 
 
 def service_centre_of(employee: Employee) -> OrgUnit | None:
@@ -140,17 +169,29 @@ def scorecard_for(user, employee_no: str, period_code: str) -> dict:
         "centre": service_centre_of(employee),
         "is_own": employee.user_id is not None and employee.user_id == user.pk,
         "may_see_team": may_see_team(user),
+        "figures": figures_status(user, period.code),
+        "running": running(period.code),
+        "running_periods": {code for code in periods if running(code)},
     }
     if scorecard is None:
         return context | {"lines": [], "scored": [], "adjustments": [], "vetoes": [], "rank": None}
     scorecard.employee = employee
     lines = scorecard_lines(scorecard, catalog())
+    scored = [line for line in lines if line.get("kind") == TemplateItem.Kind.SCORED]
+    share, minimum = data_shares(scorecard)
     return context | {
         "lines": lines,
-        "scored": [line for line in lines if line.get("kind") == TemplateItem.Kind.SCORED],
+        "scored": scored,
+        "missing": [line for line in scored if line.get("no_data")] if scorecard.insufficient_data else [],
+        "data_share": share,
+        "min_data_share": minimum,
         "adjustments": [line for line in lines if line.get("kind") in ("bonus", "deduction")],
-        "vetoes": [line for line in lines if line.get("kind") == TemplateItem.Kind.VETO],
-        "reweighted": any(
+        # A veto that applies shows the facts behind it (note, reference, attachment).
+        "vetoes": vetoes_with_facts(
+            [line for line in lines if line.get("kind") == TemplateItem.Kind.VETO], period, employee=employee
+        ),
+        "reweighted": not scorecard.insufficient_data
+        and any(
             line.get("no_data")
             and line.get("no_data_policy") == TemplateItem.NoData.REWEIGHT
             and line.get("kind") == TemplateItem.Kind.SCORED

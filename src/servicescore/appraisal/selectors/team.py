@@ -1,6 +1,11 @@
 """Reads of the team view: the scorecards of the people in the user's scope for a period,
 sorted and paged, with the grade distribution. A fixed number of queries, however many
-people; an org unit out of scope is 404."""
+people; an org unit out of scope is 404.
+
+It opens on the newest complete period (a running month is provisional). Scorecards
+without a grade because their data is insufficient or their month provisional are
+counted apart from the grade distribution, left out of the mean and sorted last by the
+score columns (kpi-library.md, Scoring)."""
 
 from django.core.paginator import Paginator
 from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When
@@ -8,12 +13,14 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from servicescore.core.periods import parse_period
+from servicescore.kpi.selectors import figures_status
 from servicescore.org.models import OrgUnit
 from servicescore.org.scope import visible_appraisal_units, visible_appraisees
 
 from ..models import DEFAULT_GRADE_BANDS, Scorecard
 from ..policy import may_see_team
-from .scorecards import newest_first
+from .coverage import unscored_count
+from .scorecards import default_period, newest_first, running
 
 TEAM_PER_PAGE = 50
 
@@ -53,6 +60,13 @@ TEAM_SORTS = {
     "vetoed": ("vetoed",),
 }
 DEFAULT_TEAM_SORT = "-final"
+# Sorting by these puts the scorecards counted apart (no grade: insufficient data or a
+# provisional month) after the others.
+APART_LAST = {"base", "adjustment", "final", "grade", "vetoed"}
+# Scorecards without a grade because of too little data, or of a month still running.
+INSUFFICIENT = Q(grade="", insufficient_data=True)
+PROVISIONAL = Q(grade="", provisional=True, insufficient_data=False)
+APART = INSUFFICIENT | PROVISIONAL
 
 
 def team_sort(sort: str | None) -> str:
@@ -63,7 +77,7 @@ def team_sort(sort: str | None) -> str:
 
 def _order_by(sort: str) -> list:
     descending = sort.startswith("-")
-    columns = []
+    columns = [F("apart").asc()] if sort.lstrip("-") in APART_LAST else []
     for name in TEAM_SORTS[sort.lstrip("-")]:
         column = F(name)
         columns.append(column.desc(nulls_last=True) if descending else column.asc(nulls_last=True))
@@ -99,7 +113,7 @@ def team_scorecards(
     if period_code:
         period = parse_period(period_code).code
     else:
-        period = periods[0] if periods else None
+        period = default_period(periods)
     unit = None
     if org_unit not in (None, ""):
         try:
@@ -115,13 +129,23 @@ def team_scorecards(
         cards = cards.filter(employee__org_unit__path__startswith=unit.path)
     rows = (
         cards.select_related("employee", "version__template")
-        .annotate(centre_name=_centre_name(), grade_rank=_grade_rank())
+        .annotate(
+            centre_name=_centre_name(),
+            grade_rank=_grade_rank(),
+            apart=Case(When(APART, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        )
         .order_by(*_order_by(sort))
     )
     paginator = Paginator(rows, TEAM_PER_PAGE)
     page_obj = paginator.get_page(page)
-    counts = {row["grade"]: row["n"] for row in cards.order_by().values("grade").annotate(n=Count("pk"))}
-    summary = cards.aggregate(mean=Avg("final_score"), vetoed=Count("pk", filter=Q(vetoed=True)))
+    graded = cards.exclude(APART)
+    counts = {row["grade"]: row["n"] for row in graded.order_by().values("grade").annotate(n=Count("pk"))}
+    summary = cards.aggregate(
+        mean=Avg("final_score", filter=~APART),
+        vetoed=Count("pk", filter=Q(vetoed=True)),
+        insufficient=Count("pk", filter=INSUFFICIENT),
+        provisional=Count("pk", filter=PROVISIONAL),
+    )
     distribution = [
         {"grade": grade or _("No score"), "count": counts[grade]} for grade in grade_order(counts)
     ]
@@ -132,6 +156,7 @@ def team_scorecards(
     return {
         "period": period,
         "periods": periods,
+        "figures": figures_status(user, period),
         "org_unit": unit,
         "org_units": units,
         "sort": sort,
@@ -140,4 +165,10 @@ def team_scorecards(
         "distribution": distribution,
         "mean_final": summary["mean"],
         "vetoed_count": summary["vetoed"],
+        "insufficient_count": summary["insufficient"],
+        "provisional_count": summary["provisional"],
+        # People no active scheme scores are on no scorecard: say so (selectors/coverage.py).
+        "unscored_count": unscored_count(user),
+        "running": bool(period) and running(period),
+        "running_periods": {code for code in periods if running(code)},
     }

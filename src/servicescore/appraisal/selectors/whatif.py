@@ -12,8 +12,10 @@ however many people are in scope.
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from servicescore.core.periods import local_today, parse_period
@@ -46,9 +48,17 @@ class DraftVersion:
     saved: TemplateVersion
     rows: list[TemplateItem]
     grade_bands: list[dict]
+    # The editor's unsaved minimum share with data and grade-a-running-month switch; None:
+    # the saved version's.
+    min_data_share: Decimal | None = None
+    grade_provisional: bool | None = None
 
     def __post_init__(self):
         self.items = _Items(self.rows)
+        if self.min_data_share is None:
+            self.min_data_share = self.saved.min_data_share
+        if self.grade_provisional is None:
+            self.grade_provisional = self.saved.grade_provisional
 
     @property
     def pk(self):
@@ -63,11 +73,20 @@ class DraftVersion:
         return self.saved.template
 
 
-def draft_of(version: TemplateVersion, rows=None, grade_bands=None) -> DraftVersion:
-    """The stand-in for `version`, with the given unsaved rows and bands or its saved ones."""
+def draft_of(
+    version: TemplateVersion, rows=None, grade_bands=None, *, min_data_share=None, grade_provisional=None
+) -> DraftVersion:
+    """The stand-in for `version`, with the given unsaved rows, bands and minimum-data
+    settings or its saved ones."""
     if rows is None:
         rows = list(version.items.all())
-    return DraftVersion(version, list(rows), grade_bands if grade_bands is not None else version.grade_bands)
+    return DraftVersion(
+        version,
+        list(rows),
+        grade_bands if grade_bands is not None else version.grade_bands,
+        min_data_share,
+        grade_provisional,
+    )
 
 
 def last_month(today: datetime.date | None = None) -> str:
@@ -219,6 +238,9 @@ class WhatIf:
     # Another template's active version the draft takes the place of (same position and
     # org unit): activating the draft is refused until that one is retired.
     displaces: str = ""
+    # The period had not ended: its scores are provisional, without grades unless a
+    # scheme grades a running month (kpi-library.md, Scoring).
+    provisional: bool = False
 
     @property
     def people(self) -> int:
@@ -300,7 +322,15 @@ def what_if(user, draft: DraftVersion, period_code: str, *, indicators=None) -> 
         row.draft.cells = [row.draft.grades.get(g, 0) for g in grades]
     changes.sort(key=lambda c: (c.centre, c.employee_no))
     return WhatIf(
-        period.code, draft, grades, comparisons, total, changes[:CHANGES_SHOWN], len(changes), displaces
+        period.code,
+        draft,
+        grades,
+        comparisons,
+        total,
+        changes[:CHANGES_SHOWN],
+        len(changes),
+        displaces,
+        provisional=timezone.now() < period.end,
     )
 
 

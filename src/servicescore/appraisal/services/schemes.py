@@ -29,6 +29,7 @@ from ..errors import (
     ITEM_NOT_FOUND,
     NAME_MISSING,
     NAME_TOO_LONG,
+    SUBJECT_UNKNOWN,
     UNIT_LOCKED,
     UNIT_OUT_OF_SCOPE,
     VERSION_NOT_ACTIVE,
@@ -62,7 +63,7 @@ ITEM_FIELDS = (
     "rationale",
 )
 # The settings of a template and a version an audit entry compares before and after.
-TEMPLATE_FIELDS = ("code", "name", "position", "org_unit", "rationale")
+TEMPLATE_FIELDS = ("code", "name", "position", "org_unit", "rationale", "subject")
 Action = TemplateChange.Action
 
 
@@ -229,11 +230,13 @@ def unit_problem(template: Template, org_unit, *, by=None) -> Problem | None:
 
 @transaction.atomic
 def change_settings(
-    template: Template, *, name: str, rationale: str, org_unit=None, by=None
+    template: Template, *, name: str, rationale: str, org_unit=None, subject: str | None = None, by=None
 ) -> TemplateChange | None:
-    """Rename a template, rewrite its rationale or, while none of its versions is active,
-    change the org unit it applies within (see `unit_problem`). Raises a domain error and
-    writes nothing when refused; returns the history row, or None when nothing changed."""
+    """Rename a template, rewrite its rationale, set what it scores people on (`subject`:
+    their own records or their unit's results; None keeps it; the next recompute follows)
+    or, while none of its versions is active, change the org unit it applies within (see
+    `unit_problem`). Raises a domain error and writes nothing when refused; returns the
+    history row, or None when nothing changed."""
     template = _lock_template(template.pk)
     _require_rights(template, by)
     name, rationale = (name or "").strip(), (rationale or "").strip()
@@ -242,6 +245,15 @@ def change_settings(
         found.append(Problem(None, "name", _("Give the template a name; it cannot be empty."), NAME_MISSING))
     elif len(name) > Template._meta.get_field("name").max_length:
         found.append(Problem(None, "name", _("The name is too long: at most 200 characters."), NAME_TOO_LONG))
+    if subject is not None and subject not in Template.Subject.values:
+        found.append(
+            Problem(
+                None,
+                "subject",
+                _("Choose whether the template scores people on their own records or on their unit's."),
+                SUBJECT_UNKNOWN,
+            )
+        )
     unit_id = org_unit.pk if org_unit is not None else None
     if unit_id != template.org_unit_id:
         problem = unit_problem(template, org_unit, by=by)
@@ -259,6 +271,10 @@ def change_settings(
         changes["rationale"] = {"before": template.rationale, "after": rationale}
         template.rationale = rationale
         fields.append("rationale")
+    if subject is not None and subject != template.subject:
+        changes["subject"] = {"before": template.subject, "after": subject}
+        template.subject = subject
+        fields.append("subject")
     if unit_id != template.org_unit_id:
         changes["org_unit"] = {"before": _unit_ref(template.org_unit), "after": _unit_ref(org_unit)}
         template.org_unit = org_unit
@@ -372,13 +388,17 @@ def save_draft(
     items: list[dict],
     grade_bands: list[dict],
     note: str | None = None,
+    min_data_share=None,
+    grade_provisional: bool | None = None,
     by=None,
     expected_stamp: str | None = None,
 ) -> TemplateVersion:
-    """Replace a draft's items (in the given order) and grade bands. Checked like the
-    editor checks them (every rule consistent; the weight sum only at activation); raises
-    a domain error and writes nothing when something is wrong, or when the draft was saved
-    by someone else since `expected_stamp`."""
+    """Replace a draft's items (in the given order) and grade bands, and set its minimum
+    share of the weight with data (0–100 %) and whether a running month is graded (None:
+    unchanged). Checked like the editor checks them (every rule consistent; the weight sum
+    only at activation); raises a domain error and writes nothing when something is wrong,
+    or when the draft was saved by someone else since `expected_stamp`."""
+    min_data_share = _min_data_share(min_data_share)
     version = _locked_draft(version)
     _require_rights(version.template, by)
     if expected_stamp is not None and stamp(version) != expected_stamp:
@@ -399,12 +419,23 @@ def save_draft(
         "items": [[_item_state(item) for item in before], [_item_state(item) for item in rows]],
         "grade_bands": [version.grade_bands, grade_bands],
         "note": [version.note, version.note if note is None else note],
+        "min_data_share": [
+            _number(version.min_data_share),
+            _number(version.min_data_share if min_data_share is None else min_data_share),
+        ],
+        "grade_provisional": [
+            version.grade_provisional,
+            version.grade_provisional if grade_provisional is None else grade_provisional,
+        ],
     }
     detail = {"version_number": version.number, **_item_changes(before, rows)}
     if grade_bands != version.grade_bands:
         detail["grade_bands"] = {"before": version.grade_bands, "after": grade_bands}
     if note is not None and note != version.note:
         detail["note"] = {"before": version.note, "after": note}
+    for name in ("min_data_share", "grade_provisional"):
+        if audited[name][0] != audited[name][1]:
+            detail[name] = {"before": audited[name][0], "after": audited[name][1]}
     version.items.all().delete()
     TemplateItem.objects.bulk_create(rows)
     version.grade_bands = grade_bands
@@ -412,10 +443,40 @@ def save_draft(
     if note is not None:
         version.note = note
         fields.append("note")
+    if min_data_share is not None:
+        version.min_data_share = min_data_share
+        fields.append("min_data_share")
+    if grade_provisional is not None:
+        version.grade_provisional = bool(grade_provisional)
+        fields.append("grade_provisional")
     version.save(update_fields=fields)
     _audit(by, "save_draft", version, {name: pair for name, pair in audited.items() if pair[0] != pair[1]})
     _record(Action.DRAFT_SAVED, version.template, version=version, by=by, **detail)
     return version
+
+
+def _min_data_share(value) -> Decimal | None:
+    """The minimum share of the weight with data as a Decimal % (None: unchanged);
+    SchemeInvalid (min_data_share_out_of_range) unless a number from 0 to 100."""
+    if value is None or value == "":
+        return None
+    try:
+        share = Decimal(str(value))
+    except ArithmeticError:
+        share = None
+    if share is None or not share.is_finite() or not (0 <= share <= 100):
+        raise SchemeInvalid(
+            [
+                Problem(
+                    None,
+                    "min_data_share",
+                    _("The minimum share of the weight with data must be from 0 to 100, not %(value)s.")
+                    % {"value": value},
+                    "min_data_share_out_of_range",
+                )
+            ]
+        )
+    return share.quantize(Decimal("0.01"))
 
 
 def _item_fields(item: dict) -> dict:
@@ -563,13 +624,28 @@ def install_defaults(*, by=None) -> list[Template]:
 
 @transaction.atomic
 def save_and_activate(
-    version: TemplateVersion, *, items, grade_bands, note=None, by=None, expected_stamp=None
+    version: TemplateVersion,
+    *,
+    items,
+    grade_bands,
+    note=None,
+    min_data_share=None,
+    grade_provisional=None,
+    by=None,
+    expected_stamp=None,
 ):
     """Save the draft and activate it, all or nothing: when activation is refused (e.g.
     the weights sum to 99.5) the save is undone too and the error says why."""
     _require_rights(_lock_template(version.template_id), by)
     version = save_draft(
-        version, items=items, grade_bands=grade_bands, note=note, by=by, expected_stamp=expected_stamp
+        version,
+        items=items,
+        grade_bands=grade_bands,
+        note=note,
+        min_data_share=min_data_share,
+        grade_provisional=grade_provisional,
+        by=by,
+        expected_stamp=expected_stamp,
     )
     return activate(version, by=by)
 
@@ -641,6 +717,12 @@ def _draft_version(template: Template, *, by=None, note: str = "") -> TemplateVe
         grade_bands=newest.grade_bands
         if newest
         else TemplateVersion._meta.get_field("grade_bands").get_default(),
+        # the minimum data settings carry over like the items and the bands
+        **(
+            {"min_data_share": newest.min_data_share, "grade_provisional": newest.grade_provisional}
+            if newest
+            else {}
+        ),
     )
     if newest:
         _copy_items(newest, draft)

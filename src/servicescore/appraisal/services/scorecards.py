@@ -35,17 +35,21 @@ def rescore_after_figures(
 
 
 def _sharing_priors(people) -> set[int] | None:
-    """`people` and everyone in their service centres: a centre's pooled rate is the
-    shrinkage prior of all its people's scorecards, so when some figures change, the whole
-    centre is scored again (from the stored figures; nobody else's are recomputed)."""
+    """`people`, everyone in their service centres and everyone in a unit above them: a
+    centre's pooled rate is the shrinkage prior of all its people's scorecards, and the
+    pooled results of every unit above a person score that unit's people on a unit-subject
+    scheme (a team lead, a regional manager), so when some figures change, those are scored
+    again (from the stored figures; nobody else's are recomputed)."""
     if people is None:
         return None
     chains, kinds = unit_chains()
     centre_of = centre_of_units(chains, kinds)
     staff = list(Employee.objects.values_list("pk", "org_unit"))
     units = dict(staff)
-    centres = {centre_of.get(units.get(pk)) for pk in people} - {None}
-    return set(people) | {pk for pk, unit in staff if centre_of.get(unit) in centres}
+    touched = {units.get(pk) for pk in people}
+    centres = {centre_of.get(unit) for unit in touched} - {None}
+    above = {ancestor for unit in touched for ancestor in chains.get(unit, ())}
+    return set(people) | {pk for pk, unit in staff if unit in above or centre_of.get(unit) in centres}
 
 
 SCORECARD_COLUMNS = [
@@ -61,7 +65,6 @@ def _store_scorecards(period: Period, scored, people, now) -> int:
     if people is not None:
         stale = stale.filter(employee__anyof=people)
     stale._raw_delete(stale.db)
-    provisional = now < period.end
     return copy_rows(
         Scorecard,
         SCORECARD_COLUMNS,
@@ -77,7 +80,7 @@ def _store_scorecards(period: Period, scored, people, now) -> int:
                 result.vetoed,
                 result.items,
                 now,
-                provisional,
+                result.provisional,  # the period had not ended when scored
                 result.insufficient,
             )  # fmt: skip
             for pk, version, result in scored

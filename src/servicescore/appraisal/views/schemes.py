@@ -246,7 +246,14 @@ def _formsets(version, data=None, indicators=None):
             form_kwargs={"indicators": indicators},
         ),
         GradeBandFormSet(prefix=GRADES_PREFIX, initial=version.grade_bands),
-        DraftForm(initial={"note": version.note, "stamp": schemes.stamp(version)}),
+        DraftForm(
+            initial={
+                "note": version.note,
+                "stamp": schemes.stamp(version),
+                "min_data_share": version.min_data_share,
+                "grade_provisional": version.grade_provisional,
+            }
+        ),
     )
 
 
@@ -320,6 +327,8 @@ def version_edit(request, pk):
             items=items.item_fields(),
             grade_bands=grades.bands(),
             note=draft_form.cleaned_data["note"],
+            min_data_share=draft_form.cleaned_data["min_data_share"],
+            grade_provisional=draft_form.cleaned_data["grade_provisional"],
             by=request.user,
             expected_stamp=draft_form.cleaned_data["stamp"] or None,
         )
@@ -347,14 +356,15 @@ def version_preview(request, pk):
     """The scores of sample employees under the editor's unsaved items (an htmx partial)."""
     version = visible_version(request.user, pk)
     indicators = catalog()
-    items, grades, _draft_form = _formsets(version, request.POST, indicators)
+    items, grades, draft_form = _formsets(version, request.POST, indicators)
     period = whatif.last_month()
     context = {"period": period, "version": version}
     if not (items.is_valid() and grades.is_valid()):
         context["row_errors"] = items.row_errors() if not items.is_valid() else []
         context["grade_errors"] = grades.non_form_errors() if not grades.is_valid() else []
     else:
-        draft = whatif.draft_of(version, items.items(), grades.bands())
+        share = draft_form.cleaned_data.get("min_data_share") if draft_form.is_valid() else None
+        draft = whatif.draft_of(version, items.items(), grades.bands(), min_data_share=share)
         context["preview"] = whatif.preview(request.user, draft, period, indicators=indicators)
     return render(request, "appraisal/template_preview.html", context)
 

@@ -2,6 +2,8 @@
 the evidence behind a value, and the team view. Each parses the request, asks one
 selector and renders."""
 
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -39,15 +41,22 @@ def _navigation(context) -> dict:
 
 @login_required
 def my_scorecard(request):
-    """The signed-in employee's newest scorecard (this month's page when there is none
-    yet). An account without an employee record goes to the team view, if it has one."""
+    """The signed-in employee's scorecard of the newest complete period (a running month
+    is provisional: reached from the period picker), else the newest; last month's page
+    when there is none yet. An account without an employee record goes to the team view,
+    if it has one."""
     employee = own_employee(request.user)
     if employee is None:
         if may_see_team(request.user):
             return redirect("kpi:team_scores")
         raise Http404
-    period = latest_period(employee) or month_of(timezone.now())
+    period = latest_period(employee) or _last_month()
     return redirect("kpi:scorecard", employee_no=employee.employee_no, period=period)
+
+
+def _last_month() -> str:
+    """The last complete month: the one a scorecard page opens on when there is none."""
+    return month_of(parse_period(month_of(timezone.now())).start - datetime.timedelta(seconds=1))
 
 
 @login_required
