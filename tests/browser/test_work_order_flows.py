@@ -1,7 +1,8 @@
 """The two workshop flows in a real browser on a 390×844 phone screen:
 
 - a technician accepts, checks in with a photo (resized in the browser) and the phone's
-  location, records labour, completes, and sees it all on the timeline;
+  location, records labour (an operation from the catalogue and his clocked hours: the
+  standard hours are the catalogue's), completes, and sees it all on the timeline;
 - a dispatcher assigns a new order from the board in one action, without a page reload.
 """
 
@@ -12,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from servicescore.workorders import services
-from servicescore.workorders.models import EventPhoto, LabourLine, WorkOrder
+from servicescore.workorders.models import EventPhoto, LabourLine, LabourOperation, WorkOrder
 
 from ..conftest import PASSWORD
 from ..factories import AssetFactory, CustomerFactory, WorkOrderFactory
@@ -62,6 +63,7 @@ def test_technician_accepts_checks_in_with_photo_records_labour_and_completes(
         description="空调不制冷",
     )
     services.assign(order, technician=network.tech, by=network.dispatcher.user)
+    LabourOperation.objects.create(code="AC-01", name="空调系统检修", standard_hours="1.50")
     page, base = phone, live_server.url
 
     log_in(page, base, "t1")
@@ -82,7 +84,8 @@ def test_technician_accepts_checks_in_with_photo_records_labour_and_completes(
     page.locator("[data-next-step=start]").click()
     expect(page.locator(".ss-phone-page")).to_have_attribute("data-state", "in_progress")
 
-    page.fill("#labour-standard", "1.5")
+    expect(page.locator("#labour-standard")).to_have_count(0)  # not his to type
+    page.select_option("#labour-operation", "AC-01")
     page.fill("#labour-clocked", "1.2")
     page.locator("form[data-work-form=labour] button[type=submit]").click()
     expect(page.locator("li[data-event=labour]")).to_have_count(1)
@@ -106,6 +109,7 @@ def test_technician_accepts_checks_in_with_photo_records_labour_and_completes(
         assert max(stored.size) == 1600 and stored.format == "JPEG"
     line = LabourLine.objects.get(work_order=order)
     assert (str(line.standard_hours), str(line.clocked_hours)) == ("1.50", "1.20")
+    assert line.operation.code == "AC-01" and line.standard_source == "catalogue"
 
 
 def test_dispatcher_assigns_from_the_board_without_a_reload(page, live_server, network):
