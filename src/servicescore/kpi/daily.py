@@ -252,11 +252,17 @@ def month_sums(period: Period, groups=None, people=None, skip=None) -> dict[tupl
     `skip`."""
     groups = sorted(groups or DAILY_GROUPS)
     first, after = period_days(period)
-    rows = DailyComponent.objects.order_by().filter(day__gte=first, day__lt=after, group__in=groups)
+    rows = DailyComponent.objects.order_by().filter(day__gte=first, day__lt=after)
+    if set(groups) != set(DAILY_GROUPS):
+        rows = rows.filter(group__in=groups)
     if people is not None:
         rows = rows.filter(employee__anyof=people)
     if skip:
-        rows = rows.exclude(_pairs(skip))
+        # Most rows lie on other days: PostgreSQL stops at the cheap first test and
+        # matches the (group, day) pairs only on the skipped days (0.65 → 0.4 s on the
+        # large demo, where every row was matched against every pair).
+        skipped_days = sorted(set().union(*skip.values()))
+        rows = rows.filter(~Q(day__in=skipped_days) | ~_pairs(skip))
     sums = {column: Sum(column) for column in COMPONENT_COLUMNS[: _width(groups)]}
     tune(work_mem=True)
     # Straight from the cursor: Django's per-row converters cost more than the sums here.
