@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from servicescore.core.phones import mask_phone
 from servicescore.core.roles import can_see_full_phone
+from servicescore.customers.search import query_too_short
 from servicescore.org.scope import visible_employees, visible_org_units
 from servicescore.workorders import selectors, services
 from servicescore.workorders.models import WorkOrder
@@ -180,7 +181,16 @@ class WorkOrderQuery(Schema):
     completed_to: DateIn | None = None
     overdue: BoolParam | None = None
     comeback: BoolParam | None = None
-    q: str = Field(default="", description="Start of the external id, or the exact VIN or plate.")
+    q: str = Field(
+        default="",
+        max_length=100,
+        description=(
+            "Search: the start of the external id; a plate with or without separators; a "
+            "customer's name (part of it); a phone's last four digits, or the whole number for "
+            "roles that see phone numbers; a VIN, its start or its last 6-8 characters. At least "
+            "three characters (two for a Chinese name)."
+        ),
+    )
     modified_since: DateTimeIn | None = Field(default=None, description="Changed at or after (for syncing).")
     sort: Literal["created", "-created", "modified", "-modified"] = "-created"
     cursor: CursorParam | None = None
@@ -205,6 +215,13 @@ def _centre(user, code: str | None, field: str = "service_center"):
     return found
 
 
+def _search_text(text: str) -> str:
+    text = text.strip()
+    if text and query_too_short(text):
+        raise bad_input("q", _("give at least three characters (two for a Chinese name)"))
+    return text
+
+
 def _filters(user, query: WorkOrderQuery) -> WorkOrderFilters:
     return WorkOrderFilters(
         states=list(query.state),
@@ -219,7 +236,7 @@ def _filters(user, query: WorkOrderQuery) -> WorkOrderFilters:
         completed_to=query.completed_to,
         overdue=query.overdue,
         comeback=query.comeback,
-        q=query.q,
+        q=_search_text(query.q),
     )
 
 
@@ -233,7 +250,7 @@ def list_work_orders(request, query: Query[WorkOrderQuery]):
     """Work orders in the caller's scope, newest first by default; follow `next_cursor`."""
     now = timezone.now()
     qs = selectors.filter_work_orders(
-        visible_work_orders(request.user), _filters(request.user, query), now=now
+        visible_work_orders(request.user), _filters(request.user, query), now=now, user=request.user
     )
     if query.modified_since:
         qs = qs.filter(modified__gte=query.modified_since)

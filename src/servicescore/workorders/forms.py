@@ -11,8 +11,10 @@ from django.forms.boundfield import BoundField
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from servicescore.core.roles import can_see_full_phone
+from servicescore.customers.search import query_too_short
 from servicescore.org.models import Employee, OrgUnit
 from servicescore.org.scope import visible_employees, visible_org_units
 from servicescore.workorders.scope import visible_work_orders
@@ -131,13 +133,14 @@ LARGE_SCOPE = 300
 # UTC overflows.
 EARLIEST_DATE = datetime.date(1970, 1, 1)
 LATEST_DATE = datetime.date(2999, 12, 31)
+# Column names, not states: "Created" is 创建时间 here, where the state New is 新建.
 SORT_LABELS = {
-    "created": _("Created"),
-    "due": _("Due"),
-    "completed": _("Completed"),
+    "created": pgettext_lazy("time column", "Created"),
+    "due": pgettext_lazy("time column", "Due"),
+    "completed": pgettext_lazy("time column", "Completed"),
     "priority": _("Priority"),
     "state": _("State"),
-    "id": _("External id"),
+    "id": _("Work-order no."),
 }
 SORT_CHOICES = [
     choice
@@ -206,10 +209,17 @@ class WorkOrderFilterForm(forms.Form):
     field error and is left out of `filters()`, so a bad link never breaks the page."""
 
     q = forms.CharField(
-        label=_("External id, VIN or plate"),
+        label=_("Search"),
         max_length=100,
         required=False,
-        widget=forms.TextInput(attrs={"class": "form-control", "type": "search", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control",
+                "type": "search",
+                "autocomplete": "off",
+                "placeholder": _("Plate, name, phone, VIN or order no."),
+            }
+        ),
     )
     state = forms.MultipleChoiceField(
         label=_("State"), choices=State.choices, required=False, widget=_pills()
@@ -270,6 +280,18 @@ class WorkOrderFilterForm(forms.Form):
         if self.large_scope:
             self.fields["technician"].use_text_input()
             self.fields["advisor"].use_text_input()
+
+    def clean_q(self):
+        text = (self.cleaned_data.get("q") or "").strip()
+        if text and query_too_short(text):
+            raise ValidationError(
+                _(
+                    "Type at least three characters (or a two-character name): a plate, a name, "
+                    "the last four digits of a phone, a VIN's last six or a work-order number."
+                ),
+                code="query_too_short",
+            )
+        return text
 
     def clean(self):
         cleaned = super().clean()

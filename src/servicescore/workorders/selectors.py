@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from servicescore.core.periods import day_start, local_today
 from servicescore.core.phones import mask_phone
 from servicescore.core.roles import can_see_full_phone
+from servicescore.customers.search import MATCH_LIMIT, matching_customers_and_assets, query_too_short
 from servicescore.org.models import Employee, OrgUnit, Position
 from servicescore.org.scope import scope_for, visible_org_units
 from servicescore.workorders.scope import visible_work_orders
@@ -68,8 +70,11 @@ def _date_range(qs: QuerySet, field_name: str, start: datetime.date | None, end:
     return qs
 
 
-def filter_work_orders(qs: QuerySet, filters: WorkOrderFilters, *, now: datetime.datetime) -> QuerySet:
-    """Apply the list filters to a queryset (already scoped by the caller)."""
+def filter_work_orders(
+    qs: QuerySet, filters: WorkOrderFilters, *, now: datetime.datetime, user=None
+) -> QuerySet:
+    """Apply the list filters to a queryset (already scoped by the caller); `user` decides
+    whether the search may match whole phone numbers (roles that see them whole)."""
     if filters.states:
         qs = qs.filter(state__in=filters.states)
     if filters.types:
@@ -93,44 +98,60 @@ def filter_work_orders(qs: QuerySet, filters: WorkOrderFilters, *, now: datetime
     elif filters.comeback is False:
         qs = qs.filter(rework_of__isnull=True)
     if filters.q:
-        qs = qs.filter(search_q(filters.q))
+        full_phone = user is not None and can_see_full_phone(user)
+        qs = qs.filter(search_q(filters.q, full_phone=full_phone))
     return qs
 
 
-def search_q(text: str) -> Q:
-    """A work order by the start of its external id, or its vehicle's VIN / plate exactly.
+def search_q(text: str, *, full_phone: bool = False) -> Q:
+    """The work orders a query names: by the start of their external id, or through the
+    customer or vehicle it names (plate in any spelling, name, phone or its last four
+    digits, VIN or its last characters — customers/search.py).
 
-    Prefix and exact matches only, so that each is an index lookup; the vehicles are looked
-    up first, which lets PostgreSQL combine the two indexes instead of scanning every order.
+    The customers and vehicles are looked up first, by their own indexes, and the orders
+    then by id lists, which PostgreSQL combines (a bitmap OR) instead of scanning every
+    order. A query too short to search for matches nothing (the form says so first).
     """
-    from servicescore.customers.models import Asset
-
+    if query_too_short(text):
+        return Q(pk__in=[])
     term = text.strip()
-    spellings = sorted({term, term.upper()})
-    assets = list(
-        Asset.objects.filter(Q(external_id__in=spellings) | Q(plate__in=spellings)).values_list(
-            "pk", flat=True
-        )[:50]
-    )
-    q = Q(asset_id__in=assets)
-    for spelling in spellings:
+    matches = matching_customers_and_assets(term, full_phone=full_phone)
+    q = Q(customer_id__in=matches.customer_ids[:MATCH_LIMIT])
+    q |= Q(asset_id__in=matches.asset_ids[:MATCH_LIMIT])
+    for spelling in sorted({term, term.upper()}):
         q |= Q(external_id__startswith=spelling)
     return q
 
 
-def sorted_work_orders(qs: QuerySet, sort: str) -> QuerySet:
-    """Order by one of SORTS, '-' for descending; unknown keys fall back to newest first."""
+def search_truncated(user, text: str) -> bool:
+    """Whether a search named more customers or vehicles than it uses (MATCH_LIMIT each):
+    the list then shows the orders of only the first ones, and says so."""
+    if not text or query_too_short(text):
+        return False
+    return matching_customers_and_assets(text, full_phone=can_see_full_phone(user)).truncated
+
+
+def sorted_work_orders(qs: QuerySet, sort: str, *, few_rows: bool = False) -> QuerySet:
+    """Order by one of SORTS, '-' for descending; unknown keys fall back to newest first.
+
+    `few_rows`: the filters match a bounded set (a search), which is sorted as it is. Given
+    the plain column, PostgreSQL walks that column's index over the whole table instead,
+    betting that the matches are spread evenly and the first 50 come soon (HR's search for
+    a common name: 115,000 rows read, 300 ms, where sorting the 1,082 matches takes 50 ms);
+    COALESCE(x, x) orders the same but no index provides it.
+    """
     descending = sort.startswith("-")
     fields = SORTS.get(sort.lstrip("-"))
     if fields is None:
-        return sorted_work_orders(qs, DEFAULT_SORT)
+        return sorted_work_orders(qs, DEFAULT_SORT, few_rows=few_rows)
     if fields[0] == "priority_rank":
         qs = qs.annotate(priority_rank=PRIORITY_RANK)
+    keys = [F(f) for f in fields]
+    if few_rows:
+        keys[0] = Coalesce(keys[0], keys[0])
     # Empty due/completed times sort as PostgreSQL's indexes hold them (last going up, first
     # going down), said explicitly so that SQLite sorts the same.
-    return qs.order_by(
-        *[F(f).desc(nulls_first=True) if descending else F(f).asc(nulls_last=True) for f in fields]
-    )
+    return qs.order_by(*[k.desc(nulls_first=True) if descending else k.asc(nulls_last=True) for k in keys])
 
 
 def work_order_list(
@@ -140,8 +161,8 @@ def work_order_list(
     The related rows are prefetched for the page, not joined: a deep page (OFFSET) would
     otherwise join every order it skips (page 200 of the whole company: 10,000 joins)."""
     now = now or timezone.now()
-    qs = filter_work_orders(visible_work_orders(user), filters, now=now)
-    return sorted_work_orders(qs.prefetch_related(*LIST_RELATED), sort)
+    qs = filter_work_orders(visible_work_orders(user), filters, now=now, user=user)
+    return sorted_work_orders(qs.prefetch_related(*LIST_RELATED), sort, few_rows=bool(filters.q))
 
 
 def decorate(orders, user, *, now: datetime.datetime):
