@@ -19,4 +19,5 @@ class ExchangeConfig(AppConfig):
             visible=may_import,
             order=800,
             active=("exchange:*",),
+            group="data",
         )

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from servicescore.kpi.services.import_recompute import ImportTouches
 
+from .blank import example_key
 from .cells import CellError
 from .errors import INVALID_ROW
 from .kinds import KINDS
@@ -87,6 +88,9 @@ class ImportReport:
     seconds: float = 0.0
     max_errors: int | None = None
     column_order: dict = field(default_factory=dict, repr=False)
+    # What the file holds, for the link to it after an import (exchange/links.py): the
+    # first keys, the span of `created_at`, and the values of a few columns.
+    extent: "Extent" = field(default_factory=lambda: Extent())
 
     def __post_init__(self):
         if self.max_errors is None:
@@ -133,6 +137,36 @@ class ImportReport:
             "error_count": self.error_count,
             "errors_truncated": self.errors_truncated,
         }
+
+
+# Columns whose distinct values (up to EXTENT_VALUES of them) an import notes.
+EXTENT_COLUMNS = ("service_center", "period", "indicator", "work_order_external_id")
+EXTENT_VALUES = 20
+
+
+@dataclass
+class Extent:
+    keys: list = field(default_factory=list)
+    first_created: object = None
+    last_created: object = None
+    values: dict = field(default_factory=dict)
+
+    def note(self, kind: Kind, row: Row) -> None:
+        key = kind.row_key(row)
+        if key is not None and len(self.keys) < 2:
+            self.keys.append(kind.key_text(key))
+        created = row.get("created_at")
+        if created is not None:
+            if self.first_created is None or created < self.first_created:
+                self.first_created = created
+            if self.last_created is None or created > self.last_created:
+                self.last_created = created
+        for name in EXTENT_COLUMNS:
+            value = row.get(name)
+            if value is not None:
+                seen = self.values.setdefault(name, set())
+                if len(seen) <= EXTENT_VALUES:
+                    seen.add(value)
 
 
 class _Rejected(Exception):
@@ -246,6 +280,7 @@ def _check_rows(
     columns = [kind.column(name) for name in header]
     first_seen: dict = {}
     chunk: list[Row] = []
+    example = example_key(kind)
     spooled = 0
     error = report.add_error
     context.error = error
@@ -295,6 +330,16 @@ def _check_rows(
                     error(number, column.name, _("required value is missing"))
                     row.bad = True
             key = kind.row_key(row)
+            if not row.bad:
+                report.extent.note(kind, row)
+            if key is not None and key == example:
+                report.notices.append(
+                    _(
+                        "Row %(row)d is the template's example row (%(key)s): edit it into your own "
+                        "data or delete it, unless you mean to import it."
+                    )
+                    % {"row": number, "key": kind.key_text(key)}
+                )
             if key is not None:
                 if key in first_seen:
                     error(

@@ -10,12 +10,16 @@ so an export imported again gives back exactly what is stored; the writers live 
 import codecs
 import csv
 import datetime
+import functools
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from servicescore.core.spreadsheets import unescape_text
 
@@ -120,7 +124,9 @@ def _open_xlsx(stream) -> Table:
     if not sheets:
         raise TableError(_("the workbook has no sheets"))
     sheet = sheets[0]
-    if len(sheets) > 1:
+    # The blank template's second sheet (allowed values) is meant to be left in.
+    others = [s for s in sheets[1:] if s.title not in reference_sheet_titles()]
+    if others:
         notices.append(
             _('The workbook has %(count)d sheets; only the first, "%(name)s", was read.')
             % {
@@ -128,11 +134,12 @@ def _open_xlsx(stream) -> Table:
                 "name": sheet.title,
             }
         )
-    lines = sheet.iter_rows(values_only=True)
+    # Cells, not values: a date cell's number format tells a day from a moment.
+    lines = sheet.iter_rows()
     header = next(lines, None)
     if header is None:
         raise TableError(_("the file is empty; the first row must hold the column names"))
-    header = [_cell_text(value) for value in header]
+    header = [_cell_text(cell) for cell in header]
     # Trailing empty header cells are formatting leftovers, not columns.
     while header and header[-1] == "":
         header.pop()
@@ -140,15 +147,28 @@ def _open_xlsx(stream) -> Table:
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             for number, row in enumerate(lines, start=2):
-                yield number, [_cell_text(value) for value in row[: len(header)]]
+                yield number, [_cell_text(cell) for cell in row[: len(header)]]
         finally:
             workbook.close()
 
     return Table(header, rows(), notices)
 
 
-def _cell_text(value) -> str:
-    """An XLSX cell as the text a CSV would hold."""
+# Quoted text, [colour] and [$-locale] sections and escaped characters of a number format:
+# what is left tells whether it shows a time.
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def _shows_time(number_format: str) -> bool:
+    bare = _FORMAT_LITERALS.sub("", number_format or "").lower()
+    return "h" in bare or "s" in bare or "am/pm" in bare
+
+
+def _cell_text(cell) -> str:
+    """An XLSX cell as the text a CSV would hold. A date-time cell gives ISO 8601 text
+    (company-local, as it has no offset); one whose format shows no time gives the day
+    alone, so that a day in a timestamp column is refused as in a CSV."""
+    value = getattr(cell, "value", None)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -158,9 +178,24 @@ def _cell_text(value) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time() and not _shows_time(getattr(cell, "number_format", "")):
+            return value.date().isoformat()
         return value.isoformat(timespec="seconds" if not value.microsecond else "microseconds")
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, datetime.time):
         return value.isoformat()
     return unescape_text(str(value).strip())
+
+
+# The title of the blank template's second sheet (exchange/blank.py), in each language.
+REFERENCE_SHEET = gettext_lazy("Allowed values")
+
+
+@functools.cache
+def reference_sheet_titles() -> frozenset[str]:
+    titles = set()
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            titles.add(str(REFERENCE_SHEET)[:31])
+    return frozenset(titles)

@@ -18,13 +18,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from servicescore.org.scope import scope_for
 
+from .blank import template_csv, template_xlsx
 from .exporter import export_bytes
 from .forms import KIND_LABELS, UploadForm
 from .importer import run_import
 from .kinds import KINDS
+from .links import imported_link
 from .policy import may_import
 
 SESSION_KEY = "exchange_uploads"
+LAST_IMPORT_KEY = "exchange_last_import"
 
 
 def _upload_dir() -> Path:
@@ -68,6 +71,8 @@ def upload(request):
         else:
             path.unlink(missing_ok=True)
             token = None
+    # Shown once, on the page the import's commit leads back to.
+    imported = request.session.pop(LAST_IMPORT_KEY, None) if request.method == "GET" else None
     return render(
         request,
         "exchange/upload.html",
@@ -75,6 +80,7 @@ def upload(request):
             "form": form,
             "report": report,
             "token": token,
+            "imported": imported,
             "formats": _formats(),
             "kind_label": KIND_LABELS.get(report.kind) if report else "",
             "max_bytes": settings.IMPORT_MAX_UPLOAD_BYTES,
@@ -114,6 +120,9 @@ def commit(request):
                 "unchanged": report.unchanged,
             },
         )
+        link = imported_link(report)
+        if link:
+            request.session[LAST_IMPORT_KEY] = link
         return redirect("exchange:upload")
     return render(
         request,
@@ -154,14 +163,18 @@ def export(request, kind: str, fmt: str):
 
 
 @login_required
-def template(request, kind: str):
-    """An empty CSV with the column names of a KIND, to fill in."""
+def template(request, kind: str, fmt: str = "csv"):
+    """A blank template of a KIND to fill in: its columns and an example row; the XLSX has
+    a second sheet with every allowed value of its choice columns and the date spellings."""
     _require_import_role(request.user)
-    if kind not in KINDS:
+    if kind not in KINDS or fmt not in ("csv", "xlsx"):
         raise Http404
-    response = HttpResponse(
-        ("\ufeff" + ",".join(KINDS[kind]().header) + "\n").encode("utf-8"),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    if fmt == "xlsx":
+        body = template_xlsx(kind)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = template_csv(kind)
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.{fmt}"'
     return response

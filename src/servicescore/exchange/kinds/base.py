@@ -31,6 +31,14 @@ class Column:
     parse: Callable[[str], Any] = cells.text
     required: bool = False
     numeric: bool = False
+    # A choice column's TextChoices: its code or label in either language is accepted.
+    choices: Any = None
+
+
+def choice_column(name: str, choices, *, required: bool = False) -> Column:
+    """A column holding one of `choices` (a TextChoices class): the code, or its label in
+    English or Chinese, in any case (import-formats.md, General rules)."""
+    return Column(name, cells.choice_parser(choices), required=required, choices=choices)
 
 
 @dataclass

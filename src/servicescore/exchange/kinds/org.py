@@ -16,7 +16,7 @@ from servicescore.org.services import (
 )
 
 from .. import cells
-from .base import Column, Context, Kind, Row, batched, link_within_file, upsert
+from .base import Column, Context, Kind, Row, batched, choice_column, link_within_file, upsert
 
 # Accounts whose role an import leaves alone: they are not given by a position.
 ROLES_NOT_FROM_POSITION = ("admin", "auditor", "integration")
@@ -72,7 +72,7 @@ class OrgUnits(Kind):
     columns = [
         Column("code", _code, required=True),
         Column("name", lambda v: cells.text(v, 200), required=True),
-        Column("kind", lambda v: cells.choice(v, OrgUnit.Kind.choices), required=True),
+        choice_column("kind", OrgUnit.Kind, required=True),
         Column("parent_code", _code),
     ]
 
@@ -198,13 +198,13 @@ class Employees(Kind):
     columns = [
         Column("employee_no", lambda v: cells.text(v, 64), required=True),
         Column("name", lambda v: cells.text(v, 100), required=True),
-        Column("position", lambda v: cells.choice(v, Position.choices), required=True),
+        choice_column("position", Position, required=True),
         Column("org_unit", required=True),
         Column("manager_employee_no"),
         Column("hire_date", cells.date),
         Column("phone", lambda v: cells.text(v, 32)),
         Column("email", _email),
-        Column("status", lambda v: cells.choice(v, Employee.Status.choices)),
+        choice_column("status", Employee.Status),
     ]
     FIELDS = ["name", "position", "org_unit_id", "hire_date", "phone", "email", "status"]
 

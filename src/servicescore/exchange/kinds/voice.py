@@ -9,7 +9,7 @@ from servicescore.voice.models import Complaint, FollowUp, SurveyResponse
 
 from .. import cells
 from ..cells import format_bool, format_timestamp
-from .base import Column, Context, Kind, Row, audit_written, upsert
+from .base import Column, Context, Kind, Row, audit_written, choice_column, upsert
 
 
 def _rating(value):
@@ -153,7 +153,7 @@ class SurveyResponses(VoiceKind):
         Column("speed", _rating, numeric=True),
         Column("nps", lambda v: cells.integer(v, minimum=0, maximum=10), numeric=True),
         Column("comment"),
-        Column("channel", lambda v: cells.choice(v, SurveyResponse.Channel.choices)),
+        choice_column("channel", SurveyResponse.Channel),
     ]
     plain = {
         c: c for c in ("submitted_at", "overall", "attitude", "quality", "speed", "nps", "comment", "channel")
@@ -195,7 +195,7 @@ class Complaints(VoiceKind):
         Column("work_order_external_id"),
         Column("employee"),
         Column("handler"),
-        Column("severity", lambda v: cells.choice(v, Complaint.Severity.choices)),
+        choice_column("severity", Complaint.Severity),
         Column("valid", cells.boolean),
         Column("resolved_at", cells.timestamp),
         Column("satisfied_after", cells.boolean),

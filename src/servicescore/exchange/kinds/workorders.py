@@ -31,7 +31,7 @@ from servicescore.workorders.services import (
 
 from .. import cells
 from ..cells import format_decimal, format_timestamp
-from .base import WRITE_BATCH, Column, Context, Kind, Row, batched, same, upsert
+from .base import WRITE_BATCH, Column, Context, Kind, Row, batched, choice_column, same, upsert
 
 TIMESTAMPS = [
     "created_at",
@@ -71,9 +71,9 @@ class WorkOrders(Kind):
     columns = [
         Column("external_id", lambda v: cells.text(v, 100), required=True),
         Column("service_center", required=True),
-        Column("type", lambda v: cells.choice(v, WorkOrderType.choices), required=True),
-        Column("priority", lambda v: cells.choice(v, Priority.choices)),
-        Column("channel", lambda v: cells.choice(v, Channel.choices)),
+        choice_column("type", WorkOrderType, required=True),
+        choice_column("priority", Priority),
+        choice_column("channel", Channel),
         Column("customer_external_id", lambda v: cells.text(v, 100)),
         Column("customer_name", lambda v: cells.text(v, 200)),
         Column("customer_phone", lambda v: cells.text(v, 32)),
@@ -99,7 +99,7 @@ class WorkOrders(Kind):
         Column("labor_amount", _money, numeric=True),
         Column("parts_cost", _money, numeric=True),
         Column("travel_cost", _money, numeric=True),
-        Column("resolution", lambda v: cells.choice(v, Resolution.choices)),
+        choice_column("resolution", Resolution),
         Column("visits", lambda v: cells.integer(v, minimum=1, maximum=32767), numeric=True),
         Column("rework_of", lambda v: cells.text(v, 100)),
     ]
