@@ -418,7 +418,10 @@ def test_the_template_page_shows_the_history_newest_first_in_words(client, netwo
     )
     assert activated < saved < started
     assert "Draft version 2 started as a copy of version 1." in page
-    assert "Weights: CSAT 60 → 70, FTFR 40 → 30; the sum went from 100 to 100." in page
+    assert (
+        "Weights: Customer satisfaction (CSAT) 60 → 70, First-time fix rate (FTFR) 40 → 30; "
+        "the sum went from 100 to 100." in page
+    )
     assert "Version 2 activated; its weights sum to 100." in page
     assert "Version 1 retired; scores already made keep it." in page
     assert f"· {by.username}</div>" in page  # who

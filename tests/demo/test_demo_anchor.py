@@ -107,7 +107,7 @@ def test_demo_command_refuses_a_bad_anchor_as_a_usage_error_and_builds_nothing(a
 def test_demo_command_refuses_an_anchor_after_today():
     tomorrow = datetime.date.today() + datetime.timedelta(days=2)
     with translation.override("en"), pytest.raises(CommandError, match="future") as raised:
-        call_command("demo", "--anchor", tomorrow.isoformat(), stdout=io.StringIO())
+        call_command("demo", "--language", "en", "--anchor", tomorrow.isoformat(), stdout=io.StringIO())
     assert raised.value.returncode == 2
     assert not Employee.objects.exists()
 

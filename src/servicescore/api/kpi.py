@@ -445,4 +445,4 @@ def get_scorecard(request, employee_no: PathText, period: PeriodCode):
     card = visible_scorecards(request.user).filter(employee__employee_no=employee_no, period=code).first()
     if card is None:
         raise Http404
-    return {**scorecard_out(card), "template_name": card.version.template.name, "items": card.items}
+    return {**scorecard_out(card), "template_name": card.version.template.display_name, "items": card.items}

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from servicescore.core.periods import MONTH_RE
@@ -45,13 +45,13 @@ def plain_number(value):
 
 
 def indicator_choices(indicators: dict) -> list:
-    """The catalogue grouped by family, each indicator as 'CODE · name' in the current
-    language."""
+    """The catalogue grouped by family, each indicator as 'name · CODE' in the current
+    language (the name first, as the scheme pages show it)."""
     language = get_language()
     groups = []
     for family in FAMILIES:
         options = [
-            (code, f"{code} · {item.name(language)}")
+            (code, f"{item.name(language)} · {code}")
             for code, item in indicators.items()
             if item.family == family
         ]
@@ -364,16 +364,26 @@ def _unit_field(field: forms.ModelChoiceField, user) -> None:
     field.help_text = UNIT_HELP
 
 
+NAME_HELP = gettext_lazy("In the company's language; everyone sees it unless an English name is given.")
+NAME_EN_HELP = gettext_lazy("Shown to those who read in English; empty: they see the name.")
+
+
 class NewTemplateForm(forms.ModelForm):
     """A new template: code, name, position and the org unit it applies in (the whole
     company only for those who see the whole company)."""
 
     class Meta:
         model = Template
-        fields = ["code", "name", "position", "org_unit", "rationale"]
+        fields = ["code", "name", "name_en", "position", "org_unit", "rationale", "rationale_en"]
+        labels = {
+            "name": pgettext_lazy("scheme", "Name"),
+            "rationale_en": gettext_lazy("Rationale in English"),
+        }
         widgets = {
             "code": forms.TextInput(attrs={"class": "form-control"}),
             "name": forms.TextInput(attrs={"class": "form-control"}),
+            "name_en": forms.TextInput(attrs={"class": "form-control", "lang": "en"}),
+            "rationale_en": forms.Textarea(attrs={"class": "form-control", "rows": 3, "lang": "en"}),
             "position": forms.Select(attrs={"class": "form-select"}),
             "org_unit": forms.Select(attrs={"class": "form-select"}),
             "rationale": forms.Textarea(attrs={"class": "form-control", "rows": 3}),
@@ -384,6 +394,7 @@ class NewTemplateForm(forms.ModelForm):
         self.user = user
         _unit_field(self.fields["org_unit"], user)
         self.fields["code"].validators.append(CODE_VALIDATOR)
+        self.fields["name"].help_text = NAME_HELP
 
     def clean_org_unit(self):
         unit = self.cleaned_data.get("org_unit")
@@ -398,10 +409,18 @@ class TemplateSettingsForm(forms.Form):
     who is scored."""
 
     name = forms.CharField(
-        label=gettext_lazy("Name"),
+        label=pgettext_lazy("scheme", "Name"),
         max_length=200,
         widget=forms.TextInput(attrs={"class": "form-control"}),
         error_messages={"required": gettext_lazy("Give the template a name; it cannot be empty.")},
+        help_text=NAME_HELP,
+    )
+    name_en = forms.CharField(
+        label=pgettext_lazy("scheme", "English name"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "lang": "en"}),
+        help_text=NAME_EN_HELP,
     )
     org_unit = forms.ModelChoiceField(
         label=gettext_lazy("Applies within"),
@@ -414,6 +433,12 @@ class TemplateSettingsForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
         help_text=gettext_lazy("Why the template weighs its items as it does."),
+    )
+    rationale_en = forms.CharField(
+        label=gettext_lazy("Rationale in English"),
+        required=False,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3, "lang": "en"}),
+        help_text=gettext_lazy("Shown to those who read in English; empty: they see the rationale."),
     )
     # Not sent: unchanged (an older form or client). docs/scoring.md, "Scored on".
     subject = forms.ChoiceField(
@@ -433,7 +458,9 @@ class TemplateSettingsForm(forms.Form):
             "initial",
             {
                 "name": template.name,
+                "name_en": template.name_en,
                 "rationale": template.rationale,
+                "rationale_en": template.rationale_en,
                 "org_unit": template.org_unit_id,
                 "subject": template.subject,
             },
@@ -452,6 +479,16 @@ class TemplateSettingsForm(forms.Form):
 
     def clean_subject(self):
         return self.cleaned_data.get("subject") or None
+
+    def _unless_missing(self, name):
+        # Not sent (an older form or client): None keeps the stored English text.
+        return self.cleaned_data.get(name, "") if self.add_prefix(name) in self.data else None
+
+    def clean_name_en(self):
+        return self._unless_missing("name_en")
+
+    def clean_rationale_en(self):
+        return self._unless_missing("rationale_en")
 
     def clean(self):
         data = super().clean()
@@ -487,7 +524,7 @@ class WhatIfForm(forms.Form):
         self.fields["version"].label_from_instance = lambda v: (
             _("%(template)s — draft v%(number)d")
             % {
-                "template": v.template.name,
+                "template": v.template.display_name,
                 "number": v.number,
             }
         )

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from servicescore.core.models import TimeStampedModel
 from servicescore.org.models import Position
@@ -30,12 +30,30 @@ def default_grade_bands():
     return [dict(band) for band in DEFAULT_GRADE_BANDS]
 
 
+def _in_reader_language(text: str, english: str) -> str:
+    """`english` for a reader of English when it is given, otherwise `text` (written in the
+    company's language)."""
+    language = get_language() or settings.LANGUAGE_CODE
+    if english and language.lower().startswith("en"):
+        return english
+    return text
+
+
 class Template(TimeStampedModel):
     """An appraisal template for a position. Its versions hold the items; at most one
     version is active, and scorecards keep the version they were scored with."""
 
     code = models.CharField(_("code"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    # The name and rationale in the company's language (settings.LANGUAGE_CODE), which
+    # everyone sees, and optionally in English for English readers: `display_name` and
+    # `display_rationale` pick the reader's one.
+    name = models.CharField(pgettext_lazy("scheme", "name"), max_length=200)
+    name_en = models.CharField(
+        pgettext_lazy("scheme", "English name"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to those who read in English; empty: they see the name."),
+    )
     position = models.CharField(_("position"), max_length=20, choices=Position.choices, db_index=True)
     # Empty: the whole company. Otherwise the template applies to the position within this
     # unit's subtree and wins over a company-wide one (e.g. appliance field-service centres).
@@ -48,6 +66,11 @@ class Template(TimeStampedModel):
         related_name="+",
     )
     rationale = models.TextField(_("rationale"), blank=True)
+    rationale_en = models.TextField(
+        _("rationale in English"),
+        blank=True,
+        help_text=_("Shown to those who read in English; empty: they see the rationale."),
+    )
 
     class Subject(models.TextChoices):
         OWN = "own", _("The person's own records")
@@ -65,7 +88,18 @@ class Template(TimeStampedModel):
         ordering = ["position", "code"]
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: the English name for English readers when
+        there is one, else the name. Every page, export and API shows this."""
+        return _in_reader_language(self.name, self.name_en)
+
+    @property
+    def display_rationale(self) -> str:
+        """The rationale in the reader's language, as `display_name`."""
+        return _in_reader_language(self.rationale, self.rationale_en)
 
     @property
     def active_version(self):

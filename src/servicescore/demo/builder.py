@@ -19,6 +19,7 @@ from servicescore.kpi.models import RecomputeRequest
 from . import bulk, labour
 from .config import SCALES, Clock, Scale
 from .people import (
+    ACCOUNT_NAMES,
     DEMO_PASSWORD,
     DEMO_USERNAMES,
     Network,
@@ -263,14 +264,16 @@ def remove_day(anchor: datetime.date | None = None) -> int:
 
 
 def account_table(net: Network) -> list[tuple]:
+    """(role, username, password, name, org unit) of every demo log-in; the log-ins that
+    are no employee (auditor, administrator) are named too and sit at the company."""
     unit_names = {uid: name for uid, _, name, *_ in net.units}
     return [
         (
             role,
             username,
             DEMO_PASSWORD,
-            person.name if person else "",
-            unit_names[person.unit] if person else "",
+            person.name if person else ACCOUNT_NAMES.get(username, ""),
+            unit_names[person.unit if person else net.company],
         )
         for role, username, person, _ in net.accounts
     ]

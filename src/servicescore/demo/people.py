@@ -27,6 +27,9 @@ DEMO_ACCOUNTS = [
     ("admin", "admin", None),
 ]
 DEMO_USERNAMES = [username for _, username, _ in DEMO_ACCOUNTS]
+# The people behind the log-ins that are no employee of the service network (they work for
+# the whole company): named like everyone else in the log-in table and on their account.
+ACCOUNT_NAMES = {"auditor": "周晓岚", "admin": "郑一鸣"}
 
 
 @dataclass
@@ -215,7 +218,7 @@ def create_users(ctx, net: Network):
                 username=username,
                 password=demo_hash,
                 role=role,
-                first_name=person.name if person else "",
+                first_name=person.name if person else ACCOUNT_NAMES.get(username, ""),
                 is_staff=role in ("admin", "hr", "service_manager"),
                 is_superuser=role == "admin",
             )

@@ -11,8 +11,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from servicescore.kpi.catalog import catalog
 from servicescore.org.models import Position
 from servicescore.org.scope import visible_org_units
 
@@ -21,6 +23,22 @@ from ..models import Template, TemplateChange, TemplateItem, TemplateVersion
 from ..policy import may_read_schemes
 
 HISTORY_PAGE_SIZE = 20
+
+
+def indicator_name(code: str, indicators: dict, *, label: str = "", language: str | None = None) -> str:
+    """What people call an item's indicator: the item's own label when it has one, else
+    the indicator's name in the reader's language (registry, facts and derived ones of
+    `kpi.catalog`), else its code (one the catalogue no longer knows)."""
+    if label:
+        return label
+    item = indicators.get(code)
+    return item.name(language or get_language()) if item is not None else code
+
+
+def indicator_text(code: str, indicators: dict, *, label: str = "") -> str:
+    """The indicator as plain text, its name with the code after it: "客户满意度 (CSAT)"."""
+    name = indicator_name(code, indicators, label=label)
+    return code if name == code else _("%(name)s (%(code)s)") % {"name": name, "code": code}
 
 
 def visible_templates(user) -> QuerySet:
@@ -156,11 +174,17 @@ class HistoryEntry:
     lines: list[str]
 
 
-def history_entries(changes) -> list[HistoryEntry]:
+def history_entries(changes, indicators: dict | None = None) -> list[HistoryEntry]:
     """Each change as a title and sentences in the reader's language, from what the row
-    keeps (no queries: names and units are kept as they were then)."""
+    keeps (names and units as they were then; indicators by their names of today, from
+    `indicators` or the catalogue: two queries)."""
+    indicators = catalog() if indicators is None else indicators
     return [
-        HistoryEntry(change, str(change.get_action_display()), _describe(change.action, change.detail or {}))
+        HistoryEntry(
+            change,
+            str(change.get_action_display()),
+            _describe(change.action, change.detail or {}, indicators),
+        )
         for change in changes
     ]
 
@@ -175,11 +199,12 @@ def _unit_name(ref) -> str:
     return ref["name"] if ref else _("the whole company")
 
 
-def _item_name(ref) -> str:
+def _item_name(ref, indicators) -> str:
+    name = indicator_text(ref["indicator"], indicators, label=ref.get("label") or "")
     if ref.get("kind", TemplateItem.Kind.SCORED) == TemplateItem.Kind.SCORED:
-        return ref["indicator"]
+        return name
     kinds = dict(TemplateItem.Kind.choices)
-    return f"{ref['indicator']} ({kinds.get(ref['kind'], ref['kind'])})"
+    return f"{name} ({kinds.get(ref['kind'], ref['kind'])})"
 
 
 def _figure(value) -> str:
@@ -193,7 +218,7 @@ def _grades(bands) -> str:
     )
 
 
-def _weight_lines(detail) -> list[str]:
+def _weight_lines(detail, indicators) -> list[str]:
     weights = detail.get("weights") or {}
 
     def by_indicator(rows):
@@ -204,7 +229,7 @@ def _weight_lines(detail) -> list[str]:
 
     before, after = by_indicator(weights.get("before")), by_indicator(weights.get("after"))
     moved = [
-        f"{code} {_figure(before.get(code))} → {_figure(after.get(code))}"
+        f"{indicator_text(code, indicators)} {_figure(before.get(code))} → {_figure(after.get(code))}"
         for code in list(after) + [c for c in before if c not in after]
         if before.get(code) != after.get(code)
     ]
@@ -218,19 +243,22 @@ def _weight_lines(detail) -> list[str]:
     ]
 
 
-def _saved_lines(detail) -> list[str]:
+def _saved_lines(detail, indicators) -> list[str]:
+    def item_name(ref):
+        return _item_name(ref, indicators)
+
     lines = [_("Draft version %(number)s saved.") % {"number": detail.get("version_number")}]
-    lines += _weight_lines(detail)
+    lines += _weight_lines(detail, indicators)
     if detail.get("added"):
-        lines.append(_("Added: %(items)s.") % {"items": ", ".join(map(_item_name, detail["added"]))})
+        lines.append(_("Added: %(items)s.") % {"items": ", ".join(map(item_name, detail["added"]))})
     if detail.get("removed"):
-        lines.append(_("Removed: %(items)s.") % {"items": ", ".join(map(_item_name, detail["removed"]))})
+        lines.append(_("Removed: %(items)s.") % {"items": ", ".join(map(item_name, detail["removed"]))})
     if detail.get("changed"):
         fields = {
             f.name: str(f.verbose_name) for f in TemplateItem._meta.get_fields() if hasattr(f, "verbose_name")
         }
         described = [
-            f"{_item_name(row)} ({', '.join(fields.get(name, name) for name in row.get('fields', []))})"
+            f"{item_name(row)} ({', '.join(fields.get(name, name) for name in row.get('fields', []))})"
             for row in detail["changed"]
         ]
         lines.append(_("Changed: %(items)s.") % {"items": "; ".join(described)})
@@ -247,7 +275,7 @@ def _saved_lines(detail) -> list[str]:
     return lines
 
 
-def _describe(action: str, detail: dict) -> list[str]:
+def _describe(action: str, detail: dict, indicators: dict) -> list[str]:
     Action = TemplateChange.Action
     number = {"number": detail.get("version_number")}
     if action == Action.CREATED:
@@ -272,6 +300,14 @@ def _describe(action: str, detail: dict) -> list[str]:
             lines.append(
                 _("Name: %(before)s → %(after)s.")
                 % {"before": _quoted(detail["name"]["before"]), "after": _quoted(detail["name"]["after"])}
+            )
+        if "name_en" in detail:
+            lines.append(
+                _("English name: %(before)s → %(after)s.")
+                % {
+                    "before": _quoted(detail["name_en"]["before"]),
+                    "after": _quoted(detail["name_en"]["after"]),
+                }
             )
         if "org_unit" in detail:
             lines.append(
@@ -298,6 +334,14 @@ def _describe(action: str, detail: dict) -> list[str]:
                     "after": _quoted(detail["rationale"]["after"]),
                 }
             )
+        if "rationale_en" in detail:
+            lines.append(
+                _("Rationale in English: %(before)s → %(after)s.")
+                % {
+                    "before": _quoted(detail["rationale_en"]["before"]),
+                    "after": _quoted(detail["rationale_en"]["after"]),
+                }
+            )
         return lines
     if action == Action.DRAFT_STARTED:
         if detail.get("copied_from"):
@@ -307,10 +351,10 @@ def _describe(action: str, detail: dict) -> list[str]:
             ]
         return [_("Draft version %(number)s started.") % number]
     if action == Action.DRAFT_SAVED:
-        return _saved_lines(detail)
+        return _saved_lines(detail, indicators)
     if action in (Action.ITEM_ADDED, Action.ITEM_REMOVED):
         item = detail.get("item") or {}
-        text = _item_name(item) if item else ""
+        text = _item_name(item, indicators) if item else ""
         if item.get("kind") == TemplateItem.Kind.SCORED:
             text += " " + _("(weight %(weight)s)") % {"weight": _figure(item.get("weight"))}
         if action == Action.ITEM_ADDED:

@@ -63,7 +63,7 @@ ITEM_FIELDS = (
     "rationale",
 )
 # The settings of a template and a version an audit entry compares before and after.
-TEMPLATE_FIELDS = ("code", "name", "position", "org_unit", "rationale", "subject")
+TEMPLATE_FIELDS = ("code", "name", "name_en", "position", "org_unit", "rationale", "rationale_en", "subject")
 Action = TemplateChange.Action
 
 
@@ -141,13 +141,31 @@ def stamp(version: TemplateVersion) -> str:
 
 
 @transaction.atomic
-def create_template(*, code: str, name: str, position: str, org_unit=None, rationale: str = "", by=None):
-    """A new template for a position with an empty draft version 1; returns the draft."""
+def create_template(
+    *,
+    code: str,
+    name: str,
+    position: str,
+    org_unit=None,
+    rationale: str = "",
+    name_en: str = "",
+    rationale_en: str = "",
+    by=None,
+):
+    """A new template for a position with an empty draft version 1; returns the draft.
+    `name` and `rationale` are in the company's language, the `_en` ones for English
+    readers (optional)."""
     refusal = scheme_refusal(org_unit, by)
     if refusal is not None:
         raise refusal
     template = Template.objects.create(
-        code=code, name=name, position=position, org_unit=org_unit, rationale=rationale
+        code=code,
+        name=name,
+        name_en=(name_en or "").strip(),
+        position=position,
+        org_unit=org_unit,
+        rationale=rationale,
+        rationale_en=(rationale_en or "").strip(),
     )
     draft = _draft_version(template, by=by)
     _audit(by, "create", template, diff({}, snapshot(template, TEMPLATE_FIELDS)))
@@ -230,13 +248,22 @@ def unit_problem(template: Template, org_unit, *, by=None) -> Problem | None:
 
 @transaction.atomic
 def change_settings(
-    template: Template, *, name: str, rationale: str, org_unit=None, subject: str | None = None, by=None
+    template: Template,
+    *,
+    name: str,
+    rationale: str,
+    org_unit=None,
+    subject: str | None = None,
+    name_en: str | None = None,
+    rationale_en: str | None = None,
+    by=None,
 ) -> TemplateChange | None:
     """Rename a template, rewrite its rationale, set what it scores people on (`subject`:
     their own records or their unit's results; None keeps it; the next recompute follows)
     or, while none of its versions is active, change the org unit it applies within (see
-    `unit_problem`). Raises a domain error and writes nothing when refused; returns the
-    history row, or None when nothing changed."""
+    `unit_problem`). `name_en` and `rationale_en` (for English readers; None keeps them)
+    beside the name and rationale in the company's language. Raises a domain error and
+    writes nothing when refused; returns the history row, or None when nothing changed."""
     template = _lock_template(template.pk)
     _require_rights(template, by)
     name, rationale = (name or "").strip(), (rationale or "").strip()
@@ -245,6 +272,12 @@ def change_settings(
         found.append(Problem(None, "name", _("Give the template a name; it cannot be empty."), NAME_MISSING))
     elif len(name) > Template._meta.get_field("name").max_length:
         found.append(Problem(None, "name", _("The name is too long: at most 200 characters."), NAME_TOO_LONG))
+    if name_en is not None:
+        name_en = name_en.strip()
+        if len(name_en) > Template._meta.get_field("name_en").max_length:
+            found.append(
+                Problem(None, "name_en", _("The name is too long: at most 200 characters."), NAME_TOO_LONG)
+            )
     if subject is not None and subject not in Template.Subject.values:
         found.append(
             Problem(
@@ -271,6 +304,12 @@ def change_settings(
         changes["rationale"] = {"before": template.rationale, "after": rationale}
         template.rationale = rationale
         fields.append("rationale")
+    for field, value in (("name_en", name_en), ("rationale_en", rationale_en)):
+        value = None if value is None else value.strip()
+        if value is not None and value != getattr(template, field).strip():
+            changes[field] = {"before": getattr(template, field), "after": value}
+            setattr(template, field, value)
+            fields.append(field)
     if subject is not None and subject != template.subject:
         changes["subject"] = {"before": template.subject, "after": subject}
         template.subject = subject

@@ -157,7 +157,7 @@ def template_detail(request, pk):
                     messages.info(request, _("Nothing changed; the settings are as they were."))
                 else:
                     messages.success(
-                        request, _("Settings of %(name)s saved.") % {"name": change.template.name}
+                        request, _("Settings of %(name)s saved.") % {"name": change.template.display_name}
                     )
                 return redirect("kpi_templates:template", pk=template.pk)
     history = template_history(request.user, template, request.GET.get("page"))
@@ -203,7 +203,7 @@ def template_create(request):
                 form.add_error(name if name in form.fields else None, message)
             return render(request, "appraisal/template_new.html", {"form": form})
         messages.success(
-            request, _("Template %(name)s created; add its items.") % {"name": draft.template.name}
+            request, _("Template %(name)s created; add its items.") % {"name": draft.template.display_name}
         )
         return redirect("kpi_templates:version", pk=draft.pk)
     return render(request, "appraisal/template_new.html", {"form": form})
@@ -345,7 +345,7 @@ def version_edit(request, pk):
             "Version %(number)d of %(name)s is active; the previous version is retired and "
             "past scores keep it."
         )
-        % {"number": version.number, "name": version.template.name},
+        % {"number": version.number, "name": version.template.display_name},
     )
     return redirect("kpi_templates:list")
 
@@ -400,7 +400,7 @@ def version_retire(request, pk):
         messages.success(
             request,
             _("Version %(number)d retired: nobody is scored by %(name)s from the next recompute on.")
-            % {"number": version.number, "name": version.template.name},
+            % {"number": version.number, "name": version.template.display_name},
         )
     return redirect("kpi_templates:template", pk=version.template_id)
 

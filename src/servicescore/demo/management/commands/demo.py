@@ -1,13 +1,24 @@
-"""`servicescore demo [--scale small|large] [--seed N] [--anchor YYYY-MM-DD] [--no-scores]`:
-build the demo company and compute its scores."""
+"""`servicescore demo [--scale small|large] [--seed N] [--anchor YYYY-MM-DD] [--no-scores]
+[--language zh-hans|en]`: build the demo company and compute its scores, then print the
+log-in table and the counts.
+
+The output speaks the company's language (settings.LANGUAGE_CODE, zh-hans) unless
+--language asks for another of settings.LANGUAGES: what `make demo` prints is what the
+company's people read on their pages. (The shell's LANG is not used: servers and CI
+images set it to en_US or C whatever the company speaks.)"""
 
 import datetime
 import re
+import unicodedata
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from servicescore.core.roles import Role
 from servicescore.demo.builder import build_demo, demo_today
 from servicescore.demo.config import SCALES
 
@@ -57,12 +68,23 @@ class Command(BaseCommand):
             "the same anchor gives the same data whatever day it is built",
         )
         parser.add_argument(
+            "--language",
+            "-l",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="the language of what the command prints (default: the company's, %(default)s)",
+        )
+        parser.add_argument(
             "--no-scores",
             action="store_true",
             help="do not compute the months' figures and scorecards (benchmarks time that themselves)",
         )
 
-    def handle(self, *args, scale, seed, anchor, no_scores, **options):
+    def handle(self, *args, language=None, **options):
+        with translation.override(language or settings.LANGUAGE_CODE):
+            self.build(**options)
+
+    def build(self, *, scale, seed, anchor, no_scores, **options):
         # tiny-large is the large code path at test size; it works but is not advertised.
         if scale not in SCALES:
             raise CommandError(
@@ -74,14 +96,9 @@ class Command(BaseCommand):
         self.stdout.write(_("Building the %(scale)s demo (seed %(seed)s)…") % {"scale": scale, "seed": seed})
         report = build_demo(scale, seed, anchor, scores=not no_scores)
 
-        headers = (_("role"), _("username"), _("password"), _("name"), _("org unit"))
-        rows = [headers, *report.accounts]
-        widths = [max(_width(str(row[i])) for row in rows) for i in range(len(headers))]
         self.stdout.write("")
-        for row in rows:
-            self.stdout.write(
-                "  ".join(_pad(str(value), width) for value, width in zip(row, widths, strict=True))
-            )
+        for line in login_table(report.accounts):
+            self.stdout.write(line)
         self.stdout.write("")
         self.stdout.write(_("Data up to %(now)s.") % {"now": report.now.strftime("%Y-%m-%d %H:%M %Z")})
         for label, name in COUNT_LABELS:
@@ -118,10 +135,35 @@ def parse_anchor(text: str) -> datetime.date:
     return anchor
 
 
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns in a terminal."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+def login_table(accounts) -> list[str]:
+    """The demo log-ins as lines of a table in the active language: the role's name,
+    username, password, the person's name and org unit, in columns that line up in a
+    terminal (a Chinese character takes two columns)."""
+    headers = (_("Role"), capfirst(_("username")), _("Password"), _("Name"), _("Org unit"))
+    rows = [headers] + [
+        (_role_name(role), username, password, name or "—", unit or "—")
+        for role, username, password, name, unit in accounts
+    ]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(headers))]
+    lines = ["  ".join(pad(value, width) for value, width in zip(row, widths, strict=True)) for row in rows]
+    rule = "  ".join("-" * width for width in widths)
+    return [line.rstrip() for line in [lines[0], rule, *lines[1:]]]
 
 
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+def _role_name(role: str) -> str:
+    return str(Role(role).label) if role in Role.values else role
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: wide and full-width characters (CJK, full-width
+    punctuation) two, combining marks none, the rest one (Unicode East Asian Width; the
+    standard library's table, so no dependency for it)."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in str(text)
+    )
+
+
+def pad(text: str, width: int) -> str:
+    """`text` followed by the spaces that fill `width` terminal columns."""
+    return f"{text}{' ' * (width - display_width(text))}"
