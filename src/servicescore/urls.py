@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from servicescore.api.main import api
@@ -33,10 +35,13 @@ urlpatterns = [
     path("indicators/", include("servicescore.kpi.urls")),
     path("audit/", include("servicescore.core.audit_urls")),
     path("inbox/", include("servicescore.core.notify.urls")),
+    path("exports/", include("servicescore.core.export_jobs_urls")),
     path("api/", api.urls),
     # The admin's own "change password" would skip the audit: everyone uses the one page.
     path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path("admin/", admin.site.urls),
+    # Browsers still ask for /favicon.ico where a page names no icon (an image, a PDF): the SVG.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True)),
 ]
 # MEDIA_ROOT is deliberately not routed, not even in DEBUG: uploads are served only by
 # views that check scope and type them by content (core/uploads.py).

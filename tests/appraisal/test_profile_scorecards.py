@@ -41,3 +41,13 @@ def test_without_scorecards_the_section_says_none_are_computed_yet(client, netwo
     login(client, network.hr)
     assert 'id="scorecards"' in profile(client, network.tech).content.decode()
     assert list(profile(client, network.tech).context["scorecards"]) == []
+
+
+def test_quarterly_scorecards_are_listed_and_linked_too_newest_first(client, network):
+    version = ScorecardFactory(employee=network.tech, period="2026-09").version
+    ScorecardFactory(employee=network.tech, period="2026-Q3", version=version)
+    ScorecardFactory(employee=network.tech, period="2026-10", version=version)
+    login(client, network.hr)
+    response = profile(client, network.tech)
+    assert [card.period for card in response.context["scorecards"]] == ["2026-10", "2026-09", "2026-Q3"]
+    assert reverse("kpi:scorecard", args=[network.tech.employee_no, "2026-Q3"]) in response.content.decode()

@@ -130,7 +130,8 @@ def test_grade_distribution_as_chart_data_and_table(client, network, cards):
         html.split('<script id="grade-chart-data" type="application/json">')[1].split("</script>")[0]
     )
     assert chart["grades"] == ["S", "A", "B", "D"] and chart["counts"] == [1, 1, 1, 1]
-    assert 'data-grade="S"><td>S</td><td class="text-end">1</td>' in html  # the same figures as a table
+    # the same figures as a table, each grade a link to its scorecards
+    assert 'data-grade="S"><td><a href="?period=2026-10&amp;grade=S">S</a></td><td class="text-end">1</td>' in html
     assert "vendor/echarts.min.js" in html
     assert response.context["vetoed_count"] == 1
     assert response.context["mean_final"] == pytest.approx((88 + 96 + 72.5 + 99) / 4)

@@ -6,12 +6,12 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from ..conftest import login
 from ..factories import CustomerFactory, WorkOrderFactory
+from .exports import export_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +33,8 @@ def order(network):
 
 
 def _row(client):
-    response = client.get(reverse("workorders:export"))
-    assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    _response, content, _job = export_workbook(client)
+    sheet = load_workbook(io.BytesIO(content)).active
     header = [cell.value for cell in sheet[1]]
     return {name: cell for name, cell in zip(header, sheet[2], strict=True)}
 

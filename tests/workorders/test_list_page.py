@@ -2,7 +2,6 @@
 bad filter values, scope, masked phones and a query count that does not grow with the rows."""
 
 import datetime
-import io
 import re
 
 import pytest
@@ -10,13 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from servicescore.workorders import forms, views
 from servicescore.workorders.models import WorkOrder
 
 from ..conftest import login
 from ..factories import AssetFactory, CustomerFactory, EmployeeFactory, UserFactory, WorkOrderFactory
+from .exports import export_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -372,11 +371,7 @@ def test_list_queries_do_not_grow_with_the_rows(client, network, django_assert_m
 
 
 def export(client, **params):
-    response = client.get(reverse("workorders:export"), params)
-    assert response.status_code == 200
-    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
-    rows = [list(row) for row in workbook.active.iter_rows(values_only=True)]
-    return response, rows[0], rows[1:]
+    return export_rows(client, **params)
 
 
 def column(header, rows, name):

@@ -50,6 +50,7 @@ class AppraisalConfig(AppConfig):
             visible=policy.shows_my_scorecard,
             order=500,
             active=("kpi:my_scorecard", "kpi:scorecard", "kpi:evidence"),
+            group="performance",
         )
         register_nav(
             "team_scores",
@@ -58,6 +59,7 @@ class AppraisalConfig(AppConfig):
             visible=policy.may_see_team,
             order=600,
             active=("kpi:team_scores",),
+            group="performance",
         )
         register_nav(
             "ratings",
@@ -66,6 +68,7 @@ class AppraisalConfig(AppConfig):
             visible=policy.may_rate_people,
             order=620,
             active=("kpi:ratings",),
+            group="performance",
         )
         register_nav(
             "templates",
@@ -74,6 +77,7 @@ class AppraisalConfig(AppConfig):
             visible=policy.shows_scheme_pages,
             order=700,
             active=("kpi_templates:*",),
+            group="performance",
         )
         register_section(
             "profile",
@@ -81,4 +85,22 @@ class AppraisalConfig(AppConfig):
             template="appraisal/_profile_scorecards.html",
             context=profile.scorecards_section,
             order=50,
+        )
+        # The home page (core): everyone's own score, and the score panel of a lead's,
+        # a service manager's or HR's people (appraisal/selectors/home.py).
+        from .selectors import home
+
+        register_section(
+            "home",
+            "my_score",
+            template="appraisal/_home_my_score.html",
+            context=home.my_score_section,
+            order=50,
+        )
+        register_section(
+            "home",
+            "score_panel",
+            template="appraisal/_home_score_panel.html",
+            context=home.score_panel_section,
+            order=250,
         )

@@ -11,6 +11,7 @@ allows, through core/services.py; groups only by a superuser; the audit trail is
 
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import update_session_auth_hash
@@ -490,6 +491,16 @@ class GroupAdmin(SuperuserWritesMixin, RoleAdminMixin, DjangoGroupAdmin):
 class AccessAttemptAdmin(RoleAdminMixin, axes_admin.AccessAttemptAdmin):
     company_admin_actions = frozenset({"view", "delete"})
 
+    # django-axes leaves these columns to be labelled by their method names, which no
+    # catalogue translates (its other strings: core/third_party_strings.py).
+    @admin.display(description=_("Status"))
+    def status(self, obj):
+        return super().status(obj)
+
+    @admin.display(description=_("Expires At"))
+    def expiration(self, obj):
+        return super().expiration(obj)
+
 
 class AccessLogAdmin(RoleAdminMixin, axes_admin.AccessLogAdmin):
     company_admin_actions = frozenset({"view"})
@@ -509,5 +520,7 @@ for _model, _model_admin in [
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
         admin.site.register(_model, _model_admin)
+# django-axes names its app nothing, so the admin index would head it "Axes".
+apps.get_app_config("axes").verbose_name = _("Login throttling")
 
 from .notify import admin as _notify_admin  # noqa: E402, F401

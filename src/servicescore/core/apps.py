@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
         from .audit_selectors import may_read_audit_trail
         from .lookups import AnyOf
         from .navigation import register_nav
+        from .policy import may_use_admin
 
         Field.register_lookup(AnyOf)
         ForeignObject.register_lookup(AnyOf)  # related fields keep their own lookups
@@ -27,12 +28,14 @@ class CoreConfig(AppConfig):
             visible=may_read_audit_trail,
             order=850,
             active=("audit:*",),
+            group="admin",
         )
         register_nav(
             "admin",
             label=_("Administration"),
             url_name="admin:index",
-            visible=lambda user: user.is_staff,
+            visible=may_use_admin,
             order=900,
             active=("admin:*",),
+            group="admin",
         )

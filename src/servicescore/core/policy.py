@@ -260,3 +260,19 @@ def user_delete_problem(actor, target) -> Refused | None:
             code=DELETE_NOT_ALLOWED,
         )
     return None
+
+
+def may_use_admin(user) -> bool:
+    """Whether the admin has anything for `user`, so that the navigation offers it: the admin
+    site lets in active staff (AdminSite.has_permission) and its index then lists the models
+    whose admin grants them a permission (core/admin.py's RoleAdminMixin: by role, else by
+    Django's model permissions). A staff account for whom it lists nothing would only be told
+    it may not view or edit anything."""
+    if not (user.is_active and user.is_staff):
+        return False
+    from django.contrib import admin
+    from django.http import HttpRequest
+
+    request = HttpRequest()
+    request.user = user
+    return bool(admin.site.get_app_list(request))

@@ -114,3 +114,32 @@ def write_xlsx(
     for row in rows:
         sheet.append([xlsx_cell(value, i in numeric_at) for i, value in enumerate(row)])
     workbook.save(path_or_stream)
+
+
+def write_xlsx_table(path_or_stream, rows: Iterable[list], title: str) -> None:
+    """A one-sheet workbook of typed cells, for sheets that are no plain table (a header
+    block above an item table): numbers, dates and booleans as such, None as an empty
+    cell, every string as escaped text (never a formula, even when it looks like a number)."""
+    from django.utils.functional import Promise
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+
+    def cell(value):
+        if isinstance(value, Promise):  # a lazily translated label
+            value = str(value)
+        if value is None or value == "":
+            return None
+        if isinstance(value, Decimal):
+            return float(value)
+        if not isinstance(value, str):
+            return value
+        typed = WriteOnlyCell(sheet, escape_text(value))
+        typed.data_type = "s"
+        return typed
+
+    for row in rows:
+        sheet.append([cell(value) for value in row])
+    workbook.save(path_or_stream)

@@ -23,3 +23,19 @@ def retry_due_deliveries_task() -> int:
     from .notify import services
 
     return services.retry_due_deliveries()
+
+
+@shared_task(name="core.run_export_job")
+def run_export_job_task(job_id: int):
+    from .export_jobs import run_export_job
+
+    job = run_export_job(job_id=job_id)
+    return None if job is None else {"job": job.pk, "state": job.state}
+
+
+@shared_task(name="core.purge_old_exports")
+def purge_old_exports_task() -> int:
+    """Deletes the export files older than a day (also done whenever an export starts)."""
+    from .export_jobs import purge_old_exports
+
+    return purge_old_exports()

@@ -24,4 +24,5 @@ class KpiConfig(AppConfig):
             visible=policy.shows_facts_page,
             order=650,
             active=("indicators:facts", "indicators:fact_create", "indicators:fact_edit"),
+            group="data",
         )

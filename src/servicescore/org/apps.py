@@ -27,6 +27,7 @@ class OrgConfig(AppConfig):
             visible=lambda user: True,
             order=400,
             active=("org:*",),
+            group="people",
         )
         register_section(
             "home", "unlinked", template="org/_home_unlinked.html", context=home.unlinked_section, order=0

@@ -10,12 +10,13 @@ class WorkordersConfig(AppConfig):
     def ready(self):
         from django.db.models import Q
 
+        from servicescore.core.export_jobs import register_exporter
         from servicescore.core.history import register_history_labels
         from servicescore.core.hooks import answer
         from servicescore.core.navigation import register_nav
         from servicescore.core.sections import register_entries, register_section
 
-        from . import home, policy, profile
+        from . import home, policy, profile, views
         from .models import WorkOrder
         from .scope import visible_work_orders
         from .views import CHANGE_LABELS, EVENT_LABELS
@@ -41,6 +42,7 @@ class WorkordersConfig(AppConfig):
             visible=policy.may_use_mine,
             order=100,
             active=("workorders:mine", "workorders:mine_detail"),
+            group="work",
         )
         register_nav(
             "work_orders",
@@ -49,6 +51,7 @@ class WorkordersConfig(AppConfig):
             visible=policy.may_list_work_orders,
             order=200,
             active=("workorders:*",),
+            group="work",
         )
         register_nav(
             "board",
@@ -57,6 +60,7 @@ class WorkordersConfig(AppConfig):
             visible=policy.may_use_board,
             order=300,
             active=("workorders:board", "workorders:board_assign"),
+            group="work",
         )
         register_section(
             "home",
@@ -64,6 +68,13 @@ class WorkordersConfig(AppConfig):
             template="workorders/_home_mine.html",
             context=home.my_open_orders_section,
             order=100,
+        )
+        register_section(
+            "home",
+            "centre_desk",
+            template="workorders/_home_centre_desk.html",
+            context=home.centre_desk_section,
+            order=120,
         )
         register_section(
             "home",
@@ -82,3 +93,11 @@ class WorkordersConfig(AppConfig):
         register_entries("profile_timeline", "work_orders", profile.completed_orders_timeline)
         # The audit history of an order in the timeline's words (its page and /audit/).
         register_history_labels(WorkOrder, actions=EVENT_LABELS, changes=CHANGE_LABELS)
+        # The list's Excel export, written in the background (core/export_jobs.py).
+        register_exporter(
+            views.EXPORT_KIND,
+            label=lambda: str(_("Export of work orders")),
+            build=views.build_export,
+            source_url=views.export_source_url,
+            may_start=policy.may_list_work_orders,
+        )

@@ -7,6 +7,8 @@ Views ask `selectors` (which start from workorders/scope.py); a colleague's orde
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from servicescore.core.sections import render_sections
+
 from . import selectors
 from .models import Resolution, State
 from .views import EVENT_LABELS, labour_form_context
@@ -58,5 +60,6 @@ def my_work_order(request, pk):
         older_events=max(len(context["events"]) - TIMELINE_LENGTH, 0),
         resolutions=Resolution.choices,
         here=request.get_full_path(),
+        sections=render_sections("work_order", request, work_order=context["order"]),
     )
     return render(request, "workorders/mine_detail.html", context)

@@ -5,25 +5,26 @@ Views parse input, ask `selectors` (which start from workorders/scope.py) and ca
 order outside the user's scope is a 404 before anything else happens.
 """
 
-import tempfile
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from servicescore.core import uploads
+from servicescore.core.export_jobs import Export
 from servicescore.core.history import history_rows, may_read_record_history
 from servicescore.core.periods import local_today
-from servicescore.core.spreadsheets import write_xlsx
+from servicescore.core.sections import render_sections
 from servicescore.org.models import Employee, Position
 from servicescore.org.scope import visible_employees
 
@@ -183,7 +184,6 @@ CENTS = Decimal("0.01")
 # The export stops here (with a last row saying so): a bigger workbook takes minutes to
 # write and Excel struggles with it; narrow the filters instead.
 EXPORT_LIMIT = 100_000
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Sort keys whose first click shows the newest first.
 NEWEST_FIRST = {"created", "completed"}
 
@@ -267,7 +267,8 @@ def work_order_list(request):
     form = WorkOrderFilterForm(request.GET, user=request.user)
     sort = form.sort_key()
     now = timezone.now()
-    orders = selectors.work_order_list(request.user, form.filters(), sort=sort, now=now)
+    filters = form.filters()
+    orders = selectors.work_order_list(request.user, filters, sort=sort, now=now)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.decorate(list(page.object_list), request.user, now=now)
     return render(
@@ -276,6 +277,8 @@ def work_order_list(request):
         {
             "form": form,
             "page_obj": page,
+            "search_truncated": selectors.search_truncated(request.user, filters.q),
+            "match_limit": selectors.MATCH_LIMIT,
             "now": now,
             "query": _query_without(request.GET, "page"),
             "sorts": _sort_links(request.GET, sort),
@@ -301,12 +304,12 @@ def _export_header() -> list[str]:
         _("VIN / serial no."),
         _("Model"),
         _("Licence plate"),
-        _("Created"),
-        _("Due"),
+        pgettext("time column", "Created"),
+        pgettext("time column", "Due"),
         _("SLA"),
         _("Late by (hours)"),
-        _("Completed"),
-        _("Closed"),
+        pgettext("time column", "Completed"),
+        pgettext("time column", "Closed"),
         _("Comeback"),
         _("Description"),
         _("Resolution"),
@@ -371,21 +374,47 @@ def _export_rows(orders, user, now):
         ]
 
 
+EXPORT_KIND = "work_orders"
+
+
+def build_export(user, parameters: dict[str, list[str]]) -> Export:
+    """The filtered list as an `Export` (core/export_jobs.py writes it in the background:
+    up to 6 s on the large demo), at most EXPORT_LIMIT rows; the list's form and selector,
+    so the same filters and scope (a filter not understood is left out, as on the list).
+    `write_xlsx` writes text that looks like a formula (a customer named "=HYPERLINK(...)")
+    as escaped text."""
+    query = QueryDict(mutable=True)
+    for name, values in parameters.items():
+        query.setlist(name, values)
+    form = WorkOrderFilterForm(query, user=user)
+    now = timezone.now()
+    orders = selectors.work_order_list(user, form.filters(), sort=form.sort_key(), now=now)
+    total = orders.order_by().count()
+    return Export(
+        filename=f"work-orders-{local_today(now):%Y%m%d}.xlsx",
+        title=_("Work orders"),
+        header=_export_header(),
+        rows=_export_rows(orders, user, now),
+        numeric={_("Late by (hours)"), _("Difficulty coefficient")},
+        total=min(total, EXPORT_LIMIT + 1),
+    )
+
+
+def export_source_url(parameters: dict[str, list[str]]) -> str:
+    """The list with the filters the export was asked with."""
+    query = QueryDict(mutable=True)
+    for name, values in parameters.items():
+        query.setlist(name, values)
+    return f"{reverse('workorders:list')}?{query.urlencode()}" if query else reverse("workorders:list")
+
+
 @login_required
 def work_order_export(request):
-    """The filtered list as an .xlsx workbook (openpyxl write-only), at most EXPORT_LIMIT
-    rows; the same selector as the list, so the same scope. `write_xlsx` writes text that
-    looks like a formula (a customer named "=HYPERLINK(...)") as escaped text."""
-    form = WorkOrderFilterForm(request.GET, user=request.user)
-    now = timezone.now()
-    orders = selectors.work_order_list(request.user, form.filters(), sort=form.sort_key(), now=now)
-    header = _export_header()
-    numeric = {_("Late by (hours)"), _("Difficulty coefficient")}
-    out = tempfile.TemporaryFile()  # FileResponse closes it once sent
-    write_xlsx(out, header, _export_rows(orders, request.user, now), numeric, title=_("Work orders"))
-    out.seek(0)
-    filename = f"work-orders-{local_today(now):%Y%m%d}.xlsx"
-    return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    """The list's "Export to Excel": the export page of core (core/export_jobs.py), which
+    writes the file in the background, with the list's filters."""
+    target = reverse("exports:start", args=[EXPORT_KIND])
+    query = request.GET.urlencode()
+    return redirect(f"{target}?{query}" if query else target)
 
 
 def _centre_technicians(user, order) -> list:
@@ -429,6 +458,8 @@ def work_order_detail(request, pk):
         action_buttons=[(action, BUTTON_LABELS[action]) for action in actions],
         resolutions=Resolution.choices,
         record_changes=_record_changes(request.user, context["order"]),
+        # What higher apps show on the order (voice: the customer's feedback).
+        sections=render_sections("work_order", request, work_order=context["order"]),
     )
     return render(request, "workorders/detail.html", context)
 

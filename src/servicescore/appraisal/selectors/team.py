@@ -7,6 +7,8 @@ without a grade because their data is insufficient or their month provisional ar
 counted apart from the grade distribution, left out of the mean and sorted last by the
 score columns (kpi-library.md, Scoring)."""
 
+import re
+
 from django.core.paginator import Paginator
 from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When
 from django.http import Http404
@@ -100,13 +102,10 @@ def grade_order(grades) -> list[str]:
     return sorted(grades, key=lambda g: (known.index(g) if g in known else len(known), g))
 
 
-def team_scorecards(
-    user, period_code: str | None, *, org_unit=None, sort: str | None = None, page=None
-) -> dict:
-    """The scorecards of the people in the user's scope (optionally one org unit's subtree)
-    for a period: one sorted page, the grade distribution and the mean final score. 404
-    for a role without a team or an org unit out of scope; ValueError for a malformed
-    period. A fixed number of queries, however many people."""
+def _team_cards(user, period_code: str | None, org_unit):
+    """(the periods with scorecards, the period shown, the org unit or None, its
+    scorecards in the user's scope). 404 for a role without a team or an org unit out of
+    scope; ValueError for a malformed period."""
     if not may_see_team(user):
         raise Http404
     periods = team_periods(user)
@@ -123,11 +122,14 @@ def team_scorecards(
         unit = visible_appraisal_units(user).filter(pk=unit_id).first()
         if unit is None:
             raise Http404
-    sort = team_sort(sort)
     cards = Scorecard.objects.filter(employee__in=visible_appraisees(user), period=period or "")
     if unit is not None:
         cards = cards.filter(employee__org_unit__path__startswith=unit.path)
-    rows = (
+    return periods, period, unit, cards
+
+
+def _sorted_rows(cards, sort: str):
+    return (
         cards.select_related("employee", "version__template")
         .annotate(
             centre_name=_centre_name(),
@@ -136,6 +138,52 @@ def team_scorecards(
         )
         .order_by(*_order_by(sort))
     )
+
+
+# The grade filter's values for the scorecards counted apart (the home page's score panel
+# links to them); any other value is a grade.
+GRADE_FILTER_APART = {"provisional": PROVISIONAL, "insufficient": INSUFFICIENT}
+GRADE_RE = re.compile(r"[A-Za-z0-9+-]{1,10}")
+
+
+def team_grade(grade: str | None) -> str:
+    """A valid grade filter ('A', 'provisional', 'insufficient'), or '' for none: a
+    malformed value is ignored, like the other filters of a link."""
+    grade = (grade or "").strip()
+    return grade if grade in GRADE_FILTER_APART or GRADE_RE.fullmatch(grade) else ""
+
+
+def _of_grade(cards, grade: str):
+    """The scorecards of one grade (graded ones only), or of one kind counted apart."""
+    if not grade:
+        return cards
+    if grade in GRADE_FILTER_APART:
+        return cards.filter(GRADE_FILTER_APART[grade])
+    return cards.filter(grade=grade).exclude(APART)
+
+
+def team_export(
+    user, period_code: str | None, *, org_unit=None, sort: str | None = None, grade=None
+) -> dict:
+    """Every scorecard of the team view (same scope, filters and order; not paged) for the
+    Excel export: {"period", "org_unit", "scorecards"}. The same 404s and ValueError as
+    `team_scorecards`; a fixed number of queries."""
+    _periods, period, unit, cards = _team_cards(user, period_code, org_unit)
+    rows = _sorted_rows(_of_grade(cards, team_grade(grade)), team_sort(sort))
+    return {"period": period, "org_unit": unit, "scorecards": list(rows)}
+
+
+def team_scorecards(
+    user, period_code: str | None, *, org_unit=None, sort: str | None = None, page=None, grade=None
+) -> dict:
+    """The scorecards of the people in the user's scope (optionally one org unit's subtree)
+    for a period: one sorted page, the grade distribution and the mean final score. 404
+    for a role without a team or an org unit out of scope; ValueError for a malformed
+    period. A fixed number of queries, however many people."""
+    periods, period, unit, cards = _team_cards(user, period_code, org_unit)
+    sort = team_sort(sort)
+    grade = team_grade(grade)
+    rows = _sorted_rows(_of_grade(cards, grade), sort)
     paginator = Paginator(rows, TEAM_PER_PAGE)
     page_obj = paginator.get_page(page)
     graded = cards.exclude(APART)
@@ -160,6 +208,7 @@ def team_scorecards(
         "org_unit": unit,
         "org_units": units,
         "sort": sort,
+        "grade": grade,
         "page_obj": page_obj,
         "count": paginator.count,
         "distribution": distribution,

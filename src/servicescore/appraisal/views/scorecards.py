@@ -3,21 +3,25 @@ the evidence behind a value, and the team view. Each parses the request, asks on
 selector and renders."""
 
 import datetime
+import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicescore.core.periods import month_of, parse_period
+from servicescore.core.spreadsheets import write_xlsx_table
 
 from ..policy import may_see_team, sees_only_own_scores
+from ..scorecard_exports import scorecard_rows, team_rows
 from ..selectors.evidence import scorecard_evidence
 from ..selectors.scorecards import latest_period, own_employee, scorecard_for
-from ..selectors.team import TEAM_SORTS, team_scorecards
+from ..selectors.team import TEAM_SORTS, team_export, team_scorecards
 
 EVIDENCE_PAGE_PARAMS = ("records_page", "numerator_page", "denominator_page")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Text columns read best A → Z first; scores best highest first.
 ASCENDING_FIRST = {"name", "position", "centre", "grade"}
 
@@ -68,6 +72,29 @@ def scorecard(request, employee_no, period):
     return render(request, "appraisal/scorecard.html", context | _navigation(context))
 
 
+def _workbook(rows: list[list], *, title: str, filename: str) -> FileResponse:
+    out = tempfile.TemporaryFile()  # FileResponse closes it once sent
+    write_xlsx_table(out, rows, title=title)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+
+
+@login_required
+def scorecard_export(request, employee_no, period):
+    """One scorecard as an .xlsx sheet (header, then its items); the page's selector, so
+    404 out of scope and 404 for a period without a scorecard."""
+    if bad := _bad_period(request, period):
+        return bad
+    context = scorecard_for(request.user, employee_no, period)
+    if context["scorecard"] is None:
+        raise Http404
+    return _workbook(
+        scorecard_rows(context),
+        title=_("Scorecard"),
+        filename=f"scorecard-{context['employee'].employee_no}-{context['period'].code}.xlsx",
+    )
+
+
 @login_required
 def evidence(request, employee_no, period, code):
     """The formula, the figures and the records behind one value of a scorecard."""
@@ -110,6 +137,28 @@ def _sort_links(request, current: str) -> dict:
 
 
 @login_required
+def team_scores_export(request):
+    """The team table as an .xlsx sheet: every person of the team view (same scope, period,
+    org unit and order; not paged) with each item's points. 404 for self-only roles."""
+    if sees_only_own_scores(request.user):
+        raise Http404
+    if bad := _bad_period(request, request.GET.get("period")):
+        return bad
+    context = team_export(
+        request.user,
+        request.GET.get("period"),
+        org_unit=request.GET.get("org_unit"),
+        sort=request.GET.get("sort"),
+        grade=request.GET.get("grade"),
+    )
+    return _workbook(
+        team_rows(context["scorecards"]),
+        title=_("Team scores"),
+        filename=f"team-scores-{context['period'] or 'none'}.xlsx",
+    )
+
+
+@login_required
 def team_scores(request):
     """The team's scorecards, sortable, with the grade distribution; for leads, managers,
     HR and admin within their scope. Self-only roles go to their own scorecard."""
@@ -123,12 +172,16 @@ def team_scores(request):
         org_unit=request.GET.get("org_unit"),
         sort=request.GET.get("sort"),
         page=request.GET.get("page"),
+        grade=request.GET.get("grade"),
     )
     params = request.GET.copy()
     params.pop("page", None)
+    export_params = params.copy()
+    export_params["period"] = context["period"] or ""
     context.update(
         sort_links=_sort_links(request, context["sort"]),
         query=params.urlencode(),
+        export_query=export_params.urlencode(),
         chart={
             "grades": [row["grade"] for row in context["distribution"]],
             "counts": [row["count"] for row in context["distribution"]],
