@@ -61,9 +61,10 @@ WRAPPED_LABELS_JS = """(selector) => [...document.querySelectorAll(selector)].fi
   }
   return false;
 }).map((el) => el.innerText.trim())"""
-# The visible text, and the words shown as code (<code>, <kbd>: column names, identifiers).
+# The visible text, and the words shown as code (<code>, <kbd>: column names, identifiers) or
+# marked as English on purpose (lang="en": the English twin of a name, e.g. in the audit trail).
 TEXT_JS = """() => [document.body.innerText,
-  [...document.querySelectorAll('code, kbd, samp')].map((el) => el.innerText).join(' ')]"""
+  [...document.querySelectorAll('code, kbd, samp, [lang="en"]')].map((el) => el.innerText).join(' ')]"""
 OVERFLOW_JS = "document.documentElement.scrollWidth - window.innerWidth"
 NAV_LINKS_JS = """() => [...document.querySelectorAll(
   '#main-nav .ss-nav a.nav-link:not(.dropdown-toggle), #main-nav .ss-nav a.dropdown-item, .ss-user-menu a.dropdown-item'
@@ -83,7 +84,9 @@ def demo_site(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         # pytest-django sets up the test database only when a collected test asks for one
         # (test_every_role_of_the_walk_has_a_demo_account does): never build into the real one.
-        assert connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
+        assert connection.settings_dict["NAME"] == connection.creation._get_test_db_name(), (
+            "no test database: select test_every_role_of_the_walk_has_a_demo_account too (-k)"
+        )
         build_demo("small")
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
@@ -97,7 +100,8 @@ def demo_site(django_db_setup, django_db_blocker):
 
 def english_words(text: str, code: str = "") -> list[str]:
     shown_as_code = {word.strip(".-") for word in WORD.findall(code)}
-    words = {word.strip(".-") for word in WORD.findall(text)}
+    # A file extension (".csv", ".xlsx") is a code too.
+    words = {word.strip(".-") for word in WORD.findall(text) if not word.startswith(".")}
     return sorted(
         word
         for word in words - shown_as_code

@@ -11,12 +11,15 @@ class AppraisalConfig(AppConfig):
         from servicescore.core.history import register_history_labels
         from servicescore.core.navigation import register_nav
         from servicescore.core.sections import register_section
+        from servicescore.kpi.models import ComputedPeriod
         from servicescore.kpi.signals import figures_stored
 
         from . import policy, profile
         from .models import Template, TemplateVersion
         from .services.scorecards import rescore_after_figures
 
+        # What this app adds to a recompute's audit entry (rescore_after_figures' count).
+        register_history_labels(ComputedPeriod, changes={"scorecards": _("scorecards stored")})
         # The audit history of schemes and their versions in words (their pages and /audit/).
         statuses = dict(TemplateVersion.Status.choices)
         register_history_labels(

@@ -68,6 +68,7 @@ class Change:
     label: str
     old: str
     new: str
+    lang: str = ""  # the values' language when it is fixed (a name's English twin): "en"
 
 
 @dataclass
@@ -168,7 +169,13 @@ def changes_in_words(entry, user=None) -> list[Change]:
 def _changes(model, entry, related) -> list[Change]:
     return [
         Change(
-            _label(model, name), _text(model, name, pair[0], related), _text(model, name, pair[1], related)
+            _label(model, name),
+            _text(model, name, pair[0], related),
+            _text(model, name, pair[1], related),
+            # A field kept in English whatever the reader's language (Template.name_en):
+            # marked so that screen readers, and the role walk's check for English left
+            # in the Chinese UI, know it is English on purpose.
+            "en" if name.endswith("_en") else "",
         )
         for name, pair in sorted((entry.changes or {}).items())
         if isinstance(pair, list) and len(pair) == 2
