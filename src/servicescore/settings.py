@@ -322,6 +322,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpi.process_recompute_requests",
         "schedule": KPI_RECOMPUTE_QUEUE_MINUTES * 60.0,
     },
+    # Background exports are kept a day (core/export_jobs.py); each new export also purges.
+    "core-purge-old-exports": {"task": "core.purge_old_exports", "schedule": 3600.0},
 }
 
 LOGGING = {

@@ -131,7 +131,10 @@ def test_grade_distribution_as_chart_data_and_table(client, network, cards):
     )
     assert chart["grades"] == ["S", "A", "B", "D"] and chart["counts"] == [1, 1, 1, 1]
     # the same figures as a table, each grade a link to its scorecards
-    assert 'data-grade="S"><td><a href="?period=2026-10&amp;grade=S">S</a></td><td class="text-end">1</td>' in html
+    assert (
+        'data-grade="S"><td><a href="?period=2026-10&amp;grade=S">S</a></td><td class="text-end">1</td>'
+        in html
+    )
     assert "vendor/echarts.min.js" in html
     assert response.context["vetoed_count"] == 1
     assert response.context["mean_final"] == pytest.approx((88 + 96 + 72.5 + 99) / 4)

@@ -73,3 +73,9 @@ def test_a_bad_nightly_time_stops_the_start_with_a_message(fresh_env, value):
 def test_a_count_below_one_stops_the_start(fresh_env, name):
     with pytest.raises(ImproperlyConfigured, match=name):
         fresh_env(DEBUG="true", **{name: "0"})
+
+
+def test_the_schedule_purges_old_exports_every_hour():
+    entry = settings.CELERY_BEAT_SCHEDULE["core-purge-old-exports"]
+    assert entry["task"] == "core.purge_old_exports"
+    assert entry["schedule"] == 3600.0

@@ -162,9 +162,7 @@ def _of_grade(cards, grade: str):
     return cards.filter(grade=grade).exclude(APART)
 
 
-def team_export(
-    user, period_code: str | None, *, org_unit=None, sort: str | None = None, grade=None
-) -> dict:
+def team_export(user, period_code: str | None, *, org_unit=None, sort: str | None = None, grade=None) -> dict:
     """Every scorecard of the team view (same scope, filters and order; not paged) for the
     Excel export: {"period", "org_unit", "scorecards"}. The same 404s and ValueError as
     `team_scorecards`; a fixed number of queries."""
