@@ -72,6 +72,10 @@ class PeopleFilters:
     org_unit_id: int | None = None
     position: str = ""
     status: str = ""
+    certificates: str = ""  # "expired" or "expiring": people holding such a certificate
+
+
+CERTIFICATE_FILTERS = ("expired", "expiring")
 
 
 def filterable_org_units(user) -> list[OrgUnit]:
@@ -102,6 +106,15 @@ def people_queryset(
         qs = qs.filter(position=filters.position)
     if filters.status:
         qs = qs.filter(status=filters.status)
+    if filters.certificates in CERTIFICATE_FILTERS:
+        # The home page's certificate counts (org/home.py) open this list: the same windows.
+        day = today or company_today()
+        window = (
+            Q(valid_until__lt=day)
+            if filters.certificates == "expired"
+            else Q(valid_until__gte=day, valid_until__lte=_attention_horizon(day))
+        )
+        qs = qs.filter(Exists(Certificate.objects.filter(window, employee=OuterRef("pk"))))
     return (
         qs.select_related("org_unit", "manager")
         .annotate(

@@ -36,11 +36,16 @@ def _people_filters(params) -> tuple[selectors.PeopleFilters, list[str]]:
     if status and status not in Employee.Status.values:
         rejected.append("status")
         status = ""
+    certificates = params.get("certificates", "").strip()
+    if certificates and certificates not in selectors.CERTIFICATE_FILTERS:
+        rejected.append("certificates")
+        certificates = ""
     filters = selectors.PeopleFilters(
         q=params.get("q", "").strip()[:SEARCH_MAX_LENGTH],
         org_unit_id=org_unit_id,
         position=position,
         status=status,
+        certificates=certificates,
     )
     return filters, rejected
 
