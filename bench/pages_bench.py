@@ -49,6 +49,16 @@ def wait_for(port: int, server: subprocess.Popen) -> None:
     raise SystemExit("gunicorn did not start within 60 s")
 
 
+def start_gunicorn(workers: int) -> tuple[subprocess.Popen, int]:
+    """The product under gunicorn on a free loopback port, as in production (no DEBUG, no
+    log-in throttling); the caller waits for it (`wait_for`) and stops it."""
+    port = free_port()
+    env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost", "AXES_ENABLED": "false"}
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "servicescore.wsgi:application"]
+    command += ["-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    return subprocess.Popen(command, env=env, cwd=ROOT), port
+
+
 def session_cookie(user) -> str:
     """A real session for `user` in the database (what logging in through the form makes)."""
     from django.test import Client
@@ -147,22 +157,7 @@ def main():
     if args.only:
         targets = [target for target in targets if args.only in target[0]]
 
-    port = free_port()
-    env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost", "AXES_ENABLED": "false"}
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "servicescore.wsgi:application",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    server, port = start_gunicorn(args.workers)
     try:
         wait_for(port, server)
         base = f"http://127.0.0.1:{port}"

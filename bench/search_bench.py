@@ -18,14 +18,12 @@ used as it is (no migrate, no rebuild); otherwise it is built as pages_bench.py 
 
 import argparse
 import itertools
-import os
 import random
 import statistics
-import subprocess
 import urllib.parse
 
-from common import ROOT, add_anchor_argument, ensure_demo, setup_django
-from pages_bench import free_port, percentile, session_cookie, timed, wait_for
+from common import add_anchor_argument, ensure_demo, setup_django
+from pages_bench import percentile, session_cookie, start_gunicorn, timed, wait_for
 
 SAMPLES = 40
 KINDS = ("plate", "plate with dot", "name", "phone", "last four", "VIN last 6", "VIN last 8")
@@ -108,22 +106,7 @@ def main():
     if args.only:
         targets = [target for target in targets if args.only in target[0]]
 
-    port = free_port()
-    env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost", "AXES_ENABLED": "false"}
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "servicescore.wsgi:application",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    server, port = start_gunicorn(args.workers)
     worst: dict[str, float] = {}
     try:
         wait_for(port, server)
