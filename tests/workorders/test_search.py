@@ -48,6 +48,12 @@ def test_a_plate_is_found_with_or_without_its_dot_and_spaces_in_any_case(client,
     assert listed(search(client, text)) == {"WO-WANG"}
 
 
+@pytest.mark.parametrize("text", ["AF00373", "F00373", "a·f00373", "F-00373"])
+def test_a_plate_is_found_typed_without_its_provinces_character(client, network, orders, text):
+    login(client, network.manager)
+    assert listed(search(client, text)) == {"WO-WANG"}
+
+
 def test_a_plate_stored_with_a_space_is_found_typed_with_a_dot(client, network, orders):
     login(client, network.manager)
     assert listed(search(client, "沪A·D14852")) == {"WO-LI"}

@@ -4,7 +4,8 @@ A query is tried as each thing it could be, each an index lookup on the search k
 customers/models.py stores (none scans a table):
 
 - a plate with or without its middle dot or spaces ("粤A·F00373" = "粤AF00373" =
-  "粤a f00373"): `plate_key`, whole or its start;
+  "粤a f00373"): `plate_key`, whole or its start; or its end, typed without the
+  province's character ("AF00373", "F00373": a trigram index on PostgreSQL);
 - a VIN or serial no.: its start, or its last 6 to 8 characters (`vin_key`, reversed);
 - a phone number: its last four digits (`phone_last4`), or the whole number with or without
   separators and +86 (`phone_key`) — the whole number only for the roles that see phone
@@ -31,6 +32,8 @@ MATCH_LIMIT = 500
 VIN_SUFFIX_MIN = 6
 PHONE_MIN_DIGITS = 7
 PLATE_PREFIX_MIN = 5
+# A plate typed without its province's character: its last 5 to 7 letters and digits.
+PLATE_SUFFIX_LENGTHS = range(5, 8)
 SEPARATORS = str.maketrans("", "", "".join(set(PLATE_SEPARATORS) | set(PHONE_SEPARATORS)))
 
 
@@ -91,6 +94,14 @@ def asset_query(text: str) -> Q | None:
     q = Q(plate_key=key) | Q(external_id__in=sorted({term, term.upper()}))
     if len(key) >= PLATE_PREFIX_MIN and not key.isdigit():
         q |= Q(plate_key__startswith=key)
+    if (
+        len(key) in PLATE_SUFFIX_LENGTHS
+        and key.isascii()
+        and key.isalnum()
+        and any(c.isdigit() for c in key)
+        and any(c.isalpha() for c in key)
+    ):
+        q |= Q(plate_key__endswith=key)
     if key.isalnum() and key.isascii() and len(key) >= VIN_SUFFIX_MIN:
         for spelling in sorted({term, key}):
             q |= Q(external_id__startswith=spelling)
