@@ -36,6 +36,9 @@ urlpatterns = [
     path("audit/", include("servicescore.core.audit_urls")),
     path("inbox/", include("servicescore.core.notify.urls")),
     path("exports/", include("servicescore.core.export_jobs_urls")),
+    path("voice/", include("servicescore.voice.urls")),
+    # The customer's survey link: short, public, the token in the path.
+    path("s/", include("servicescore.voice.public_urls")),
     path("api/", api.urls),
     # The admin's own "change password" would skip the audit: everyone uses the one page.
     path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),

@@ -155,6 +155,8 @@ class Delivery(models.Model):
         WECOM = "wecom", _("WeCom group robot")
         DINGTALK = "dingtalk", _("DingTalk group robot")
         FEISHU = "feishu", _("Feishu group robot")
+        # To a customer's phone through settings.SMS_GATEWAY (core/notify/sms.py).
+        SMS = "sms", _("SMS")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -242,3 +244,29 @@ class ExportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(99, 100 * self.done_rows // self.total_rows)
+
+
+class UserDevice(models.Model):
+    """Where a signed-in user has worked from: the address and a fingerprint of the
+    browser (a hash of its user agent), first and last seen. Survey fraud checks compare a
+    customer's answer with the devices of the staff on the work order (voice/fraud.py)."""
+
+    user = models.ForeignKey(
+        "core.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="devices"
+    )
+    ip = models.GenericIPAddressField(_("IP address"))
+    device = models.CharField(_("device fingerprint"), max_length=64, db_index=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    first_seen = models.DateTimeField(_("first seen"), default=timezone.now)
+    last_seen = models.DateTimeField(_("last seen"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("user device")
+        verbose_name_plural = _("user devices")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "ip", "device"], name="one_row_per_user_device"),
+        ]
+        indexes = [models.Index(fields=["ip"], name="userdevice_ip")]
+
+    def __str__(self):
+        return f"{self.user} · {self.ip}"

@@ -6,6 +6,7 @@ without separators, a phone's digits and last four, a VIN's last characters reve
 customers/search.py turns a query into the same spellings and looks them up by index.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Concat, Left, Replace, Right, Upper
@@ -45,6 +46,12 @@ class Customer(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200, blank=True, db_index=True)
     # Stored whole; shown through mask_phone() to roles that do not need it.
     phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
+    # Where survey invitations can go besides an SMS to the phone, and in which language
+    # (blank: the company's default, settings.LANGUAGE_CODE).
+    email = models.EmailField(_("e-mail"), blank=True, db_default="")
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, db_default="", choices=settings.LANGUAGES
+    )
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone_key = models.GeneratedField(
         expression=PHONE_DIGITS,

@@ -255,7 +255,12 @@ class UnitChannel(TimeStampedModel):
     org_unit = models.ForeignKey(
         OrgUnit, verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="notify_channels"
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=Delivery.Channel.choices)
+    # A group's channels: SMS goes to a customer's phone, never to a unit.
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=[(value, label) for value, label in Delivery.Channel.choices if value != "sms"],
+    )
     address = models.CharField(
         _("webhook URL or e-mail address"),
         max_length=500,

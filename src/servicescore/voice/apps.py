@@ -25,3 +25,22 @@ class VoiceConfig(AppConfig):
         register_section(
             "home", "my_calls", template="voice/_home_my_calls.html", context=home.my_calls_section, order=150
         )
+        # Each subdomain's navigation items, sections and receivers (voice/hooks_*.py).
+        from . import (
+            hooks_complaints,
+            hooks_followups,
+            hooks_fraud,
+            hooks_invitations,
+            hooks_overview,
+            hooks_surveys,
+        )
+
+        for hooks in (
+            hooks_surveys,
+            hooks_invitations,
+            hooks_fraud,
+            hooks_followups,
+            hooks_complaints,
+            hooks_overview,
+        ):
+            hooks.register()

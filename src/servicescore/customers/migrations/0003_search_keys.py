@@ -25,9 +25,8 @@ def drop_name_trigram_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_search_and_sort_indexes'),
+        ("customers", "0002_search_and_sort_indexes"),
     ]
 
     operations = [
@@ -35,28 +34,181 @@ class Migration(migrations.Migration):
         TrigramExtension(),
         migrations.RunPython(create_name_trigram_index, drop_name_trigram_index, elidable=False),
         migrations.AddField(
-            model_name='asset',
-            name='plate_key',
-            field=models.GeneratedField(db_index=True, db_persist=True, expression=django.db.models.functions.text.Upper(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(models.F('plate'), models.Value('·')), models.Value('•')), models.Value('・')), models.Value('.')), models.Value(' ')), models.Value('-'))), output_field=models.CharField(max_length=20), verbose_name='plate without separators'),
+            model_name="asset",
+            name="plate_key",
+            field=models.GeneratedField(
+                db_index=True,
+                db_persist=True,
+                expression=django.db.models.functions.text.Upper(
+                    django.db.models.functions.text.Replace(
+                        django.db.models.functions.text.Replace(
+                            django.db.models.functions.text.Replace(
+                                django.db.models.functions.text.Replace(
+                                    django.db.models.functions.text.Replace(
+                                        django.db.models.functions.text.Replace(
+                                            models.F("plate"), models.Value("·")
+                                        ),
+                                        models.Value("•"),
+                                    ),
+                                    models.Value("・"),
+                                ),
+                                models.Value("."),
+                            ),
+                            models.Value(" "),
+                        ),
+                        models.Value("-"),
+                    )
+                ),
+                output_field=models.CharField(max_length=20),
+                verbose_name="plate without separators",
+            ),
         ),
         migrations.AddField(
-            model_name='asset',
-            name='vin_key',
-            field=models.GeneratedField(db_index=True, db_persist=True, expression=django.db.models.functions.text.Concat(django.db.models.functions.text.Left(django.db.models.functions.text.Right(django.db.models.functions.text.Concat(models.Value('        '), django.db.models.functions.text.Upper('external_id')), 1), 1), django.db.models.functions.text.Left(django.db.models.functions.text.Right(django.db.models.functions.text.Concat(models.Value('        '), django.db.models.functions.text.Upper('external_id')), 2), 1), django.db.models.functions.text.Left(django.db.models.functions.text.Right(django.db.models.functions.text.Concat(models.Value('        '), django.db.models.functions.text.Upper('external_id')), 3), 1), django.db.models.functions.text.Left(django.db.models.functions.text.Right(django.db.models.functions.text.Concat(models.Value('        '), django.db.models.functions.text.Upper('external_id')), 4), 1), django.db.models.functions.text.Left(django.db.models.functions.text.Right(django.db.models.functions.text.Concat(models.Value('        '), django.db.models.functions.text.Upper('external_id')), 5), 1), django.db.models.functions.text.Left(django.db.models.functions.text.Right(django.db.models.functions.text.Concat(models.Value('        '), django.db.models.functions.text.Upper('external_id')), 6), 1), django.db.models.functions.text.Left(django.db.models.functions.text.Right(django.db.models.functions.text.Concat(models.Value('        '), django.db.models.functions.text.Upper('external_id')), 7), 1), django.db.models.functions.text.Left(django.db.models.functions.text.Right(django.db.models.functions.text.Concat(models.Value('        '), django.db.models.functions.text.Upper('external_id')), 8), 1)), output_field=models.CharField(max_length=8), verbose_name='last VIN characters, reversed'),
+            model_name="asset",
+            name="vin_key",
+            field=models.GeneratedField(
+                db_index=True,
+                db_persist=True,
+                expression=django.db.models.functions.text.Concat(
+                    django.db.models.functions.text.Left(
+                        django.db.models.functions.text.Right(
+                            django.db.models.functions.text.Concat(
+                                models.Value("        "), django.db.models.functions.text.Upper("external_id")
+                            ),
+                            1,
+                        ),
+                        1,
+                    ),
+                    django.db.models.functions.text.Left(
+                        django.db.models.functions.text.Right(
+                            django.db.models.functions.text.Concat(
+                                models.Value("        "), django.db.models.functions.text.Upper("external_id")
+                            ),
+                            2,
+                        ),
+                        1,
+                    ),
+                    django.db.models.functions.text.Left(
+                        django.db.models.functions.text.Right(
+                            django.db.models.functions.text.Concat(
+                                models.Value("        "), django.db.models.functions.text.Upper("external_id")
+                            ),
+                            3,
+                        ),
+                        1,
+                    ),
+                    django.db.models.functions.text.Left(
+                        django.db.models.functions.text.Right(
+                            django.db.models.functions.text.Concat(
+                                models.Value("        "), django.db.models.functions.text.Upper("external_id")
+                            ),
+                            4,
+                        ),
+                        1,
+                    ),
+                    django.db.models.functions.text.Left(
+                        django.db.models.functions.text.Right(
+                            django.db.models.functions.text.Concat(
+                                models.Value("        "), django.db.models.functions.text.Upper("external_id")
+                            ),
+                            5,
+                        ),
+                        1,
+                    ),
+                    django.db.models.functions.text.Left(
+                        django.db.models.functions.text.Right(
+                            django.db.models.functions.text.Concat(
+                                models.Value("        "), django.db.models.functions.text.Upper("external_id")
+                            ),
+                            6,
+                        ),
+                        1,
+                    ),
+                    django.db.models.functions.text.Left(
+                        django.db.models.functions.text.Right(
+                            django.db.models.functions.text.Concat(
+                                models.Value("        "), django.db.models.functions.text.Upper("external_id")
+                            ),
+                            7,
+                        ),
+                        1,
+                    ),
+                    django.db.models.functions.text.Left(
+                        django.db.models.functions.text.Right(
+                            django.db.models.functions.text.Concat(
+                                models.Value("        "), django.db.models.functions.text.Upper("external_id")
+                            ),
+                            8,
+                        ),
+                        1,
+                    ),
+                ),
+                output_field=models.CharField(max_length=8),
+                verbose_name="last VIN characters, reversed",
+            ),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='phone_key',
-            field=models.GeneratedField(db_index=True, db_persist=True, expression=django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(models.F('phone'), models.Value(' ')), models.Value('-')), models.Value('+')), models.Value('(')), models.Value(')')), models.Value('.')), output_field=models.CharField(max_length=32), verbose_name='phone digits'),
+            model_name="customer",
+            name="phone_key",
+            field=models.GeneratedField(
+                db_index=True,
+                db_persist=True,
+                expression=django.db.models.functions.text.Replace(
+                    django.db.models.functions.text.Replace(
+                        django.db.models.functions.text.Replace(
+                            django.db.models.functions.text.Replace(
+                                django.db.models.functions.text.Replace(
+                                    django.db.models.functions.text.Replace(
+                                        models.F("phone"), models.Value(" ")
+                                    ),
+                                    models.Value("-"),
+                                ),
+                                models.Value("+"),
+                            ),
+                            models.Value("("),
+                        ),
+                        models.Value(")"),
+                    ),
+                    models.Value("."),
+                ),
+                output_field=models.CharField(max_length=32),
+                verbose_name="phone digits",
+            ),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='phone_last4',
-            field=models.GeneratedField(db_index=True, db_persist=True, expression=django.db.models.functions.text.Right(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(models.F('phone'), models.Value(' ')), models.Value('-')), models.Value('+')), models.Value('(')), models.Value(')')), models.Value('.')), 4), output_field=models.CharField(max_length=4), verbose_name='last four digits of the phone'),
+            model_name="customer",
+            name="phone_last4",
+            field=models.GeneratedField(
+                db_index=True,
+                db_persist=True,
+                expression=django.db.models.functions.text.Right(
+                    django.db.models.functions.text.Replace(
+                        django.db.models.functions.text.Replace(
+                            django.db.models.functions.text.Replace(
+                                django.db.models.functions.text.Replace(
+                                    django.db.models.functions.text.Replace(
+                                        django.db.models.functions.text.Replace(
+                                            models.F("phone"), models.Value(" ")
+                                        ),
+                                        models.Value("-"),
+                                    ),
+                                    models.Value("+"),
+                                ),
+                                models.Value("("),
+                            ),
+                            models.Value(")"),
+                        ),
+                        models.Value("."),
+                    ),
+                    4,
+                ),
+                output_field=models.CharField(max_length=4),
+                verbose_name="last four digits of the phone",
+            ),
         ),
         migrations.AlterField(
-            model_name='customer',
-            name='name',
-            field=models.CharField(blank=True, db_index=True, max_length=200, verbose_name='name'),
+            model_name="customer",
+            name="name",
+            field=models.CharField(blank=True, db_index=True, max_length=200, verbose_name="name"),
         ),
     ]

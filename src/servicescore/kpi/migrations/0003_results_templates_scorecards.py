@@ -19,209 +19,541 @@ def default_grade_bands():
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpi', '0002_fact_indicators'),
-        ('org', '0001_initial'),
+        ("kpi", "0002_fact_indicators"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DerivedIndicator',
+            name="DerivedIndicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='record created')),
-                ('modified', models.DateTimeField(auto_now=True, verbose_name='record modified')),
-                ('code', models.CharField(max_length=64, unique=True, verbose_name='code')),
-                ('name_zh', models.CharField(max_length=100, verbose_name='Chinese name')),
-                ('name_en', models.CharField(max_length=100, verbose_name='English name')),
-                ('unit', models.CharField(blank=True, max_length=20, verbose_name='unit')),
-                ('direction', models.CharField(choices=[('up', '↑ higher is better'), ('down', '↓ lower is better')], default='up', max_length=4, verbose_name='direction')),
-                ('formula', models.CharField(help_text='e.g. 0.5 * CSAT + 0.5 * FTFR; allowed: numbers, indicator codes, + - * / ( ), comparisons, min, max, round, abs, if(condition, then, else)', max_length=500, verbose_name='formula')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="record created")),
+                ("modified", models.DateTimeField(auto_now=True, verbose_name="record modified")),
+                ("code", models.CharField(max_length=64, unique=True, verbose_name="code")),
+                ("name_zh", models.CharField(max_length=100, verbose_name="Chinese name")),
+                ("name_en", models.CharField(max_length=100, verbose_name="English name")),
+                ("unit", models.CharField(blank=True, max_length=20, verbose_name="unit")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("up", "↑ higher is better"), ("down", "↓ lower is better")],
+                        default="up",
+                        max_length=4,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "formula",
+                    models.CharField(
+                        help_text="e.g. 0.5 * CSAT + 0.5 * FTFR; allowed: numbers, indicator codes, + - * / ( ), comparisons, min, max, round, abs, if(condition, then, else)",
+                        max_length=500,
+                        verbose_name="formula",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'derived indicator',
-                'verbose_name_plural': 'derived indicators',
-                'ordering': ['code'],
+                "verbose_name": "derived indicator",
+                "verbose_name_plural": "derived indicators",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='KpiSettings',
+            name="KpiSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('comeback_window_days', models.PositiveSmallIntegerField(default=30, help_text="A work order with 'rework of' created at most this many days after the original's completion counts as a comeback.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='comeback window (days)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "comeback_window_days",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        help_text="A work order with 'rework of' created at most this many days after the original's completion counts as a comeback.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="comeback window (days)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'KPI settings',
-                'verbose_name_plural': 'KPI settings',
+                "verbose_name": "KPI settings",
+                "verbose_name_plural": "KPI settings",
             },
         ),
         migrations.AddField(
-            model_name='factindicator',
-            name='aggregation',
-            field=models.CharField(choices=[('sum', 'sum (quarters and org units add up)'), ('mean', 'mean of the months (not pooled over people)')], default='sum', max_length=4, verbose_name='combining months and people'),
+            model_name="factindicator",
+            name="aggregation",
+            field=models.CharField(
+                choices=[
+                    ("sum", "sum (quarters and org units add up)"),
+                    ("mean", "mean of the months (not pooled over people)"),
+                ],
+                default="sum",
+                max_length=4,
+                verbose_name="combining months and people",
+            ),
         ),
         migrations.AddField(
-            model_name='factindicator',
-            name='direction',
-            field=models.CharField(choices=[('up', '↑ higher is better'), ('down', '↓ lower is better')], default='up', max_length=4, verbose_name='direction'),
+            model_name="factindicator",
+            name="direction",
+            field=models.CharField(
+                choices=[("up", "↑ higher is better"), ("down", "↓ lower is better")],
+                default="up",
+                max_length=4,
+                verbose_name="direction",
+            ),
         ),
         migrations.CreateModel(
-            name='Template',
+            name="Template",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='record created')),
-                ('modified', models.DateTimeField(auto_now=True, verbose_name='record modified')),
-                ('code', models.CharField(max_length=64, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('position', models.CharField(choices=[('technician', 'Technician'), ('service_advisor', 'Service advisor'), ('warranty_clerk', 'Warranty clerk'), ('cs_agent', 'Customer-service agent'), ('cs_manager', 'Customer-service manager'), ('dispatcher', 'Dispatcher'), ('parts_manager', 'Parts manager'), ('foreman', 'Foreman / team lead'), ('service_manager', 'Service manager'), ('hr', 'HR')], db_index=True, max_length=20, verbose_name='position')),
-                ('rationale', models.TextField(blank=True, verbose_name='rationale')),
-                ('org_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit', verbose_name='applies within')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="record created")),
+                ("modified", models.DateTimeField(auto_now=True, verbose_name="record modified")),
+                ("code", models.CharField(max_length=64, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "position",
+                    models.CharField(
+                        choices=[
+                            ("technician", "Technician"),
+                            ("service_advisor", "Service advisor"),
+                            ("warranty_clerk", "Warranty clerk"),
+                            ("cs_agent", "Customer-service agent"),
+                            ("cs_manager", "Customer-service manager"),
+                            ("dispatcher", "Dispatcher"),
+                            ("parts_manager", "Parts manager"),
+                            ("foreman", "Foreman / team lead"),
+                            ("service_manager", "Service manager"),
+                            ("hr", "HR"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="position",
+                    ),
+                ),
+                ("rationale", models.TextField(blank=True, verbose_name="rationale")),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.orgunit",
+                        verbose_name="applies within",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'appraisal template',
-                'verbose_name_plural': 'appraisal templates',
-                'ordering': ['position', 'code'],
+                "verbose_name": "appraisal template",
+                "verbose_name_plural": "appraisal templates",
+                "ordering": ["position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='TemplateVersion',
+            name="TemplateVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='record created')),
-                ('modified', models.DateTimeField(auto_now=True, verbose_name='record modified')),
-                ('number', models.PositiveIntegerField(verbose_name='version')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('retired', 'Retired')], default='draft', max_length=10, verbose_name='status')),
-                ('grade_bands', models.JSONField(default=default_grade_bands, verbose_name='grade bands')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='change note')),
-                ('activated_at', models.DateTimeField(blank=True, null=True, verbose_name='activated at')),
-                ('activated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='activated by')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='kpi.template', verbose_name='template')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="record created")),
+                ("modified", models.DateTimeField(auto_now=True, verbose_name="record modified")),
+                ("number", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("active", "Active"), ("retired", "Retired")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("grade_bands", models.JSONField(default=default_grade_bands, verbose_name="grade bands")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="change note")),
+                ("activated_at", models.DateTimeField(blank=True, null=True, verbose_name="activated at")),
+                (
+                    "activated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="activated by",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="kpi.template",
+                        verbose_name="template",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'template version',
-                'verbose_name_plural': 'template versions',
-                'ordering': ['template', '-number'],
+                "verbose_name": "template version",
+                "verbose_name_plural": "template versions",
+                "ordering": ["template", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='TemplateItem',
+            name="TemplateItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('kind', models.CharField(choices=[('scored', 'Scored (weighted)'), ('bonus', 'Bonus (加分)'), ('deduction', 'Deduction (减分)'), ('veto', 'Veto (一票否决)')], default='scored', max_length=10, verbose_name='kind')),
-                ('indicator', models.CharField(max_length=64, verbose_name='indicator')),
-                ('label', models.CharField(blank=True, max_length=200, verbose_name='label')),
-                ('weight', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=5, verbose_name='weight (%)')),
-                ('rule', models.CharField(choices=[('linear', 'Linear: threshold → 0, target → 100'), ('bands', 'Bands: value ranges with points'), ('ratio', 'Ratio: value ÷ target'), ('manual', "Manual: reviewers' 1–5 ratings")], default='linear', max_length=10, verbose_name='rule')),
-                ('target', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='target')),
-                ('threshold', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='threshold')),
-                ('cap', models.DecimalField(decimal_places=2, default=Decimal('100'), max_digits=6, verbose_name='points cap')),
-                ('bands', models.JSONField(blank=True, default=list, verbose_name='bands')),
-                ('no_data', models.CharField(choices=[('reweight', 'Leave out and re-weight the others'), ('zero', 'Score 0 points'), ('target', 'Score as on target (100 points)')], default='reweight', max_length=10, verbose_name='when there is no data')),
-                ('shrink_k', models.DecimalField(blank=True, decimal_places=2, help_text='Score the rate on (k × centre rate + numerator) ÷ (k + denominator); empty for no shrinkage.', max_digits=8, null=True, verbose_name='shrinkage k')),
-                ('basis', models.CharField(choices=[('value', 'the value'), ('numerator', 'the count behind it (numerator)')], default='value', max_length=10, verbose_name='counted on')),
-                ('points_per_unit', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='points per unit')),
-                ('max_points', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='at most (points)')),
-                ('rationale', models.CharField(blank=True, max_length=300, verbose_name='rationale')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='kpi.templateversion', verbose_name='version')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("scored", "Scored (weighted)"),
+                            ("bonus", "Bonus (加分)"),
+                            ("deduction", "Deduction (减分)"),
+                            ("veto", "Veto (一票否决)"),
+                        ],
+                        default="scored",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("indicator", models.CharField(max_length=64, verbose_name="indicator")),
+                ("label", models.CharField(blank=True, max_length=200, verbose_name="label")),
+                (
+                    "weight",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=5, verbose_name="weight (%)"
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("linear", "Linear: threshold → 0, target → 100"),
+                            ("bands", "Bands: value ranges with points"),
+                            ("ratio", "Ratio: value ÷ target"),
+                            ("manual", "Manual: reviewers' 1–5 ratings"),
+                        ],
+                        default="linear",
+                        max_length=10,
+                        verbose_name="rule",
+                    ),
+                ),
+                (
+                    "target",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=14, null=True, verbose_name="target"
+                    ),
+                ),
+                (
+                    "threshold",
+                    models.DecimalField(
+                        blank=True, decimal_places=4, max_digits=14, null=True, verbose_name="threshold"
+                    ),
+                ),
+                (
+                    "cap",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("100"), max_digits=6, verbose_name="points cap"
+                    ),
+                ),
+                ("bands", models.JSONField(blank=True, default=list, verbose_name="bands")),
+                (
+                    "no_data",
+                    models.CharField(
+                        choices=[
+                            ("reweight", "Leave out and re-weight the others"),
+                            ("zero", "Score 0 points"),
+                            ("target", "Score as on target (100 points)"),
+                        ],
+                        default="reweight",
+                        max_length=10,
+                        verbose_name="when there is no data",
+                    ),
+                ),
+                (
+                    "shrink_k",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Score the rate on (k × centre rate + numerator) ÷ (k + denominator); empty for no shrinkage.",
+                        max_digits=8,
+                        null=True,
+                        verbose_name="shrinkage k",
+                    ),
+                ),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[("value", "the value"), ("numerator", "the count behind it (numerator)")],
+                        default="value",
+                        max_length=10,
+                        verbose_name="counted on",
+                    ),
+                ),
+                (
+                    "points_per_unit",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=8, null=True, verbose_name="points per unit"
+                    ),
+                ),
+                (
+                    "max_points",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=8, null=True, verbose_name="at most (points)"
+                    ),
+                ),
+                ("rationale", models.CharField(blank=True, max_length=300, verbose_name="rationale")),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="kpi.templateversion",
+                        verbose_name="version",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'template item',
-                'verbose_name_plural': 'template items',
-                'ordering': ['version', 'order', 'pk'],
+                "verbose_name": "template item",
+                "verbose_name_plural": "template items",
+                "ordering": ["version", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Scorecard',
+            name="Scorecard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=7, verbose_name='period')),
-                ('base_score', models.FloatField(blank=True, null=True, verbose_name='base score')),
-                ('adjustment', models.FloatField(default=0, verbose_name='bonus / deductions')),
-                ('final_score', models.FloatField(blank=True, null=True, verbose_name='final score')),
-                ('grade', models.CharField(blank=True, max_length=10, verbose_name='grade')),
-                ('vetoed', models.BooleanField(default=False, verbose_name='vetoed')),
-                ('items', models.JSONField(default=list, verbose_name='items')),
-                ('computed_at', models.DateTimeField(verbose_name='computed at')),
-                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scorecards', to='org.employee', verbose_name='employee')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scorecards', to='kpi.templateversion', verbose_name='template version')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=7, verbose_name="period")),
+                ("base_score", models.FloatField(blank=True, null=True, verbose_name="base score")),
+                ("adjustment", models.FloatField(default=0, verbose_name="bonus / deductions")),
+                ("final_score", models.FloatField(blank=True, null=True, verbose_name="final score")),
+                ("grade", models.CharField(blank=True, max_length=10, verbose_name="grade")),
+                ("vetoed", models.BooleanField(default=False, verbose_name="vetoed")),
+                ("items", models.JSONField(default=list, verbose_name="items")),
+                ("computed_at", models.DateTimeField(verbose_name="computed at")),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scorecards",
+                        to="org.employee",
+                        verbose_name="employee",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scorecards",
+                        to="kpi.templateversion",
+                        verbose_name="template version",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'scorecard',
-                'verbose_name_plural': 'scorecards',
+                "verbose_name": "scorecard",
+                "verbose_name_plural": "scorecards",
             },
         ),
         migrations.CreateModel(
-            name='IndicatorResult',
+            name="IndicatorResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=7, verbose_name='period')),
-                ('indicator', models.CharField(max_length=64, verbose_name='indicator')),
-                ('value', models.FloatField(blank=True, null=True, verbose_name='value')),
-                ('numerator', models.FloatField(blank=True, null=True, verbose_name='numerator')),
-                ('denominator', models.FloatField(blank=True, null=True, verbose_name='denominator')),
-                ('sample', models.PositiveIntegerField(default=0, verbose_name='records')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('computed_at', models.DateTimeField(verbose_name='computed at')),
-                ('employee', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.employee', verbose_name='employee')),
-                ('org_unit', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.orgunit', verbose_name='org unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=7, verbose_name="period")),
+                ("indicator", models.CharField(max_length=64, verbose_name="indicator")),
+                ("value", models.FloatField(blank=True, null=True, verbose_name="value")),
+                ("numerator", models.FloatField(blank=True, null=True, verbose_name="numerator")),
+                ("denominator", models.FloatField(blank=True, null=True, verbose_name="denominator")),
+                ("sample", models.PositiveIntegerField(default=0, verbose_name="records")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                ("computed_at", models.DateTimeField(verbose_name="computed at")),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="org.employee",
+                        verbose_name="employee",
+                    ),
+                ),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="org.orgunit",
+                        verbose_name="org unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indicator result',
-                'verbose_name_plural': 'indicator results',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('employee__isnull', False)), fields=('period', 'employee', 'indicator'), name='one_result_per_employee'), models.UniqueConstraint(condition=models.Q(('org_unit__isnull', False)), fields=('period', 'org_unit', 'indicator'), name='one_result_per_org_unit')],
+                "verbose_name": "indicator result",
+                "verbose_name_plural": "indicator results",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("employee__isnull", False)),
+                        fields=("period", "employee", "indicator"),
+                        name="one_result_per_employee",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("org_unit__isnull", False)),
+                        fields=("period", "org_unit", "indicator"),
+                        name="one_result_per_org_unit",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ManualRating',
+            name="ManualRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='record created')),
-                ('modified', models.DateTimeField(auto_now=True, verbose_name='record modified')),
-                ('period', models.CharField(max_length=7, verbose_name='period')),
-                ('indicator', models.CharField(max_length=64, verbose_name='indicator')),
-                ('rating', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='rating')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='manual_ratings', to='org.employee', verbose_name='employee')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.employee', verbose_name='reviewer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="record created")),
+                ("modified", models.DateTimeField(auto_now=True, verbose_name="record modified")),
+                ("period", models.CharField(max_length=7, verbose_name="period")),
+                ("indicator", models.CharField(max_length=64, verbose_name="indicator")),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="rating",
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="manual_ratings",
+                        to="org.employee",
+                        verbose_name="employee",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.employee",
+                        verbose_name="reviewer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'manual rating',
-                'verbose_name_plural': 'manual ratings',
-                'constraints': [models.UniqueConstraint(fields=('employee', 'period', 'indicator', 'reviewer'), name='one_rating_per_reviewer')],
+                "verbose_name": "manual rating",
+                "verbose_name_plural": "manual ratings",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("employee", "period", "indicator", "reviewer"), name="one_rating_per_reviewer"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RecomputeRequest',
+            name="RecomputeRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=7, verbose_name='period')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='requested at')),
-                ('employee', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.employee')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=7, verbose_name="period")),
+                ("requested_at", models.DateTimeField(auto_now_add=True, verbose_name="requested at")),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="org.employee",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recompute request',
-                'verbose_name_plural': 'recompute requests',
-                'indexes': [models.Index(fields=['period'], name='recompute_period')],
+                "verbose_name": "recompute request",
+                "verbose_name_plural": "recompute requests",
+                "indexes": [models.Index(fields=["period"], name="recompute_period")],
             },
         ),
         migrations.AddConstraint(
-            model_name='templateversion',
-            constraint=models.UniqueConstraint(fields=('template', 'number'), name='one_version_number'),
+            model_name="templateversion",
+            constraint=models.UniqueConstraint(fields=("template", "number"), name="one_version_number"),
         ),
         migrations.AddConstraint(
-            model_name='templateversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('template',), name='one_active_version'),
+            model_name="templateversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")), fields=("template",), name="one_active_version"
+            ),
         ),
         migrations.AddIndex(
-            model_name='scorecard',
-            index=models.Index(fields=['period', 'version'], name='scorecard_period_version'),
+            model_name="scorecard",
+            index=models.Index(fields=["period", "version"], name="scorecard_period_version"),
         ),
         migrations.AddConstraint(
-            model_name='scorecard',
-            constraint=models.UniqueConstraint(fields=('employee', 'period'), name='one_scorecard_per_period'),
+            model_name="scorecard",
+            constraint=models.UniqueConstraint(
+                fields=("employee", "period"), name="one_scorecard_per_period"
+            ),
         ),
     ]

@@ -2,8 +2,14 @@ from django.db import migrations
 
 # Facts that are rates or scores average over months and are not pooled over people;
 # hours add up. Stock-outs and attrition are better when lower.
-MEAN = ["ATTENDANCE_RATE", "TRAINING_SCORE", "INVENTORY_TURNOVER", "STOCKOUT_RATE",
-        "INVENTORY_ACCURACY", "TEAM_ATTRITION"]
+MEAN = [
+    "ATTENDANCE_RATE",
+    "TRAINING_SCORE",
+    "INVENTORY_TURNOVER",
+    "STOCKOUT_RATE",
+    "INVENTORY_ACCURACY",
+    "TEAM_ATTRITION",
+]
 DOWN = ["STOCKOUT_RATE", "TEAM_ATTRITION"]
 
 

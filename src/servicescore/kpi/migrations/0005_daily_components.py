@@ -5,63 +5,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kpi', '0004_fact_directions'),
-        ('org', '0001_initial'),
+        ("kpi", "0004_fact_directions"),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ComponentMonth',
+            name="ComponentMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=7, unique=True, verbose_name='period')),
-                ('built_at', models.DateTimeField(verbose_name='built at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=7, unique=True, verbose_name="period")),
+                ("built_at", models.DateTimeField(verbose_name="built at")),
             ],
             options={
-                'verbose_name': 'component month',
-                'verbose_name_plural': 'component months',
+                "verbose_name": "component month",
+                "verbose_name_plural": "component months",
             },
         ),
         migrations.AddField(
-            model_name='recomputerequest',
-            name='day',
-            field=models.DateField(blank=True, null=True, verbose_name='day'),
+            model_name="recomputerequest",
+            name="day",
+            field=models.DateField(blank=True, null=True, verbose_name="day"),
         ),
         migrations.AddField(
-            model_name='recomputerequest',
-            name='group',
-            field=models.CharField(blank=True, max_length=16, verbose_name='component group'),
+            model_name="recomputerequest",
+            name="group",
+            field=models.CharField(blank=True, max_length=16, verbose_name="component group"),
         ),
         migrations.CreateModel(
-            name='DailyComponent',
+            name="DailyComponent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('group', models.CharField(db_column='grp', max_length=16, verbose_name='component group')),
-                ('v0', models.FloatField(null=True)),
-                ('v1', models.FloatField(null=True)),
-                ('v2', models.FloatField(null=True)),
-                ('v3', models.FloatField(null=True)),
-                ('v4', models.FloatField(null=True)),
-                ('v5', models.FloatField(null=True)),
-                ('v6', models.FloatField(null=True)),
-                ('v7', models.FloatField(null=True)),
-                ('v8', models.FloatField(null=True)),
-                ('v9', models.FloatField(null=True)),
-                ('v10', models.FloatField(null=True)),
-                ('v11', models.FloatField(null=True)),
-                ('v12', models.FloatField(null=True)),
-                ('v13', models.FloatField(null=True)),
-                ('v14', models.FloatField(null=True)),
-                ('v15', models.FloatField(null=True)),
-                ('employee', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.employee')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                ("group", models.CharField(db_column="grp", max_length=16, verbose_name="component group")),
+                ("v0", models.FloatField(null=True)),
+                ("v1", models.FloatField(null=True)),
+                ("v2", models.FloatField(null=True)),
+                ("v3", models.FloatField(null=True)),
+                ("v4", models.FloatField(null=True)),
+                ("v5", models.FloatField(null=True)),
+                ("v6", models.FloatField(null=True)),
+                ("v7", models.FloatField(null=True)),
+                ("v8", models.FloatField(null=True)),
+                ("v9", models.FloatField(null=True)),
+                ("v10", models.FloatField(null=True)),
+                ("v11", models.FloatField(null=True)),
+                ("v12", models.FloatField(null=True)),
+                ("v13", models.FloatField(null=True)),
+                ("v14", models.FloatField(null=True)),
+                ("v15", models.FloatField(null=True)),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="org.employee",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'daily component',
-                'verbose_name_plural': 'daily components',
-                'indexes': [models.Index(fields=['day', 'group'], name='daily_component_day'), models.Index(fields=['employee', 'day'], name='daily_component_person')],
+                "verbose_name": "daily component",
+                "verbose_name_plural": "daily components",
+                "indexes": [
+                    models.Index(fields=["day", "group"], name="daily_component_day"),
+                    models.Index(fields=["employee", "day"], name="daily_component_person"),
+                ],
             },
         ),
     ]

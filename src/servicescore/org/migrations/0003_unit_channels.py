@@ -5,29 +5,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0002_archive_files_under_server_chosen_names'),
+        ("org", "0002_archive_files_under_server_chosen_names"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UnitChannel',
+            name="UnitChannel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='record created')),
-                ('modified', models.DateTimeField(auto_now=True, verbose_name='record modified')),
-                ('kind', models.CharField(choices=[('email', 'E-mail'), ('wecom', 'WeCom group robot'), ('dingtalk', 'DingTalk group robot'), ('feishu', 'Feishu group robot')], max_length=20, verbose_name='kind')),
-                ('address', models.CharField(help_text="The robot's webhook address (https://…) as the group's robot settings show it.", max_length=500, verbose_name='webhook URL or e-mail address')),
-                ('secret', models.CharField(blank=True, help_text='DingTalk (SEC…) or Feishu signing secret, when the robot has signing on.', max_length=200, verbose_name='signing secret')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('org_unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notify_channels', to='org.orgunit', verbose_name='org unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="record created")),
+                ("modified", models.DateTimeField(auto_now=True, verbose_name="record modified")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("email", "E-mail"),
+                            ("wecom", "WeCom group robot"),
+                            ("dingtalk", "DingTalk group robot"),
+                            ("feishu", "Feishu group robot"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "address",
+                    models.CharField(
+                        help_text="The robot's webhook address (https://…) as the group's robot settings show it.",
+                        max_length=500,
+                        verbose_name="webhook URL or e-mail address",
+                    ),
+                ),
+                (
+                    "secret",
+                    models.CharField(
+                        blank=True,
+                        help_text="DingTalk (SEC…) or Feishu signing secret, when the robot has signing on.",
+                        max_length=200,
+                        verbose_name="signing secret",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                (
+                    "org_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notify_channels",
+                        to="org.orgunit",
+                        verbose_name="org unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification channel',
-                'verbose_name_plural': 'notification channels',
-                'ordering': ['org_unit__path', 'kind', 'id'],
+                "verbose_name": "notification channel",
+                "verbose_name_plural": "notification channels",
+                "ordering": ["org_unit__path", "kind", "id"],
             },
         ),
     ]

@@ -5,48 +5,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0001_initial'),
-        ('org', '0001_initial'),
-        ('workorders', '0002_default_sla_policies'),
+        ("customers", "0001_initial"),
+        ("org", "0001_initial"),
+        ("workorders", "0002_default_sla_policies"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='labourline',
-            name='technician',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='labour_lines', to='org.employee', verbose_name='technician'),
+            model_name="labourline",
+            name="technician",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="labour_lines",
+                to="org.employee",
+                verbose_name="technician",
+            ),
         ),
         migrations.AlterField(
-            model_name='workorder',
-            name='advisor',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='advised_work_orders', to='org.employee', verbose_name='service advisor'),
+            model_name="workorder",
+            name="advisor",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="advised_work_orders",
+                to="org.employee",
+                verbose_name="service advisor",
+            ),
         ),
         migrations.AlterField(
-            model_name='workorder',
-            name='dispatcher',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='dispatched_work_orders', to='org.employee', verbose_name='dispatcher'),
+            model_name="workorder",
+            name="dispatcher",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="dispatched_work_orders",
+                to="org.employee",
+                verbose_name="dispatcher",
+            ),
         ),
         migrations.AlterField(
-            model_name='workorder',
-            name='technician',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_work_orders', to='org.employee', verbose_name='lead technician'),
+            model_name="workorder",
+            name="technician",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="led_work_orders",
+                to="org.employee",
+                verbose_name="lead technician",
+            ),
         ),
         migrations.AddIndex(
-            model_name='labourline',
-            index=models.Index(fields=['technician'], include=('work_order',), name='labour_technician_order'),
+            model_name="labourline",
+            index=models.Index(
+                fields=["technician"], include=("work_order",), name="labour_technician_order"
+            ),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['technician', 'service_center'], include=('id',), name='wo_tech_centre'),
+            model_name="workorder",
+            index=models.Index(
+                fields=["technician", "service_center"], include=("id",), name="wo_tech_centre"
+            ),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['advisor', 'service_center'], include=('id',), name='wo_advisor_centre'),
+            model_name="workorder",
+            index=models.Index(
+                fields=["advisor", "service_center"], include=("id",), name="wo_advisor_centre"
+            ),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['dispatcher', 'service_center'], include=('id',), name='wo_dispatcher_centre'),
+            model_name="workorder",
+            index=models.Index(
+                fields=["dispatcher", "service_center"], include=("id",), name="wo_dispatcher_centre"
+            ),
         ),
     ]

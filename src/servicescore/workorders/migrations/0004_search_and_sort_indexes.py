@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_search_and_sort_indexes'),
-        ('org', '0001_initial'),
-        ('workorders', '0003_covering_indexes_for_scope'),
+        ("customers", "0002_search_and_sort_indexes"),
+        ("org", "0001_initial"),
+        ("workorders", "0003_covering_indexes_for_scope"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='workorder',
-            name='completed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='completed at'),
+            model_name="workorder",
+            name="completed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['completed_at', 'id'], name='wo_completed_id'),
+            model_name="workorder",
+            index=models.Index(fields=["completed_at", "id"], name="wo_completed_id"),
         ),
         migrations.AddIndex(
-            model_name='workorder',
-            index=models.Index(fields=['due_at', 'id'], name='wo_due_id'),
+            model_name="workorder",
+            index=models.Index(fields=["due_at", "id"], name="wo_due_id"),
         ),
     ]

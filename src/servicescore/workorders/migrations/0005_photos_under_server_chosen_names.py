@@ -5,15 +5,20 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workorders', '0004_search_and_sort_indexes'),
+        ("workorders", "0004_search_and_sort_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='eventphoto',
-            name='image',
-            field=servicescore.core.uploads.ViewServedImageField(upload_to=servicescore.core.uploads.ServerChosenName('work-orders/%Y/%m/', accept='image', field='image'), url_name='workorders:photo', verbose_name='photo'),
+            model_name="eventphoto",
+            name="image",
+            field=servicescore.core.uploads.ViewServedImageField(
+                upload_to=servicescore.core.uploads.ServerChosenName(
+                    "work-orders/%Y/%m/", accept="image", field="image"
+                ),
+                url_name="workorders:photo",
+                verbose_name="photo",
+            ),
         ),
     ]

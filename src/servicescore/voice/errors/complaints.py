@@ -1,0 +1,3 @@
+"""The error codes of customer voice, complaints (core/errors.py)."""
+
+AREA = "customer voice"

@@ -1,0 +1,3 @@
+"""The error codes of customer voice, fraud (core/errors.py)."""
+
+AREA = "customer voice"

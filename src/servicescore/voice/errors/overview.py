@@ -1,0 +1,3 @@
+"""The error codes of customer voice, overview (core/errors.py)."""
+
+AREA = "customer voice"

@@ -1,0 +1,6 @@
+"""Customer voice, complaints: navigation items, page sections and signal receivers, registered
+from VoiceConfig.ready()."""
+
+
+def register() -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Customer voice, complaints: the writes (one transaction each, audited)."""

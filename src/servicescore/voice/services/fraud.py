@@ -1,0 +1,1 @@
+"""Customer voice, fraud: the writes (one transaction each, audited)."""

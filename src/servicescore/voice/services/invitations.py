@@ -1,0 +1,1 @@
+"""Customer voice, invitations: the writes (one transaction each, audited)."""

@@ -1,0 +1,1 @@
+"""Customer voice, surveys: the writes (one transaction each, audited)."""

@@ -1,0 +1,3 @@
+"""Customer voice, complaints: URLs (in the "voice" namespace, voice/urls.py)."""
+
+urlpatterns: list = []

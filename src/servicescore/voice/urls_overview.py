@@ -1,0 +1,3 @@
+"""Customer voice, overview: URLs (in the "voice" namespace, voice/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Customer voice's pages, one module per subdomain."""

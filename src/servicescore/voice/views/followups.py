@@ -1,0 +1,1 @@
+"""Customer voice, followups: the pages."""

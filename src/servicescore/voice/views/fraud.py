@@ -1,0 +1,1 @@
+"""Customer voice, fraud: the pages."""

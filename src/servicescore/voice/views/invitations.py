@@ -1,0 +1,1 @@
+"""Customer voice, invitations: the pages."""

@@ -1,0 +1,1 @@
+"""Customer voice, overview: the pages."""

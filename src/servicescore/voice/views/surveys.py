@@ -1,0 +1,1 @@
+"""Customer voice, surveys: the pages."""
