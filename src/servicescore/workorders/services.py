@@ -26,7 +26,7 @@ from servicescore.core.audit import audit_record, diff, snapshot
 from servicescore.core.errors import DomainError, Invalid, NotFound, Refused
 from servicescore.core.roles import SELF_ONLY_ROLES
 
-from . import errors
+from . import errors, signals
 from .errors import WorkOrderConflict, wrong_state
 from .models import LIFECYCLE, SLAPolicy, StandardSource, State, WorkOrder, WorkOrderEvent
 from .policy import ACTION_LABELS, ACTION_SOURCES, require
@@ -282,7 +282,9 @@ def close(order: WorkOrder, *, by=None, at=None, note="") -> WorkOrder:
     """Close a completed work order; completed → closed."""
     step = _transition(order, "close", at, "closed_at")
     _finish(step, "close", by, ["closed_at"], note=note)
-    return _audit(step.order, "close", by, step.before, reason=note)
+    closed = _audit(step.order, "close", by, step.before, reason=note)
+    signals.work_order_closed.send(sender=WorkOrder, order=closed, by=by)
+    return closed
 
 
 @transaction.atomic
@@ -311,7 +313,9 @@ def cancel(order: WorkOrder, *, reason: str, by=None, at=None) -> WorkOrder:
         )
     locked.cancel_reason = reason.strip()
     _finish(step, "cancel", by, ["cancelled_at", "cancel_reason"], note=reason)
-    return _audit(locked, "cancel", by, step.before, reason=reason.strip())
+    cancelled = _audit(locked, "cancel", by, step.before, reason=reason.strip())
+    signals.work_order_cancelled.send(sender=WorkOrder, order=cancelled, by=by)
+    return cancelled
 
 
 # --- labour and parts lines ----------------------------------------------------------------
