@@ -12,11 +12,11 @@ class AppraisalConfig(AppConfig):
         from servicescore.core.navigation import register_nav
         from servicescore.core.sections import register_section
         from servicescore.kpi.models import ComputedPeriod
-        from servicescore.kpi.signals import figures_stored
+        from servicescore.kpi.signals import figures_stored, figures_storing
 
         from . import policy, profile
         from .models import Template, TemplateVersion
-        from .services.scorecards import rescore_after_figures
+        from .services.scorecards import read_before_figures, rescore_after_figures
 
         # What this app adds to a recompute's audit entry (rescore_after_figures' count).
         register_history_labels(ComputedPeriod, changes={"scorecards": _("scorecards stored")})
@@ -45,6 +45,7 @@ class AppraisalConfig(AppConfig):
 
         # kpi stores the figures, then this scores them in the same transaction.
         figures_stored.connect(rescore_after_figures, dispatch_uid="appraisal-rescore-after-figures")
+        figures_storing.connect(read_before_figures, dispatch_uid="appraisal-read-before-figures")
 
         register_nav(
             "scores",

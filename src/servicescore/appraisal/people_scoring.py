@@ -100,11 +100,18 @@ def figures_for(
     read again. `unit_of`: employee id → the org unit whose stored results stand for
     theirs in `unit_codes` (unit-subject schemes; the roll-up has stored them before the
     scorecards are scored). One query more when there is any."""
-    known_people, known_figures, _pools = known or NOTHING_STORED
+    known = known or NOTHING_STORED
+    read = _read_figures(period, people, codes, known.people)
+    return _merge_figures(period, people, read, known, unit_of or {}, unit_codes)
+
+
+def _read_figures(
+    period: Period, people: list[int], codes: set[str], known_people
+) -> dict[int, dict[str, Figure]]:
+    """The stored results of `people` not in `known_people`, and everyone's manual ratings
+    (employee id → code → Figure). Reads nothing a recompute writes for `known_people`,
+    so it may run on a second connection while they are stored."""
     result: dict[int, dict[str, Figure]] = defaultdict(dict)
-    for pk in people:
-        if pk in known_figures:
-            result[pk] = dict(known_figures[pk])
     unread = [pk for pk in people if pk not in known_people]
     stored = IndicatorResult.objects.filter(period=period.code, indicator__in=codes - set(MANUAL_RATINGS))
     stored = (
@@ -125,12 +132,35 @@ def figures_for(
         )
         for row in ratings.values("employee", "indicator").annotate(mean=Avg("rating"), n=Count("pk")):
             result[row["employee"]][row["indicator"]] = Figure(float(row["mean"]), None, None, row["n"])
+    return result
+
+
+def _unit_figures(period: Period, units, codes, known: StoredFigures) -> dict[int, dict[str, Figure]]:
+    """The org units' stored figures in `codes`: from the roll-up just run (`known.units`)
+    or read."""
+    if known.units is not None:
+        return {
+            unit: {code: figure for code, figure in known.units[unit].items() if code in codes}
+            for unit in units
+            if unit in known.units
+        }
+    pooled: dict[int, dict[str, Figure]] = defaultdict(dict)
+    for unit, code, value, num, den, sample in IndicatorResult.objects.filter(
+        period=period.code, org_unit__in=set(units), indicator__in=codes
+    ).values_list("org_unit", "indicator", "value", "numerator", "denominator", "sample"):
+        pooled[unit][code] = Figure(value, num, den, sample)
+    return pooled
+
+
+def _merge_figures(period, people, read, known: StoredFigures, unit_of, unit_codes):
+    """`read` (`_read_figures`) with the figures just stored (`known`) and, for the people
+    of unit-subject schemes, their unit's."""
+    result: dict[int, dict[str, Figure]] = defaultdict(dict, read)
+    for pk in people:
+        if pk in known.figures:
+            mine = result[pk] = dict(known.figures[pk]) | read.get(pk, {})
     if unit_of and unit_codes:
-        pooled: dict[int, dict[str, Figure]] = defaultdict(dict)
-        for unit, code, value, num, den, sample in IndicatorResult.objects.filter(
-            period=period.code, org_unit__in=set(unit_of.values()), indicator__in=unit_codes
-        ).values_list("org_unit", "indicator", "value", "numerator", "denominator", "sample"):
-            pooled[unit][code] = Figure(value, num, den, sample)
+        pooled = _unit_figures(period, set(unit_of.values()), unit_codes, known)
         for pk, unit in unit_of.items():
             mine, theirs = result[pk], pooled.get(unit, {})
             for code in unit_codes:
@@ -163,6 +193,41 @@ def iter_scores(period: Period, employees, *, versions=None, items=None, keep_ve
     """`score_people` one person at a time: the queries run now, then the generator
     returned scores one person per step and runs no query, so the scorecards can be
     streamed into a COPY on the same connection."""
+    known = known or NOTHING_STORED
+    inputs = scoring_reads(
+        period,
+        employees,
+        versions=versions,
+        items=items,
+        keep_versions=keep_versions,
+        known_people=known.people,
+    )
+    return scores_from(inputs, known)
+
+
+@dataclasses.dataclass
+class ScoringReads:
+    """What `scoring_reads` found: who is scored with which version, and the figures that
+    are not the recompute's to hand over."""
+
+    period: Period
+    items: dict
+    people: list[tuple]
+    chosen: dict
+    chains: dict
+    kinds: dict
+    codes: set
+    unit_of: dict
+    unit_codes: set
+    read: dict
+
+
+def scoring_reads(
+    period: Period, employees, *, versions=None, items=None, keep_versions=True, known_people=frozenset()
+) -> ScoringReads:
+    """The reads of `iter_scores` that do not depend on the figures a recompute is storing
+    for `known_people` — so they may run on a second connection meanwhile
+    (kpi.signals.figures_storing)."""
     items = items or catalog(manual=False)
     versions = versions if versions is not None else active_versions()
     people = list(employees.values_list("pk", "position", "org_unit"))
@@ -185,8 +250,6 @@ def iter_scores(period: Period, employees, *, versions=None, items=None, keep_ve
         version = kept.get(pk) or version_for(versions, position, chains.get(unit, []))
         if version is not None:
             chosen[pk] = version
-    if not chosen:
-        return iter(())
     codes = {item.indicator for version in set(chosen.values()) for item in version.items.all()}
     unit_of = {
         pk: unit
@@ -199,14 +262,24 @@ def iter_scores(period: Period, employees, *, versions=None, items=None, keep_ve
         for item in version.items.all()
         if from_unit(version, items.get(item.indicator))
     }
-    figures = figures_for(period, list(chosen), codes, known, unit_of=unit_of, unit_codes=unit_codes)
-    centre_of = centre_of_units(chains, kinds)
+    read = _read_figures(period, list(chosen), codes, known_people) if chosen else {}
+    return ScoringReads(period, items, people, chosen, chains, kinds, codes, unit_of, unit_codes, read)
+
+
+def scores_from(inputs: ScoringReads, known: StoredFigures):
+    """Score what `scoring_reads` found, with the figures just stored (`known`): (employee
+    id, version, Score) one person at a time. Reads the centres' results (the shrinkage
+    priors) and the units' unless the roll-up handed them over (`known.units`)."""
+    period, items, people, chosen = inputs.period, inputs.items, inputs.people, inputs.chosen
+    if not chosen:
+        return iter(())
+    figures = _merge_figures(period, list(chosen), inputs.read, known, inputs.unit_of, inputs.unit_codes)
+    centre_of = centre_of_units(inputs.chains, inputs.kinds)
     centres = {centre_of.get(unit) for _pk, _pos, unit in people} - {None}
     priors: dict[int, dict[str, float]] = defaultdict(dict)
-    for unit, code, value in IndicatorResult.objects.filter(
-        period=period.code, org_unit__in=centres, indicator__in=codes
-    ).values_list("org_unit", "indicator", "value"):
-        priors[unit][code] = value
+    for unit, by_code in _unit_figures(period, centres, inputs.codes, known).items():
+        for code, figure in by_code.items():
+            priors[unit][code] = figure.value
     lookup = items | MANUAL_RATINGS
     # Per version, its items prepared once and what a missing figure means for each.
     plans = {

@@ -20,11 +20,14 @@ class StoredFigures(NamedTuple):
     """The figures a recompute has just stored, kept in memory so that neither the roll-up
     nor the scorecards read them back: `people` the ids given, `figures` employee id →
     code → Figure, `pools` (org unit id, code) → [numerator, denominator, sample] summed
-    over the unit's own employees."""
+    over the unit's own employees, `units` the org units' figures."""
 
     people: set[int]
     figures: dict[int, dict[str, Figure]]
     pools: dict[tuple[int, str], list]
+    # Every org unit's figures as the roll-up stored them (org unit id → code → Figure),
+    # once it has run; None when not known (read them from the database).
+    units: dict[int, dict[str, Figure]] | None = None
 
 
 NOTHING_STORED = StoredFigures(set(), {}, {})

@@ -13,21 +13,45 @@ from servicescore.kpi.services.recompute import unit_chains
 from servicescore.org.models import Employee
 
 from ..models import Scorecard
-from ..people_scoring import centre_of_units, iter_scores
+from ..people_scoring import centre_of_units, iter_scores, scores_from, scoring_reads
+
+# Where `read_before_figures` leaves its reads in the recompute's handover.
+HANDOVER_KEY = "appraisal.scoring_reads"
+
+
+def read_before_figures(sender, *, period: Period, people, items, reader, handover: dict, **kwargs) -> None:
+    """Receiver of `figures_storing`: the scorecards' reads that do not depend on the
+    figures being stored (who is rescored, their versions, everyone else's figures, the
+    ratings) go to the recompute's second connection, to run while it stores."""
+    handover[HANDOVER_KEY] = reader.submit(_rescoring_reads, period, people, items)
+
+
+def _rescoring_reads(period: Period, people, items):
+    rescored = _sharing_priors(people)
+    return rescored, scoring_reads(period, _rescored_employees(rescored), items=items, known_people=people)
+
+
+def _rescored_employees(rescored):
+    employees = Employee.objects.all()
+    if rescored is not None and len(rescored) <= compute.PEOPLE_FILTER_LIMIT:
+        employees = employees.filter(pk__anyof=rescored)
+    return employees
 
 
 def rescore_after_figures(
-    sender, *, period: Period, people, stored: StoredFigures, items, now, **kwargs
+    sender, *, period: Period, people, stored: StoredFigures, items, now, handover=None, **kwargs
 ) -> dict:
     """Receiver of `figures_stored`: score everyone whose figures were just stored, and
     everyone sharing a service centre with them (see `_sharing_priors`), from the figures
     in memory; returns the count and the seconds for the recompute's summary."""
     started = time.perf_counter()
-    rescored = _sharing_priors(people)
-    employees = Employee.objects.all()
-    if rescored is not None and len(rescored) <= compute.PEOPLE_FILTER_LIMIT:
-        employees = employees.filter(pk__anyof=rescored)
-    scored = iter_scores(period, employees, items=items, known=stored)
+    ahead = (handover or {}).get(HANDOVER_KEY)
+    if ahead is not None:
+        rescored, reads = ahead.result()
+        scored = scores_from(reads, stored)
+    else:
+        rescored = _sharing_priors(people)
+        scored = iter_scores(period, _rescored_employees(rescored), items=items, known=stored)
     if rescored is not None:
         scored = (entry for entry in scored if entry[0] in rescored)  # `employees` may be everyone
     count = _store_scorecards(period, scored, rescored, now)

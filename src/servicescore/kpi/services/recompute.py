@@ -25,7 +25,7 @@ from ..derived import Formula, evaluation_order
 from ..figures import NOTHING_STORED, Figure, StoredFigures
 from ..models import ComputedPeriod, DailyComponent, IndicatorResult, MetricFact, RecomputeRequest
 from ..registry import DERIVED, FACTS
-from ..signals import figures_stored
+from ..signals import figures_stored, figures_storing
 
 
 def _period(period) -> Period:
@@ -119,31 +119,53 @@ def unit_chains() -> tuple[dict[int, list[int]], dict[int, str]]:
     return chains, kinds
 
 
-def roll_up(period: Period, items=None, now=None, known: StoredFigures | None = None) -> int:
-    """Every org unit's results for the period, pooling its employees' stored numerators
-    and denominators (never averaging rates); derived indicators are evaluated on the
-    pooled values. Advisor-version values stay out of the pool so a work order is not
-    counted twice; averaged facts come only from facts imported for the unit. `known` is
-    what `_store_employee_results` returned for the people just stored: their pools are
-    taken as they are, only everyone else's are read."""
-    items = items or catalog(manual=False)
-    now = now or timezone.now()
+def stored_pools(period: Period, items, leave_out=None) -> list[tuple]:
+    """The stored employee results of the period pooled by (org unit, code): rows (org unit
+    id, code, numerator, denominator, sample), without the people in `leave_out`. One
+    query; safe on a second connection while the recompute stores `leave_out`'s."""
     poolable, advisor_codes = _pooled_codes(items)
     per_unit = (
         IndicatorResult.objects.order_by()
         .filter(period=period.code, employee__isnull=False, indicator__in=poolable)
         .exclude(Q(indicator__in=advisor_codes) & Q(employee__position=Position.SERVICE_ADVISOR))
     )
-    known_people, _figures, known_pools = known or NOTHING_STORED
-    if known_people:
-        others = set(Employee.objects.values_list("pk", flat=True)) - set(known_people)
-        per_unit = per_unit.filter(employee__anyof=others) if others else per_unit.none()
-    per_unit = per_unit.values_list("employee__org_unit", "indicator").annotate(
-        num=Sum("numerator"), den=Sum("denominator"), sample=Sum("sample")
+    if leave_out:
+        others = set(Employee.objects.values_list("pk", flat=True)) - set(leave_out)
+        if not others:
+            return []
+        per_unit = per_unit.filter(employee__anyof=others)
+    return list(
+        per_unit.values_list("employee__org_unit", "indicator").annotate(
+            num=Sum("numerator"), den=Sum("denominator"), sample=Sum("sample")
+        )
     )
+
+
+def roll_up(
+    period: Period, items=None, now=None, known: StoredFigures | None = None, others: list | None = None
+) -> int:
+    """Every org unit's results for the period, pooling its employees' stored numerators
+    and denominators (never averaging rates); derived indicators are evaluated on the
+    pooled values. Advisor-version values stay out of the pool so a work order is not
+    counted twice; averaged facts come only from facts imported for the unit. `known` is
+    what `_store_employee_results` returned for the people just stored: their pools are
+    taken as they are, only everyone else's are read — or taken from `others`
+    (`stored_pools` leaving `known.people` out, read beforehand). Returns the number of
+    rows stored."""
+    return _roll_up(period, items, now, known, others)[0]
+
+
+def _roll_up(period, items, now, known, others) -> tuple[int, dict[int, dict[str, Figure]]]:
+    """`roll_up`, also returning the org units' figures as stored (unit id → code →
+    Figure), for the scorecards."""
+    items = items or catalog(manual=False)
+    now = now or timezone.now()
+    known_people, _figures, known_pools, _units = known or NOTHING_STORED
+    if others is None:
+        others = stored_pools(period, items, leave_out=known_people)
     chains, _kinds = unit_chains()
     pooled: dict[tuple[int, str], list] = defaultdict(lambda: [0.0, 0.0, 0])
-    for rows in (per_unit, ((unit, code, *sums) for (unit, code), sums in known_pools.items())):
+    for rows in (others, ((unit, code, *sums) for (unit, code), sums in known_pools.items())):
         for unit_id, code, num, den, sample in rows:
             for unit in chains.get(unit_id, ()):
                 acc = pooled[unit, code]
@@ -158,12 +180,18 @@ def roll_up(period: Period, items=None, now=None, known: StoredFigures | None = 
         .annotate(total=Sum("value"), months=Count("pk"))
     }
     values: dict[int, dict[str, float | None]] = defaultdict(dict)
+    figures: dict[int, dict[str, Figure]] = defaultdict(dict)
     out = []
 
     def emit(unit, code, value, numerator, denominator, sample=0, note=""):
         values[unit][code] = value
         if value is None and not numerator and not denominator and not note:
             return
+        # As the database gives them back (float columns).
+        value = None if value is None else float(value)
+        numerator = None if numerator is None else float(numerator)
+        denominator = None if denominator is None else float(denominator)
+        figures[unit][code] = Figure(value, numerator, denominator, sample or 0)
         out.append((period.code, code, unit, value, numerator, denominator, sample, note[:300], now))
 
     for (unit, code), (num, den, sample) in pooled.items():
@@ -192,7 +220,7 @@ def roll_up(period: Period, items=None, now=None, known: StoredFigures | None = 
                 emit(unit, code, value, value, None, 0, note if any(values.get(unit, {}).values()) else "")
     stale = IndicatorResult.objects.filter(period=period.code, org_unit__isnull=False)
     stale._raw_delete(stale.db)
-    return copy_rows(IndicatorResult, UNIT_RESULT_COLUMNS, out)
+    return copy_rows(IndicatorResult, UNIT_RESULT_COLUMNS, out), dict(figures)
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -251,8 +279,18 @@ def recompute_period(period, people=None, days=None, *, rebuild=None) -> dict:
 def _recompute(period, people, days, rebuild) -> tuple[dict, set[int] | None]:
     """`recompute_period`, also returning the ids of the people recomputed (None:
     everyone)."""
-    period = _period(period)
     _one_at_a_time()
+    # Opened inside this transaction: it reads on another core only when this one is the
+    # outermost (core/second_connection.py).
+    with SecondConnection() as aside:
+        return _recompute_reading_aside(period, people, days, rebuild, aside)
+
+
+def _recompute_reading_aside(period, people, days, rebuild, aside) -> tuple[dict, set[int] | None]:
+    """`_recompute`, with `aside` for the reads that can run on the other core: the other
+    days' sums beside the day's re-aggregation, then the roll-up's and the scorecards'
+    reads of what this run does not change while the figures are stored."""
+    period = _period(period)
     started = time.perf_counter()
     now = timezone.now()
     items = catalog(manual=False)
@@ -267,11 +305,9 @@ def _recompute(period, people, days, rebuild) -> tuple[dict, set[int] | None]:
 
         transaction.on_commit(lambda: build_components_task.delay(period.code))
     elif days:
-        with SecondConnection() as aside:
-            # The other days' sums are read beside the re-aggregation (core/second_connection.py).
-            elsewhere = aside.submit(daily.month_sums, period, skip=days)
-            changed, fresh = daily.rebuild_days(days, aside)
-            sums = daily.plus_days(elsewhere.result(), fresh, period)
+        elsewhere = aside.submit(daily.month_sums, period, skip=days)
+        changed, fresh = daily.rebuild_days(days, aside)
+        sums = daily.plus_days(elsewhere.result(), fresh, period)
         people = changed | set(people or ())
     aggregated = time.perf_counter()
     if people is not None and not people:
@@ -296,9 +332,18 @@ def _recompute(period, people, days, rebuild) -> tuple[dict, set[int] | None]:
         pk: (unit, position)
         for pk, unit, position in Employee.objects.values_list("pk", "org_unit", "position")
     }
+    others, handover = None, {}
+    if people is not None:
+        # Read on the other core while this connection stores the figures: everyone
+        # else's pools for the roll-up, and what the receivers ask for (the scorecards).
+        others = aside.submit(stored_pools, period, items, leave_out=people)
+        figures_storing.send(
+            sender=ComputedPeriod, period=period, people=people, items=items, reader=aside, handover=handover
+        )
     known = _store_employee_results(period, values, people, now, items, staff)
     stored = time.perf_counter()
-    units = roll_up(period, items, now, known)
+    units, unit_figures = _roll_up(period, items, now, known, others.result() if others else None)
+    known = known._replace(units=unit_figures)
     rolled = time.perf_counter()
     summary = {
         "period": period.code,
@@ -312,7 +357,13 @@ def _recompute(period, people, days, rebuild) -> tuple[dict, set[int] | None]:
         },
     }
     for _receiver, answer in figures_stored.send(
-        sender=ComputedPeriod, period=period, people=people, stored=known, items=items, now=now
+        sender=ComputedPeriod,
+        period=period,
+        people=people,
+        stored=known,
+        items=items,
+        now=now,
+        handover=handover,
     ):
         if isinstance(answer, dict):
             summary["seconds"].update(answer.get("seconds", {}))
