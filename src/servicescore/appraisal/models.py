@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from servicescore.core.fields import DocumentJSONField
 from servicescore.core.models import TimeStampedModel
 from servicescore.org.models import Position
 
@@ -263,7 +264,7 @@ class Scorecard(models.Model):
     provisional = models.BooleanField(_("provisional"), default=False, db_default=False)
     # The items with data carried less than the version's min_data_share: no score, no grade.
     insufficient_data = models.BooleanField(_("insufficient data"), default=False, db_default=False)
-    items = models.JSONField(_("items"), default=list)
+    items = DocumentJSONField(_("items"), default=list)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:

@@ -68,10 +68,12 @@ def copy_rows(model: type[Model], names: list[str], rows: Iterable) -> int:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     count = 0
     if connection.vendor == "postgresql":
-        from psycopg.types.json import Jsonb
+        from psycopg.types.json import Json, Jsonb
 
         json_columns = [
-            (index, json_dumps(f.encoder)) for index, f in enumerate(fields) if isinstance(f, JSONField)
+            (index, json_dumps(f.encoder), Json if f.db_type(connection) == "json" else Jsonb)
+            for index, f in enumerate(fields)
+            if isinstance(f, JSONField)
         ]
         types = _binary_types(fields, connection)
         binary = " (FORMAT BINARY)" if types else ""
@@ -82,9 +84,9 @@ def copy_rows(model: type[Model], names: list[str], rows: Iterable) -> int:
                 for row in rows:
                     if json_columns:
                         row = list(row)
-                        for index, dumps in json_columns:
+                        for index, dumps, wrapper in json_columns:
                             if row[index] is not None:
-                                row[index] = Jsonb(row[index], dumps)
+                                row[index] = wrapper(row[index], dumps)
                     copy.write_row(row)
                     count += 1
         return count
@@ -112,6 +114,7 @@ BINARY_TYPES = {
     "date": "date",
     "boolean": "bool",
     "jsonb": "jsonb",
+    "json": "json",
 }
 
 
