@@ -1,3 +1,10 @@
 """Customer voice, invitations: URLs (in the "voice" namespace, voice/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import invitations
+
+urlpatterns = [
+    path("work-order/<int:order_pk>/send/", invitations.invitation_send, name="invitation_send"),
+    path("<int:pk>/card/", invitations.invitation_card, name="invitation_card"),
+]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
 from .robots import ROBOTS
+from .sms import SmsGatewayError, sms_gateway
 
 # A robot's answer is a few dozen bytes; a longer one is not read past this.
 MAX_ANSWER_BYTES = 64 * 1024
@@ -112,6 +113,23 @@ class RobotChannel:
             raise DeliveryFailed(refusal)
 
 
+class SmsChannel:
+    """A text message to a customer's phone through settings.SMS_GATEWAY (sms.py). The
+    phone waits in `delivery.target_url` while the delivery is pending (the log shows it
+    masked) and is cleared with the robots' keys once it is sent or given up."""
+
+    kind = "sms"
+
+    def send(self, delivery) -> None:
+        notification = delivery.notification
+        parts = [notification.subject, notification.body, absolute_link(notification.link)]
+        text = "\n".join(part for part in parts if part)
+        try:
+            sms_gateway().send(delivery.target_url, text)
+        except SmsGatewayError as error:
+            raise DeliveryFailed(f"SMS gateway: {error}", retryable=error.retryable) from error
+
+
 def _decode(value) -> str:
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
 
@@ -120,7 +138,11 @@ def _smtp_text(recipients: dict) -> str:
     return "; ".join(f"{address} {code} {_decode(text)}" for address, (code, text) in recipients.items())
 
 
-CHANNELS = {"email": EmailChannel(), **{kind: RobotChannel(robot) for kind, robot in ROBOTS.items()}}
+CHANNELS = {
+    "email": EmailChannel(),
+    "sms": SmsChannel(),
+    **{kind: RobotChannel(robot) for kind, robot in ROBOTS.items()},
+}
 
 
 def channel_for(kind: str):

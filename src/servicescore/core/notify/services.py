@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from ..errors import Invalid, declare
 from ..models import Delivery, InboxMessage, Notification
+from ..phones import mask_phone
 from .channels import DeliveryFailed, channel_for
 from .robots import ROBOTS, masked_url, webhook_url_problem
 
@@ -86,8 +87,9 @@ def notify(
 def notify_targets(
     *, targets: Iterable[Target], subject: str, body: str = "", link: str = "", kind: str = "general", by=None
 ) -> Notification:
-    """Send one notification to addresses (group robots, group mailboxes), queued and sent
-    after the caller's transaction commits. A robot URL that is not https is refused."""
+    """Send one notification to addresses (group robots, group mailboxes, a customer's
+    phone by SMS), queued and sent after the caller's transaction commits. A robot URL that
+    is not https is refused."""
     targets = list(targets)
     for target in targets:
         if target.channel in ROBOTS:
@@ -98,6 +100,9 @@ def notify_targets(
                 raise Invalid(
                     f"{masked_url(target.address)}: {problem}", code=WEBHOOK_ADDRESS, field="address"
                 )
+        elif target.channel == Delivery.Channel.SMS:
+            if not target.address.strip():
+                raise ValueError("an SMS needs a phone number")
         elif target.channel != Delivery.Channel.EMAIL:
             raise ValueError(f"unknown channel {target.channel!r}")
     with transaction.atomic():
@@ -127,6 +132,10 @@ def _delivery(notification, channel, *, address, recipient=None, secret="") -> D
             delivery.state = Delivery.State.GAVE_UP
             delivery.last_error = _("The account has no e-mail address.")
             return delivery
+    elif channel == Delivery.Channel.SMS:
+        # The log shows the phone masked; the whole number waits in target_url until sent.
+        delivery.address = mask_phone(address)
+        delivery.target_url = address
     else:
         delivery.address = masked_url(address)
         delivery.target_url = address
