@@ -1,5 +1,6 @@
-"""The customer-service agent's home page: his own follow-up calls this month and their
-reach rate, and the complaints he handles — never a colleague's; other roles see none of it."""
+"""The customer-service agent's home page: his follow-up queue (due today, overdue, retries
+today, each a link to its list), his own follow-up calls this month with their reach rate
+and CSAT, and the complaints he handles — never a colleague's; other roles see none of it."""
 
 import datetime
 
@@ -7,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from servicescore.voice.models import Complaint, FollowUp
+from servicescore.voice.models import Complaint, FollowUp, FollowUpTask
 
 from ..conftest import login
 from ..factories import EmployeeFactory, UserFactory, WorkOrderFactory
@@ -77,7 +78,43 @@ def test_other_roles_get_no_call_figures(client, network, calls, who):
     assert "calls" not in client.get(HOME).context
 
 
-def test_agents_home_takes_a_fixed_number_of_queries(client, network, calls, django_assert_max_num_queries):
+@pytest.fixture
+def queue(network):
+    """Open tasks of the agent's centre: 2 overdue, 1 due later today or tomorrow, 1 retry
+    today; and tasks that are not his: done, and of another centre."""
+    now = timezone.now()
+    hour = datetime.timedelta(hours=1)
+
+    def task(centre=network.sc1, **fields):
+        order = WorkOrderFactory(service_center=centre, state="closed", closed_at=now - 50 * hour)
+        return FollowUpTask.objects.create(work_order=order, reason="sample", **fields)
+
+    task(due_at=now - hour)
+    task(due_at=now - 3 * hour)
+    task(due_at=now - hour, attempts=1, next_try_at=now + datetime.timedelta(minutes=1))
+    task(due_at=now - hour, state="done")
+    task(centre=network.sc2, due_at=now - hour)
+    return now
+
+
+def test_agent_sees_his_queue_counts_with_links(client, network, queue):
+    login(client, network.cs_agent)
+    response = client.get(HOME)
+    counts = {item["key"]: item["count"] for item in response.context["queue"]}
+    assert counts == {"due": 0, "overdue": 2, "retries": 1}
+    page = response.content.decode()
+    assert 'href="/voice/follow-ups/?list=overdue"' in page
+    assert 'data-stat="queue-overdue">2<' in page
+
+
+def test_agent_sees_his_csat_this_month(client, network, calls):
+    login(client, network.cs_agent)
+    assert 'data-stat="csat">4.5/5<' in client.get(HOME).content.decode()
+
+
+def test_agents_home_takes_a_fixed_number_of_queries(
+    client, network, calls, queue, django_assert_max_num_queries
+):
     login(client, network.cs_agent)
     client.get(HOME)
     with django_assert_max_num_queries(10):

@@ -1,23 +1,28 @@
 """The customer-service agent's section of the home page (core/sections.py, registered in
-voice/apps.py): his own follow-up calls (回访) this month and their reach rate, and the
-complaints he handles. Only the signed-in agent's own records (his employee record, as
-org.scope knows it); one aggregate query each. The voice app has no list pages yet, so the
-numbers are shown without links."""
+voice/apps.py): his follow-up queue (回访) — due today, overdue, retries today, each a link
+to that list — his own calls this month with their reach rate and CSAT, and the complaints
+he handles. Only the signed-in agent's own records and the tasks of his scope
+(voice/scope_followups.py); one aggregate query each."""
 
 import datetime
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, Q
+from django.urls import reverse
 
 from servicescore.core.periods import day_start, local_today, month_of
 from servicescore.core.roles import Role
 from servicescore.org.scope import employee_of
 
-from .models import Complaint, FollowUp
+from .models import Complaint
+from .selectors_followups import agent_call_stats, queue_counts
+
+# The queue's lists the home page counts, each linking to the list itself.
+QUEUE_LISTS = ("due", "overdue", "retries")
 
 
 def my_calls_section(request, *, now: datetime.datetime) -> dict | None:
-    """The agent's follow-up calls and complaints this month; None for other roles or an
-    account without an employee record."""
+    """The agent's follow-up queue, his calls and complaints this month; None for other
+    roles or an account without an employee record."""
     user = request.user
     if user.effective_role != Role.CS_AGENT:
         return None
@@ -25,7 +30,13 @@ def my_calls_section(request, *, now: datetime.datetime) -> dict | None:
     if employee is None:
         return None
     month_start = day_start(local_today(now).replace(day=1))
+    counts = queue_counts(user, now=now, employee=employee)
+    queue_url = reverse("voice:followup_queue")
     return {
+        "queue": [
+            {"key": key, "count": counts[key], "url": f"{queue_url}?list={key}"} for key in QUEUE_LISTS
+        ],
+        "queue_url": queue_url,
         "month": month_of(now),
         "calls": my_follow_ups(employee, since=month_start),
         "complaints": my_complaints(employee, since=month_start),
@@ -35,13 +46,7 @@ def my_calls_section(request, *, now: datetime.datetime) -> dict | None:
 def my_follow_ups(employee, *, since: datetime.datetime) -> dict:
     """The employee's follow-up calls since `since`: how many, how many reached the
     customer, the reach rate (%) and the average satisfaction given. One query."""
-    calls = FollowUp.objects.filter(agent=employee, called_at__gte=since).aggregate(
-        total=Count("pk"), reached=Count("pk", filter=Q(reached=True)), satisfaction=Avg("satisfied")
-    )
-    calls["reach_rate"] = round(100.0 * calls["reached"] / calls["total"], 1) if calls["total"] else None
-    if calls["satisfaction"] is not None:
-        calls["satisfaction"] = round(float(calls["satisfaction"]), 2)
-    return calls
+    return agent_call_stats(employee, since=since)
 
 
 def my_complaints(employee, *, since: datetime.datetime) -> dict:
