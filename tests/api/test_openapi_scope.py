@@ -73,6 +73,17 @@ CALLS = {
         "period": "2026-10",
         "ratings": [{"employee_no": "T2", "indicator": "COMPLIANCE", "rating": 4}],
     },
+    # customer voice (tests/api/test_voice_api.py checks their scope with records in it)
+    ("get", "/api/voice/responses"): {},
+    ("get", "/api/voice/responses/{response_id}"): {},
+    ("get", "/api/voice/followups"): {},
+    ("get", "/api/voice/followups/{followup_id}"): {},
+    ("get", "/api/voice/complaints"): {},
+    ("post", "/api/voice/complaints"): {"summary": "x"},
+    ("get", "/api/voice/complaints/{complaint_id}"): {},
+    ("get", "/api/voice/praise"): {},
+    ("post", "/api/voice/praise"): {"employee": "T1"},
+    ("get", "/api/voice/praise/{praise_id}"): {},
 }
 
 
@@ -124,6 +135,10 @@ def test_every_endpoint_returns_only_in_scope_data(client, network, world, token
             code="SC1-T1",
             kind="work_orders",
             period="2026-10",
+            response_id=0,
+            followup_id=0,
+            complaint_id=0,
+            praise_id=0,
         )
         response = call(api, method, url, body)
         assert response.status_code in (200, 201, 403, 404, 422), (method, url, response.status_code)
@@ -154,6 +169,8 @@ def test_every_endpoint_returns_only_in_scope_data(client, network, world, token
             assert [item["employee_no"] for item in data["items"]] == ["T1"]
         elif path == "/api/kpi/scorecards/{employee_no}/{period}":
             assert data["employee_no"] == "T1" and data["period"] == "2026-10"
+        elif path.startswith("/api/voice/") and method == "get":
+            assert data["items"] == []  # no customer voice in this world
         else:
             raise AssertionError(f"say what {method} {path} answers a technician")
 

@@ -188,3 +188,162 @@ def test_the_feedback_section_costs_the_same_queries_however_much_feedback(
         Praise.objects.create(employee=network.tech_colleague, work_order=order, received_at=_now(n))
     with django_assert_max_num_queries(baseline):
         page(client, order)
+
+
+# --- invitation status, fraud details, the follow-up task, the complaint's deadline --------
+
+
+def test_the_invitation_shows_its_state_channel_masked_recipient_and_sending_time(client, network):
+    order = WorkOrderFactory(service_center=network.sc1, technician=network.tech, state="closed")
+    SurveyInvitation.objects.create(
+        work_order=order,
+        state="sent",
+        sent_at=_now(3),
+        expires_at=_now(-100),
+        channel="sms",
+        recipient="138****1234",
+    )
+    login(client, network.manager)
+    html = page(client, order)
+    assert 'data-invitation-state="sent"' in html
+    assert "<span data-recipient>138****1234</span>" in html
+    assert "SMS" in html and "No answer yet." in html
+
+
+def _feedback_section(html: str) -> str:
+    start = html.index('id="customer-voice"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_a_recipient_stored_whole_is_masked_in_the_feedback(client, network):
+    order = WorkOrderFactory(service_center=network.sc1, technician=network.tech, state="closed")
+    SurveyInvitation.objects.create(work_order=order, sent_at=_now(3), recipient="13812345678")
+    SurveyInvitation.objects.create(work_order=order, sent_at=_now(2), recipient="wang.li@example.com")
+    login(client, network.manager)
+    html = _feedback_section(page(client, order))
+    assert "13812345678" not in html and "138****5678" in html
+    assert "wang.li@" not in html and "w***@example.com" in html
+
+
+def test_a_scheduled_invitation_shows_when_it_will_be_sent(client, network):
+    order = WorkOrderFactory(service_center=network.sc1, technician=network.tech, state="closed")
+    SurveyInvitation.objects.create(work_order=order, state="scheduled", send_after=_now(-2))
+    login(client, network.manager)
+    html = page(client, order)
+    assert 'data-invitation-state="scheduled"' in html and "To be sent" in html
+
+
+def _flagged(order):
+    return SurveyResponse.objects.create(
+        external_id="S-FLAGGED",
+        work_order=order,
+        submitted_at=_now(1),
+        overall=5,
+        comment="完美",
+        flags=["fast", "staff_device"],
+        review="pending",
+        ip="10.0.0.8",
+    )
+
+
+def test_a_reviewer_sees_the_fraud_signals_and_a_link_to_the_review_queue(client, network):
+    order = WorkOrderFactory(service_center=network.sc1, technician=network.tech, state="closed")
+    _flagged(order)
+    login(client, network.manager)
+    html = page(client, order)
+    assert "data-fraud" in html and 'data-review="pending"' in html
+    assert "Answered within seconds of opening" in html
+    assert 'data-link="reviews"' in html and "/voice/reviews/" in html
+
+
+def test_the_technician_sees_the_ratings_and_comment_of_a_flagged_response_but_no_fraud_details(
+    client, network
+):
+    order = WorkOrderFactory(service_center=network.sc1, technician=network.tech, state="closed")
+    _flagged(order)
+    login(client, network.tech)
+    for name in ("workorders:detail", "workorders:mine_detail"):
+        html = page(client, order, name)
+        assert "完美" in html and 'data-rating="overall">5' in html
+        assert "data-fraud" not in html and "Answered within seconds" not in html and "10.0.0.8" not in html
+
+
+def test_an_excluded_response_is_marked(client, network):
+    order = WorkOrderFactory(service_center=network.sc1, technician=network.tech, state="closed")
+    response = _flagged(order)
+    response.review = "excluded"
+    response.review_reason = "同一设备"
+    response.save()
+    login(client, network.manager)
+    html = page(client, order)
+    assert "data-excluded" in html and "Excluded from the scores" in html and "同一设备" in html
+
+
+def test_a_comment_with_a_script_tag_is_shown_as_text(client, network):
+    order = order_with_feedback(
+        network, technician=network.tech, external_id="WO-XSS", comment="<script>alert(1)</script>"
+    )
+    login(client, network.manager)
+    html = page(client, order)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_follow_up_task_shows_its_state_reason_due_time_and_attempts(client, network):
+    from servicescore.voice.models import FollowUpTask
+
+    order = WorkOrderFactory(service_center=network.sc1, technician=network.tech, state="closed")
+    FollowUpTask.objects.create(
+        work_order=order,
+        reason="comeback",
+        state="open",
+        due_at=_now(-24),
+        attempts=2,
+        assigned_to=network.cs_agent,
+    )
+    login(client, network.manager)
+    html = page(client, order)
+    assert 'data-followup-task="open"' in html
+    assert "Comeback" in html and "2 attempts" in html and "员工CS1" in html
+
+
+def test_an_open_complaint_past_its_deadline_is_marked_as_breaching(client, network):
+    order = WorkOrderFactory(service_center=network.sc1, technician=network.tech, state="closed")
+    Complaint.objects.create(
+        work_order=order,
+        summary="等待太久",
+        state="investigating",
+        received_at=_now(60),
+        due_at=_now(12),
+    )
+    Complaint.objects.create(
+        work_order=order, summary="已处理", state="investigating", received_at=_now(5), due_at=_now(-43)
+    )
+    login(client, network.manager)
+    html = page(client, order)
+    assert html.count("data-breaching") == 1
+    assert 'data-complaint-workflow="investigating"' in html and "Investigating" in html
+    assert "Past its deadline" in html and "Resolve by" in html
+
+
+def test_a_complaint_declared_not_valid_is_shown_as_not_upheld(client, network):
+    order = WorkOrderFactory(service_center=network.sc1, technician=network.tech, state="closed")
+    Complaint.objects.create(work_order=order, state="not_valid", received_at=_now(5), due_at=_now(10))
+    login(client, network.manager)
+    html = page(client, order)
+    assert 'data-complaint-state="invalid"' in html and "data-breaching" not in html
+
+
+def test_the_complaint_desk_roles_open_the_complaint_from_the_order_and_the_technician_does_not(
+    client, network
+):
+    order = WorkOrderFactory(service_center=network.sc1, technician=network.tech, state="closed")
+    complaint = Complaint.objects.create(work_order=order, summary="收费有异议", received_at=_now(5))
+    login(client, network.manager)
+    assert f'href="{reverse("voice:complaint", args=[complaint.pk])}" data-link="complaint"' in page(
+        client, order
+    )
+    client.logout()
+    login(client, network.tech)
+    html = page(client, order)
+    assert "收费有异议" in html and 'data-link="complaint"' not in html

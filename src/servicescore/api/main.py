@@ -212,6 +212,7 @@ from .imports import router as imports_router  # noqa: E402
 from .kpi import router as kpi_router  # noqa: E402
 from .org import router as org_router  # noqa: E402
 from .ratings import router as ratings_router  # noqa: E402
+from .voice import router as voice_router  # noqa: E402
 from .workorders import router as work_orders_router  # noqa: E402
 
 api.add_router("/work-orders", work_orders_router)
@@ -219,3 +220,4 @@ api.add_router("/", org_router)
 api.add_router("/import", imports_router)
 api.add_router("/kpi", kpi_router)
 api.add_router("/ratings", ratings_router)
+api.add_router("/voice", voice_router)

@@ -1,6 +1,29 @@
 """Customer voice, overview: navigation items, page sections and signal receivers, registered
 from VoiceConfig.ready()."""
 
+from django.utils.translation import gettext_lazy as _
+
 
 def register() -> None:
-    pass
+    from servicescore.core.navigation import register_nav
+    from servicescore.core.sections import register_section
+
+    from . import policy
+    from .views.overview import profile_voice_section
+
+    register_nav(
+        "voice_overview",
+        label=_("Customer voice"),
+        url_name="voice:overview",
+        visible=policy.may_see_overview,
+        order=630,
+        active=("voice:overview",),
+        group="performance",
+    )
+    register_section(
+        "profile",
+        "customer_voice",
+        template="voice/overview/_profile_voice.html",
+        context=profile_voice_section,
+        order=80,
+    )

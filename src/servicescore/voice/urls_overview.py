@@ -1,3 +1,9 @@
 """Customer voice, overview: URLs (in the "voice" namespace, voice/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import overview
+
+urlpatterns = [
+    path("", overview.overview, name="overview"),
+]
