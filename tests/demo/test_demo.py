@@ -200,7 +200,7 @@ def test_small_demo_invites_closed_orders_to_surveys_and_links_the_answers(small
     invitations = SurveyInvitation.objects.all()
     answered = invitations.filter(response__isnull=False)
     assert answered.count() == SurveyResponse.objects.count()
-    assert 0.55 <= answered.count() / invitations.count() <= 0.85
+    assert 0.35 <= answered.count() / invitations.count() <= 0.45  # demo/voice.py RESPONSE_SHARE
     assert not invitations.filter(work_order__closed_at__isnull=True).exists()
     assert not invitations.filter(sent_at__lt=F("work_order__closed_at")).exists()
     assert not answered.filter(response__submitted_at__lt=F("sent_at")).exists()

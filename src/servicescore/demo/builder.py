@@ -30,6 +30,7 @@ from .people import (
     network_rows,
     rating_rows,
 )
+from .voice import install_survey_template
 from .workload import Workload
 
 
@@ -121,6 +122,7 @@ def build_demo(
             writer.write_all(archive_rows(ctx, net))
             timings["people"] = time.perf_counter() - mark
             mark = time.perf_counter()
+            install_survey_template()
             Workload(ctx, net, writer).run()
             writer.write("kpi.MetricFact", fact_rows(ctx, net))
             labour.write_labour_operations()
@@ -251,9 +253,16 @@ def remove_day(anchor: datetime.date | None = None) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         for label in reversed(bulk.DEMO_MODELS):
             model = bulk.model_of(label)
+            table = connection.ops.quote_name(model._meta.db_table)
             if label != "workorders.WorkOrder" and "work_order_id" in bulk.COLUMNS[label]:
-                table = connection.ops.quote_name(model._meta.db_table)
                 cursor.execute(f"DELETE FROM {table} WHERE work_order_id IN ({ids_sql})", params)
+            elif "complaint_id" in bulk.COLUMNS[label]:  # a complaint's people and timeline
+                complaints = connection.ops.quote_name(bulk.model_of("voice.Complaint")._meta.db_table)
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE complaint_id IN "
+                    f"(SELECT id FROM {complaints} WHERE work_order_id IN ({ids_sql}))",
+                    params,
+                )
         cursor.execute(
             f"DELETE FROM {connection.ops.quote_name(WorkOrder._meta.db_table)} WHERE id IN ({ids_sql})",
             params,

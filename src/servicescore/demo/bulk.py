@@ -10,6 +10,7 @@ them into whatever its database path wants:
 """
 
 import datetime
+import json
 from abc import ABC, abstractmethod
 from collections import defaultdict
 
@@ -36,14 +37,19 @@ DEMO_MODELS = [
     "workorders.PartsLine",
     "voice.SurveyResponse",
     "voice.SurveyInvitation",
-    "voice.FollowUp",
     "voice.Complaint",
+    "voice.ComplaintPerson",
+    "voice.ComplaintEvent",
+    "voice.FollowUpTask",
+    "voice.FollowUp",
     "voice.Praise",
     "kpi.MetricFact",
     "kpi.ManualRating",
 ]
 # Seed rows written by migrations; the demo keeps them.
 KEEP_MODELS = {"workorders.SLAPolicy", "kpi.FactIndicator"}
+# Tables the demo fills through the ORM that point at none of DEMO_MODELS: wiped with them.
+ALSO_WIPED = ["voice.SurveyTemplate"]
 # Big tables whose secondary indexes and foreign keys are dropped during a raw bulk load.
 HEAVY_MODELS = [
     "customers.Customer",
@@ -54,6 +60,7 @@ HEAVY_MODELS = [
     "workorders.PartsLine",
     "voice.SurveyResponse",
     "voice.SurveyInvitation",
+    "voice.FollowUpTask",
     "voice.FollowUp",
 ]
 
@@ -100,7 +107,17 @@ COLUMNS = {
         "modified",
     ),
     "org.EmployeeSkill": ("id", "employee_id", "skill_id", "level"),
-    "customers.Customer": ("id", "external_id", "name", "phone", "address", "created", "modified"),
+    "customers.Customer": (
+        "id",
+        "external_id",
+        "name",
+        "phone",
+        "address",
+        "created",
+        "modified",
+        "email",
+        "language",
+    ),
     "customers.Asset": (
         "id",
         "external_id",
@@ -176,6 +193,17 @@ COLUMNS = {
         "channel",
         "created",
         "modified",
+        "answers",
+        "language",
+        "ip",
+        "user_agent",
+        "device",
+        "opened_at",
+        "flags",
+        "review",
+        "reviewed_by_id",
+        "reviewed_at",
+        "review_reason",
     ),
     "voice.SurveyInvitation": (
         "id",
@@ -183,6 +211,28 @@ COLUMNS = {
         "sent_at",
         "channel",
         "response_id",
+        "created",
+        "modified",
+        "template_id",
+        "token",
+        "state",
+        "send_after",
+        "expires_at",
+        "opened_at",
+        "reminded_at",
+        "language",
+        "recipient",
+    ),
+    "voice.FollowUpTask": (
+        "id",
+        "work_order_id",
+        "reason",
+        "state",
+        "due_at",
+        "next_try_at",
+        "attempts",
+        "assigned_to_id",
+        "closed_at",
         "created",
         "modified",
     ),
@@ -197,6 +247,9 @@ COLUMNS = {
         "note",
         "created",
         "modified",
+        "task_id",
+        "issues",
+        "complaint_id",
     ),
     "voice.Complaint": (
         "id",
@@ -211,7 +264,19 @@ COLUMNS = {
         "satisfied_after",
         "created",
         "modified",
+        "state",
+        "source",
+        "summary",
+        "description",
+        "due_at",
+        "escalated_at",
+        "escalation_level",
+        "decision_reason",
+        "resolution",
+        "registered_by_id",
     ),
+    "voice.ComplaintPerson": ("id", "complaint_id", "employee_id", "responsible"),
+    "voice.ComplaintEvent": ("id", "complaint_id", "at", "by_id", "kind", "from_state", "to_state", "note"),
     "voice.Praise": (
         "id",
         "employee_id",
@@ -221,6 +286,8 @@ COLUMNS = {
         "note",
         "created",
         "modified",
+        "source",
+        "recorded_by_id",
     ),
     "kpi.ManualRating": (
         "id",
@@ -262,13 +329,19 @@ def _timestamp_positions(label: str) -> list[int]:
     return [i for i, col in enumerate(COLUMNS[label]) if isinstance(fields[col], models.DateTimeField)]
 
 
+def _json_positions(label: str) -> list[int]:
+    """Columns of JSON fields: rows carry them as JSON text, which raw loads store as is."""
+    fields = {f.attname: f for f in model_of(label)._meta.concrete_fields}
+    return [i for i, col in enumerate(COLUMNS[label]) if isinstance(fields[col], models.JSONField)]
+
+
 # --- wiping -------------------------------------------------------------------------------
 
 
 def models_to_wipe() -> list[type[models.Model]]:
     """The demo's tables plus every project table that points at one of them (so nothing
     is left dangling), minus the migrations' seed tables and the user table."""
-    wiped = {model_of(label) for label in DEMO_MODELS}
+    wiped = {model_of(label) for label in DEMO_MODELS + ALSO_WIPED}
     project = [
         m
         for m in apps.get_models(include_auto_created=True)
@@ -371,17 +444,24 @@ class OrmWriter(Writer):
 
     BATCH_SIZE = 1_000
 
+    def __init__(self):
+        super().__init__()
+        self._json: dict[str, list[int]] = {}
+
     def _write(self, label, rows):
         model = model_of(label)
         columns = COLUMNS[label]
         positions = self._ts[label]
+        texts = self._json.setdefault(label, _json_positions(label))
         objs = []
         for row in rows:
-            if positions:
+            if positions or texts:
                 row = list(row)
                 for i in positions:
                     if row[i] is not None:
                         row[i] = datetime.datetime.fromtimestamp(row[i], UTC)
+                for i in texts:
+                    row[i] = json.loads(row[i])
             objs.append(model(**dict(zip(columns, row, strict=True))))
         model.objects.bulk_create(objs, batch_size=self.BATCH_SIZE)
 

@@ -46,7 +46,10 @@ class Scale:
     cs_agents: int
     hr_staff: int
     customers_per_order: float
+    # Share of closed orders whose survey is answered; demo/voice.py invites this ÷
+    # RESPONSE_SHARE of them.
     survey_rate: float
+    # Share of the closed orders without a complaint or comeback sampled for a follow-up call.
     followup_rate: float
     # Share of work orders whose transitions are written as events (all of them when small).
     event_rate: float
@@ -74,8 +77,8 @@ SCALES = {
         cs_agents=2,
         hr_staff=1,
         customers_per_order=0.35,
-        survey_rate=0.55,
-        followup_rate=0.6,
+        survey_rate=0.38,
+        followup_rate=0.3,
         event_rate=1.0,
         chunk_orders=2_000,
         dispatcher_every=2,
@@ -94,7 +97,7 @@ SCALES = {
         cs_agents=240,
         hr_staff=12,
         customers_per_order=0.45,
-        survey_rate=0.5,
+        survey_rate=0.3,
         followup_rate=0.3,
         event_rate=0.05,
         chunk_orders=20_000,
@@ -114,7 +117,7 @@ SCALES = {
         cs_agents=2,
         hr_staff=1,
         customers_per_order=0.45,
-        survey_rate=0.5,
+        survey_rate=0.3,
         followup_rate=0.3,
         event_rate=0.3,
         chunk_orders=150,

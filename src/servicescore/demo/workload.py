@@ -18,6 +18,7 @@ from faker.providers.phone_number.zh_CN import Provider as PhoneProvider
 
 from . import catalog
 from .config import ATTENDANCE, DAY, HOUR, MINUTE, SHIFT_HOURS, WORKING_DAYS
+from .voice import VoiceMixin, customer_email, customer_language
 
 WO = "workorders.WorkOrder"
 OPEN_HOUR, CLOSE_HOUR = 8 * HOUR, 20 * HOUR
@@ -29,16 +30,12 @@ COMEBACK_RATE = 0.055
 SAME_TECH_SHARE = 0.6
 REWORK_DIFFICULTY = 1.15
 LABOUR_RATE = 220  # yuan per standard hour
-# Survey ratings by mood: weights of 1..5 stars.
+# Survey ratings by mood: weights of 1..5 stars (CSAT about 90 %).
 MOODS = {
-    "good": (1, 2, 6, 26, 65),
-    "meh": (3, 7, 22, 40, 28),
-    "bad": (18, 22, 30, 22, 8),
+    "good": (0, 1, 3, 20, 76),
+    "meh": (1, 3, 11, 45, 40),
+    "bad": (12, 18, 25, 30, 15),
 }
-SURVEY_CHANNELS = ("sms", "wecom", "wecom", "sms", "web", "phone")
-# Of the survey invitations sent, about this share is answered (SURVEY_RESPONSE_RATE); the
-# scale's survey_rate is the share of closed orders answered.
-ANSWERED_SHARE = 0.7
 # How often an order goes to a team other than its type's first choice.
 OTHER_TEAM_SHARE = 0.25
 # A labour line's hours: standard × difficulty × one of JOB_SIZES × the team's hours scale;
@@ -55,7 +52,7 @@ def _cumulative(weights):
     return list(itertools.accumulate(weights))
 
 
-class Workload:
+class Workload(VoiceMixin):
     def __init__(self, ctx, net, writer):
         self.ctx, self.net, self.writer = ctx, net, writer
         self.rng, self.clock, self.scale = ctx.rng, ctx.clock, ctx.scale
@@ -91,8 +88,7 @@ class Workload:
         }
         self.hours_scale = self.team_hours_scale()
         self.pace = 1.0  # the current month's job-length factor (see plan)
-        answered = min(0.99, self.scale.survey_rate / ANSWERED_SHARE)
-        self.unanswered_rate = (answered - self.scale.survey_rate) / (1 - self.scale.survey_rate)
+        self.voice_setup(MOODS)
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -221,7 +217,19 @@ class Workload:
                     if rng.random() < 0.7
                     else ""
                 )
-                rows.append((cid, f"C{cid:08d}", self.person_name(), self.phone(), address, now, now))
+                rows.append(
+                    (
+                        cid,
+                        f"C{cid:08d}",
+                        self.person_name(),
+                        self.phone(),
+                        address,
+                        now,
+                        now,
+                        customer_email(cid),
+                        customer_language(cid),
+                    )
+                )
             self.writer.write("customers.Customer", rows)
         for start in range(1, self.n_assets + 1, chunk):
             rows = []
@@ -260,7 +268,9 @@ class Workload:
                 if len(batch[WO]) >= chunk:
                     self.flush()
         self.pinned_orders()
+        self.pinned_voice()
         self.flush()
+        self.write_staff_devices()
 
     def continue_ids(self, last_ids: dict[str, int]):
         """Carry on after rows already stored (label → highest id), over the stored
@@ -471,7 +481,7 @@ class Workload:
                 mood = "bad"
             elif late or tech.slowness > 1.5 or rng.random() < 0.08:
                 mood = "meh"
-            self.voice(order_id, closed, mood, tech, advisor, late)
+            self.voice(order_id, closed, mood, tech, advisor, late, centre, customer, rework_of is not None)
         if (
             done
             and rework_of is None
@@ -571,139 +581,6 @@ class Workload:
                     note,
                 )
             )
-
-    def voice(self, order_id, closed, mood, tech, advisor, late):
-        """Survey invitation and response, follow-up call, complaint and praise for a closed order."""
-        rng, now = self.rng, self.now
-        overall = None
-        surveyed = rng.random() < self.scale.survey_rate
-        # Some closed orders get an invitation the customer never answers.
-        if surveyed or rng.random() < self.unanswered_rate:
-            sent = closed + self.lognormal(20 * MINUTE, 0.8)
-            if sent < now:
-                channel = self.choice(SURVEY_CHANNELS)
-                response = None
-                if surveyed:
-                    submitted = sent + self.lognormal(6 * HOUR, 1.2)
-                    if submitted < now:
-                        response, overall = self.survey(
-                            order_id, submitted, channel, mood, tech, advisor, late
-                        )
-                iid = self.next_id("voice.SurveyInvitation")
-                self.batch["voice.SurveyInvitation"].append(
-                    (iid, order_id, sent, channel, response, sent, sent)
-                )
-        if self.agents and rng.random() < self.scale.followup_rate:
-            called = self.shop_hours(closed + self.lognormal(20 * HOUR, 0.7))
-            if called < now:
-                reached = rng.random() < 0.85
-                satisfied = None
-                if reached:
-                    satisfied = overall or self.pick((1, 2, 3, 4, 5), _cumulative(MOODS[mood]))
-                fid = self.next_id("voice.FollowUp")
-                self.batch["voice.FollowUp"].append(
-                    (
-                        fid,
-                        f"FU{fid:09d}",
-                        order_id,
-                        self.choice(self.agents).id,
-                        called,
-                        reached,
-                        satisfied,
-                        self.choice(catalog.FOLLOWUP_NOTES) if reached else "客户未接听，短信已发送",
-                        called,
-                        called,
-                    )
-                )
-        chance = {"good": 0.003, "meh": 0.02, "bad": 0.1}[mood]
-        if self.complaint_handlers and rng.random() < chance:
-            received = closed + self.lognormal(DAY, 1.0)
-            if received < now:
-                roll = rng.random()
-                about = tech if roll < 0.45 else advisor if roll < 0.65 else None
-                resolved = received + self.lognormal(2 * DAY, 0.8)
-                resolved = resolved if resolved < now else None
-                cid = self.next_id("voice.Complaint")
-                self.batch["voice.Complaint"].append(
-                    (
-                        cid,
-                        f"TS{cid:08d}",
-                        received,
-                        order_id,
-                        about.id if about else None,
-                        self.choice(self.complaint_handlers).id,
-                        self.choice(("low", "medium", "medium", "high")),
-                        rng.random() < 0.8,
-                        resolved,
-                        (rng.random() < 0.7) if resolved else None,
-                        received,
-                        resolved or received,
-                    )
-                )
-
-    def survey(self, order_id, submitted, channel, mood, tech, advisor, late) -> tuple[int, int]:
-        """A survey response (and now and then a praise); returns its id and overall rating."""
-        rng, now = self.rng, self.now
-        overall = self.pick((1, 2, 3, 4, 5), _cumulative(MOODS[mood]))
-
-        def near(value, down=0.0):
-            return min(5, max(1, value + self.choice((-1, 0, 0, 0, 1)) - (1 if rng.random() < down else 0)))
-
-        nps = (
-            self.choice((9, 10, 10, 8))
-            if overall == 5
-            else self.randint(6, 9)
-            if overall == 4
-            else self.randint(4, 7)
-            if overall == 3
-            else self.randint(0, 5)
-        )
-        if rng.random() < 0.45:
-            pool = (
-                catalog.GOOD_COMMENTS
-                if overall >= 4
-                else catalog.MIXED_COMMENTS
-                if overall == 3
-                else catalog.BAD_COMMENTS
-            )
-            comment = self.choice(pool)
-        else:
-            comment = ""
-        sid = self.next_id("voice.SurveyResponse")
-        self.batch["voice.SurveyResponse"].append(
-            (
-                sid,
-                f"SV{sid:09d}",
-                order_id,
-                submitted,
-                overall,
-                near(overall),
-                near(overall),
-                near(overall, 0.6 if late or tech.slowness > 1.5 else 0.0),
-                nps if rng.random() < 0.9 else None,
-                comment,
-                channel,
-                submitted,
-                submitted,
-            )
-        )
-        if overall == 5 and rng.random() < 0.04:
-            praised = tech if rng.random() < 0.7 else advisor
-            at = submitted + self.lognormal(DAY, 1.0)
-            if at < now:
-                self.batch["voice.Praise"].append(
-                    (
-                        self.next_id("voice.Praise"),
-                        praised.id,
-                        order_id,
-                        "praise" if rng.random() < 0.85 else "referral",
-                        at,
-                        self.choice(catalog.PRAISE_NOTES),
-                        at,
-                        at,
-                    )
-                )
-        return sid, overall
 
     # --- pinned orders ------------------------------------------------------------------
 
