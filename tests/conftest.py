@@ -28,6 +28,9 @@ def pytest_configure(config):
     # Recomputing KPIs on every factory save would slow every test and blur query counts;
     # tests/kpi/test_recompute.py switches it on.
     settings.KPI_AUTO_RECOMPUTE = False
+    # Recording users' devices writes on a session's first request and would shift every
+    # page's query count; tests/core/test_devices.py switches it on.
+    settings.RECORD_USER_DEVICES = False
 
 
 @pytest.fixture(scope="session")

@@ -140,6 +140,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "servicescore.core.devices.UserDeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -244,6 +245,8 @@ COMEBACK_WINDOW_DAYS = env.int("COMEBACK_WINDOW_DAYS", default=30)
 # Recompute indicator results when the records behind them change (a Celery task; inline
 # at commit when there is no broker). Tests switch it off except where they test it.
 KPI_AUTO_RECOMPUTE = env.bool("KPI_AUTO_RECOMPUTE", default=True)
+# Record where signed-in users work from (core/devices.py), for the survey fraud checks.
+RECORD_USER_DEVICES = env.bool("RECORD_USER_DEVICES", default=True)
 # On PostgreSQL a recompute reads what it does not change on a second connection while
 # its own writes (core/second_connection.py): one more connection per running recompute.
 KPI_SECOND_CONNECTION = env.bool("KPI_SECOND_CONNECTION", default=True)
@@ -286,6 +289,9 @@ NOTIFY_RETRY_DELAYS = env.list("NOTIFY_RETRY_DELAYS", cast=int, default=[60, 300
 NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=10.0)
 NOTIFY_SITE_URL = env.str("NOTIFY_SITE_URL", default="")
 NOTIFY_ALLOW_HTTP_LOOPBACK = env.bool("NOTIFY_ALLOW_HTTP_LOOPBACK", default=DEBUG)
+# Text messages to customers (survey invitations): the dotted path of a class with
+# send(phone, text) (core/notify/sms.py). The default only logs each message.
+SMS_GATEWAY = env.str("SMS_GATEWAY", default="servicescore.core.notify.sms.LoggingSmsGateway")
 # `celery -A servicescore beat` hands due retries to the workers every minute; without a
 # broker run `servicescore retry_due_deliveries` from cron instead.
 # The months whose records may still change ("open"): the running month and the ones before
@@ -324,6 +330,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Background exports are kept a day (core/export_jobs.py); each new export also purges.
     "core-purge-old-exports": {"task": "core.purge_old_exports", "schedule": 3600.0},
+    # Survey invitations due, reminders and expiry (voice/services/invitations.py);
+    # `servicescore send_survey_invitations` from cron does the same without a broker.
+    "voice-send-survey-invitations": {"task": "voice.send_survey_invitations", "schedule": 300.0},
+    # Complaints past their deadline, one escalation level at a time (voice/services/complaints.py).
+    "voice-escalate-overdue-complaints": {"task": "voice.escalate_overdue_complaints", "schedule": 600.0},
 }
 
 LOGGING = {

@@ -45,16 +45,19 @@ def test_a_menu_with_one_visible_item_is_that_items_plain_link(network):
     assert "children" not in people
 
 
-def test_hr_sees_home_and_five_menus_in_job_order(network):
+def test_hr_sees_home_and_the_menus_in_job_order(network):
     network.hr.user.is_staff = True
     network.hr.user.save()
     assert shape(menu_of(network.hr.user)) == [
         "home",
-        "work_orders",
-        ("group:performance", ["scores", "team_scores", "ratings", "templates"]),
+        ("group:work", ["work_orders", "complaints", "praise"]),
+        (
+            "group:performance",
+            ["scores", "team_scores", "ratings", "voice_overview", "voice_reviews", "templates"],
+        ),
         "people",
         ("group:data", ["facts", "import"]),
-        ("group:admin", ["audit", "admin"]),
+        ("group:admin", ["audit", "survey_templates", "voice_settings", "admin"]),
     ]
 
 

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def entries(action):
-    return list(AuditEntry.objects.filter(action=action))
+    # Only this app's records: the audit trail is append-only, so a module-scoped fixture
+    # elsewhere (the demo's build) may have left entries of other models behind.
+    return list(AuditEntry.objects.filter(action=action, content_type__app_label="kpi"))
 
 
 def fact(network, value="160"):

@@ -8,12 +8,16 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models import Field, ForeignObject
 
         from .audit_selectors import may_read_audit_trail
+        from .devices import record_device_on_login
         from .lookups import AnyOf
         from .navigation import register_nav
         from .policy import may_use_admin
+
+        user_logged_in.connect(record_device_on_login, dispatch_uid="core-record-device")
 
         Field.register_lookup(AnyOf)
         ForeignObject.register_lookup(AnyOf)  # related fields keep their own lookups

@@ -172,7 +172,11 @@ def _through_work_order(queryset, employee, prefix: str = "work_order__"):
 
 
 def _responses(employee, period, person):
-    return _through_work_order(SurveyResponse.objects.filter(**_in(period, "submitted_at")), employee)
+    # a response a manager excluded as not the customer's counts nowhere (kpi/families/voice.py)
+    responses = SurveyResponse.objects.filter(**_in(period, "submitted_at")).exclude(
+        review=SurveyResponse.Review.EXCLUDED
+    )
+    return _through_work_order(responses, employee)
 
 
 def _invitations(employee, period, person):
@@ -185,9 +189,13 @@ def _closed(employee, period, person):
     call = FollowUp.objects.filter(
         work_order=OuterRef("pk"), reached=True, called_at__gte=OuterRef("closed_at"), called_at__lte=limit
     ).order_by("called_at")
-    answer = SurveyResponse.objects.filter(
-        work_order=OuterRef("pk"), submitted_at__gte=OuterRef("closed_at"), submitted_at__lte=limit
-    ).order_by("submitted_at")
+    answer = (
+        SurveyResponse.objects.filter(
+            work_order=OuterRef("pk"), submitted_at__gte=OuterRef("closed_at"), submitted_at__lte=limit
+        )
+        .exclude(review=SurveyResponse.Review.EXCLUDED)
+        .order_by("submitted_at")
+    )
     return _through_work_order(orders, employee, prefix="").annotate(
         covering_call_at=Subquery(call.values("called_at")[:1]),
         covering_response_at=Subquery(answer.values("submitted_at")[:1]),
@@ -326,7 +334,7 @@ SOURCES = {
     "invitations": Source(
         "invitation",
         _invitations,
-        {"sent": Part(), "answered": Part(Q(response__isnull=False))},
+        {"sent": Part(), "answered": Part(Q(response__isnull=False) & ~Q(response__review="excluded"))},
         ("sent_at", "pk"),
         ("work_order", "sent_at", "channel"),
         related=("work_order",),

@@ -66,7 +66,9 @@ class SurveyResponse(TimeStampedModel):
     # The answering device, for the fraud checks (voice/fraud.py); empty for imports.
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True, db_default="")
-    device = models.CharField(_("device fingerprint"), max_length=64, blank=True, db_index=True, db_default="")
+    device = models.CharField(
+        _("device fingerprint"), max_length=64, blank=True, db_index=True, db_default=""
+    )
     opened_at = models.DateTimeField(_("survey opened at"), null=True, blank=True)
     # Fraud signals (Signal values) found when the response arrived; a flagged response
     # waits for a manager's review and counts until it is excluded.
@@ -99,7 +101,8 @@ class SurveyResponse(TimeStampedModel):
         ]
 
     def __str__(self):
-        return self.external_id
+        # A response given on the survey page has no external id.
+        return self.external_id or f"{self.work_order_id} {self.submitted_at:%Y-%m-%d %H:%M}"
 
 
 class SurveyTemplate(TimeStampedModel):
@@ -235,7 +238,12 @@ class SurveyInvitation(TimeStampedModel):
         ordering = ["-sent_at"]
 
     def __str__(self):
-        return f"{self.work_order_id} {self.sent_at:%Y-%m-%d}"
+        # A scheduled invitation has not been sent yet.
+        return (
+            f"{self.work_order_id} {self.sent_at:%Y-%m-%d}"
+            if self.sent_at
+            else f"{self.work_order_id} {self.state}"
+        )
 
 
 class VoicePolicy(TimeStampedModel):
@@ -392,7 +400,8 @@ class FollowUp(TimeStampedModel):
         ordering = ["-called_at"]
 
     def __str__(self):
-        return self.external_id
+        # A call recorded on the call screen has no external id.
+        return self.external_id or f"{self.work_order_id} {self.called_at:%Y-%m-%d %H:%M}"
 
 
 class Complaint(TimeStampedModel):
@@ -426,7 +435,12 @@ class Complaint(TimeStampedModel):
     # Set by imports; a complaint registered on the complaint desk has none.
     external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
     state = models.CharField(
-        _("state"), max_length=15, choices=State.choices, default=State.RECEIVED, db_default="received", db_index=True
+        _("state"),
+        max_length=15,
+        choices=State.choices,
+        default=State.RECEIVED,
+        db_default="received",
+        db_index=True,
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, blank=True, db_default="")
     summary = models.CharField(_("summary"), max_length=200, blank=True, db_default="")

@@ -62,3 +62,11 @@ def may_send_survey(user) -> bool:
 
 def may_see_overview(user) -> bool:
     return _role(user) in OVERVIEW_ROLES
+
+
+# Who adds a closed work order to the follow-up queue by hand (engineer K).
+FOLLOWUP_QUEUE_ROLES = {Role.SERVICE_MANAGER, Role.ADMIN}
+
+
+def may_queue_followups(user) -> bool:
+    return _role(user) in FOLLOWUP_QUEUE_ROLES

@@ -57,6 +57,9 @@ class VoiceKind(Kind):
     def check_row(self, row: Row, context: Context) -> None:
         """Rules across columns of one row."""
 
+    def derive(self, values: dict) -> None:
+        """Set the fields computed from a row's values (none by default)."""
+
     def _check_stored_in_scope(self, rows, context):
         # A stored record hanging off a work order the user cannot see stays untouched.
         stored = dict(
@@ -84,6 +87,7 @@ class VoiceKind(Kind):
             }
             values.update({field: row.people[column] for column, field in self.people.items()})
             values["work_order_id"] = row.order_id
+            self.derive(values)
             wanted[row.get("external_id")] = values
         stored = {}
         created, updated, unchanged, pks = upsert(
@@ -203,6 +207,25 @@ class Complaints(VoiceKind):
     plain = {c: c for c in ("received_at", "severity", "valid", "resolved_at", "satisfied_after")}
     defaults = {"severity": "", "valid": True}
     people = {"employee": "employee_id", "handler": "handler_id"}
+
+    @property
+    def fields(self) -> list[str]:
+        return [*super().fields, "state"]
+
+    def derive(self, values: dict) -> None:
+        """The workflow state the imported fields imply: closed once the customer said whether
+        they are satisfied, resolved, not valid, assigned to a handler, else received."""
+        state = Complaint.State
+        if values.get("resolved_at") and values.get("satisfied_after") is not None:
+            values["state"] = state.CLOSED
+        elif values.get("resolved_at"):
+            values["state"] = state.RESOLVED
+        elif values.get("valid") is False:
+            values["state"] = state.NOT_VALID
+        elif values.get("handler_id"):
+            values["state"] = state.ASSIGNED
+        else:
+            values["state"] = state.RECEIVED
 
     def check_row(self, row, context):
         if (

@@ -9,15 +9,26 @@ work order never count. Each function returns its `Part`s (families/base.py).
 
 import datetime
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
-from servicescore.voice.models import Complaint, FollowUp, Praise, SurveyInvitation, SurveyResponse
+from servicescore.voice.models import (
+    Complaint,
+    ComplaintPerson,
+    FollowUp,
+    Praise,
+    SurveyInvitation,
+    SurveyResponse,
+)
 from servicescore.workorders.models import State, WorkOrder
 
 from .base import Part, anchored
 
 COVERAGE_WINDOW = datetime.timedelta(days=7)
 COMPLAINT_DEADLINE = datetime.timedelta(hours=48)
+# A survey response a manager excluded (voice/services/fraud.py) counts nowhere; a flagged
+# one counts until then.
+EXCLUDED = SurveyResponse.Review.EXCLUDED
+COUNTED_REVIEWS = [review for review in SurveyResponse.Review.values if review != EXCLUDED]
 
 
 def _through_work_order(queryset, prefix: str, anchor: str, annotations: dict) -> Part:
@@ -33,10 +44,11 @@ def _through_work_order(queryset, prefix: str, anchor: str, annotations: dict) -
 
 
 def responses() -> list[Part]:
-    """Survey responses submitted in the period: count, ratings, NPS answers."""
+    """Survey responses submitted in the period: count, ratings, NPS answers (not those a
+    manager excluded as not the customer's)."""
     return [
         _through_work_order(
-            SurveyResponse.objects.all(),
+            SurveyResponse.objects.exclude(review=EXCLUDED),
             "work_order__",
             "submitted_at",
             {
@@ -57,7 +69,8 @@ def invitations() -> list[Part]:
             SurveyInvitation.objects.all(),
             "work_order__",
             "sent_at",
-            {"sent": Count("pk"), "answered": Count("pk", filter=Q(response__isnull=False))},
+            # An invitation answered by an excluded response was not answered by the customer.
+            {"sent": Count("pk"), "answered": Count("pk", filter=Q(response__review__in=COUNTED_REVIEWS))},
         )
     ]
 
@@ -85,7 +98,7 @@ def closed() -> list[Part]:
             anchored("submitted_at", later),
             submitted_at__gte=F("work_order__closed_at"),
             submitted_at__lte=limit,
-        )
+        ).exclude(review=EXCLUDED)
         covered = Q(pk__in=called.values("work_order_id")) | Q(pk__in=answered.values("work_order_id"))
         return {"closed": Count("pk"), "covered": Count("pk", filter=covered)}
 
@@ -105,13 +118,24 @@ def calls() -> list[Part]:
 
 
 def complaints() -> list[Part]:
-    """Valid complaints received in the period, counted for their explicit employee, or
-    through the work order when none is named (COMPLAINT_RATE's numerator)."""
+    """Valid complaints received in the period (COMPLAINT_RATE's numerator), counted for
+    each responsible person once the handler determined them; else for their explicit
+    employee; else through the work order. A complaint not valid counts for nobody."""
     valid = Complaint.objects.order_by().filter(valid=True)
+    decided = Exists(ComplaintPerson.objects.filter(complaint=OuterRef("pk"), responsible=True))
+    undecided = valid.filter(~decided)
     return [
-        Part(valid.filter(employee__isnull=False), "employee", "received_at", {"complaints": Count("pk")}),
+        Part(
+            ComplaintPerson.objects.order_by().filter(responsible=True, complaint__valid=True),
+            "employee",
+            "complaint__received_at",
+            {"complaints": Count("pk")},
+        ),
+        Part(
+            undecided.filter(employee__isnull=False), "employee", "received_at", {"complaints": Count("pk")}
+        ),
         _through_work_order(
-            valid.filter(employee__isnull=True, work_order__isnull=False),
+            undecided.filter(employee__isnull=True, work_order__isnull=False),
             "work_order__",
             "received_at",
             {"complaints": Count("pk")},

@@ -1,0 +1,19 @@
+"""Celery tasks of customer voice: thin wrappers over its services."""
+
+from celery import shared_task
+
+
+@shared_task(name="voice.send_survey_invitations")
+def send_survey_invitations_task() -> dict:
+    """Beat's job every 5 minutes: expire, send the due survey invitations, remind."""
+    from .services.invitations import process_invitations
+
+    return process_invitations()
+
+
+@shared_task(name="voice.escalate_overdue_complaints")
+def escalate_overdue_complaints_task() -> int:
+    """Beat's job every 10 minutes: escalate the complaints past their deadline, once per level."""
+    from .services.complaints import escalate_overdue_complaints
+
+    return escalate_overdue_complaints()
