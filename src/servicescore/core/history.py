@@ -69,6 +69,8 @@ class Change:
     old: str
     new: str
     lang: str = ""  # the values' language when it is fixed (a name's English twin): "en"
+    # A record kept whole (a scheme's or survey's items as they were): data, shown as such.
+    data: bool = False
 
 
 @dataclass
@@ -114,16 +116,24 @@ def _text(model, name, value, related) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
+        return "; ".join(_record(item) if isinstance(item, dict) else str(item) for item in value)
     if isinstance(value, dict):
-        # a record kept whole (a scheme's item as it was): its values, in the order kept
-        return ", ".join(f"{key} {item}" for key, item in value.items() if item not in (None, "", [], {}))
+        return _record(value)
     db_field = _field(model, name)
     if isinstance(db_field, models.ForeignKey):
         return related.get((name, value), f"#{value}")
     if db_field is not None and db_field.choices:
         return str(dict(db_field.flatchoices).get(value, value))
     return str(value)
+
+
+def _record(value: dict) -> str:
+    """A record kept whole (a scheme's item as it was): its values, in the order kept."""
+    return ", ".join(f"{key} {item}" for key, item in value.items() if item not in (None, "", [], {}))
+
+
+def _is_record(value) -> bool:
+    return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
 
 
 def _label(model, name) -> str:
@@ -176,6 +186,7 @@ def _changes(model, entry, related) -> list[Change]:
             # marked so that screen readers, and the role walk's check for English left
             # in the Chinese UI, know it is English on purpose.
             "en" if name.endswith("_en") else "",
+            _is_record(pair[0]) or _is_record(pair[1]),
         )
         for name, pair in sorted((entry.changes or {}).items())
         if isinstance(pair, list) and len(pair) == 2

@@ -332,7 +332,8 @@ def default_template(work_order=None, *, work_order_type: str | None = None) -> 
                 action="create",
                 obj=template,
                 changes={"questions": [[], _questions_snapshot(template)]},
-                reason="standard survey template",
+                # Stored text, in the language of whoever caused it (the company's by default).
+                reason=_("The company had no survey template: the standard one was created."),
             )
     except IntegrityError:
         # Another request created the default at the same moment: use theirs.
