@@ -36,7 +36,7 @@ OPENED_UNANSWERED = 0.3
 FOLLOWUP_DUE = 72 * HOUR
 RETRY = 4 * HOUR
 MAX_ATTEMPTS = 3
-REACH_RATE = 0.7
+REACH_RATE = 0.8
 # Orders closed within BACKLOG_DAYS before the demo's now whose task nobody has called yet
 # (the agents' queue on the first morning holds due and overdue calls).
 BACKLOG_DAYS = 4
@@ -159,10 +159,15 @@ class VoiceMixin:
     """Workload's customer voice (see the module's docstring)."""
 
     def voice_setup(self, moods):
+        from servicescore.voice.models import VoicePolicy
         from servicescore.voice.services.followups import in_sample
 
         self.in_sample = in_sample
         self.sample_percent = round(self.scale.followup_rate * 100)
+        # The company's sampling rule says the same, so orders closed live are sampled alike.
+        VoicePolicy.objects.filter(pk=VoicePolicy.current().pk).update(
+            followup_sample_percent=self.sample_percent
+        )
         self.template_id = active_template_id()
         self.mood_cum = {mood: list(itertools.accumulate(weights)) for mood, weights in moods.items()}
         self.demo_agent = self.net.demo.get("agent")
@@ -341,7 +346,7 @@ class VoiceMixin:
             valid = rng.random() < 0.8
             assigned = received + self.lognormal(40 * MINUTE, 0.8)
             investigating = assigned + self.lognormal(3 * HOUR, 0.8)
-            resolved = max(received + self.lognormal(30 * HOUR, 0.6), investigating + 2 * HOUR)
+            resolved = max(received + self.lognormal(18 * HOUR, 0.6), investigating + 2 * HOUR)
             decided = investigating + (resolved - investigating) * 3 // 5
             closed = resolved + self.lognormal(20 * HOUR, 0.6) if rng.random() < 0.95 else None
             stages = {
