@@ -78,6 +78,15 @@ def month_of(moment: datetime.datetime) -> str:
     return f"{local.year:04d}-{local.month:02d}"
 
 
+def last_complete_month(now: datetime.datetime | None = None) -> str:
+    """The month before the one `now` (default: now) falls in, company zone: the newest
+    whose figures are final, every page's default period."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    return month_of(parse_period(month_of(now)).start - datetime.timedelta(seconds=1))
+
+
 def day_start(day: datetime.date) -> datetime.datetime:
     """Local midnight (company zone) at the start of `day`, as an aware datetime."""
     return datetime.datetime(day.year, day.month, day.day, tzinfo=company_zone())

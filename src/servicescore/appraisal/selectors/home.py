@@ -17,7 +17,7 @@ from django.db.models import Avg, Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from servicescore.core.periods import month_of, parse_period
+from servicescore.core.periods import last_complete_month, month_of, parse_period
 from servicescore.core.roles import Role
 from servicescore.kpi.catalog import catalog
 from servicescore.kpi.fact_selectors import indicator_label
@@ -42,11 +42,6 @@ GRADE_PROVISIONAL = "provisional"
 GRADE_INSUFFICIENT = "insufficient"
 # Units read on the score's 0–100 axis; the others get an axis of their own.
 SCORE_AXIS_UNITS = {"%", "points"}
-
-
-def last_complete_month(now: datetime.datetime) -> str:
-    """The month before the one `now` falls in (company zone): the newest with final scores."""
-    return month_of(parse_period(month_of(now)).start - datetime.timedelta(seconds=1))
 
 
 def months_up_to(last: str, count: int) -> list[str]:

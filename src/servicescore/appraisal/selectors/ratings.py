@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicescore.core.errors import Invalid
-from servicescore.core.periods import Period, local_today, parse_period
+from servicescore.core.periods import Period, parse_period
 from servicescore.kpi.errors import PERIOD_FORMAT
 from servicescore.kpi.models import ManualRating
 from servicescore.kpi.registry import MANUAL_RATINGS
@@ -51,13 +51,6 @@ def rating_month(code: str | None, *, now: datetime.datetime | None = None) -> P
             field="period",
         )
     return period
-
-
-def last_complete_month(now: datetime.datetime | None = None) -> str:
-    """The month before the current one (company zone): the page's default."""
-    first = local_today(now).replace(day=1)
-    previous = first - datetime.timedelta(days=1)
-    return f"{previous.year:04d}-{previous.month:02d}"
 
 
 def reviewer_of(user) -> Employee | None:

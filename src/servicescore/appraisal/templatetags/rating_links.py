@@ -7,8 +7,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from servicescore.core.periods import last_complete_month
+
 from ..policy import may_rate, may_rate_people
-from ..selectors.ratings import last_complete_month, rating_month
+from ..selectors.ratings import rating_month
 
 register = template.Library()
 

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from servicescore.core.errors import Conflict, Invalid
-from servicescore.core.periods import local_today
+from servicescore.core.periods import last_complete_month, local_today
 
 from ..errors import RatingsInvalid, RatingsNotFound, RatingsRefused
 from ..policy import require_rater
 from ..rating_forms import entries_from_post, show_posted
-from ..selectors.ratings import last_complete_month, rating_month, rating_sheet, reviewer_of
+from ..selectors.ratings import rating_month, rating_sheet, reviewer_of
 from ..services.ratings import save_ratings
 
 MONTHS_OFFERED = 13  # the running month and the twelve before it

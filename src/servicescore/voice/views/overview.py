@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from servicescore.core.periods import month_of
+from servicescore.core.periods import last_complete_month
 
 from .. import policy, selectors
 
@@ -14,14 +14,14 @@ from .. import policy, selectors
 @login_required
 def overview(request):
     """The month's survey, follow-up and complaint figures of the work orders in the
-    manager's scope, per service centre: `month` (YYYY-MM, default this month) and `unit`
+    manager's scope, per service centre: `month` (YYYY-MM, default the last complete month) and `unit`
     (an org unit in scope, default all). 404 for roles without the overview or a unit out
     of scope; 400 with a message for a malformed month."""
     if not policy.may_see_overview(request.user):
         raise Http404
     now = timezone.now()
     months = selectors.overview_months(now)
-    month = request.GET.get("month") or month_of(now)
+    month = request.GET.get("month") or last_complete_month(now)
     unit = selectors.overview_unit(request.user, request.GET.get("unit"))
     try:
         context = selectors.voice_overview(request.user, month=month, unit=unit, now=now)
