@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from servicescore.voice.models import Complaint, ComplaintEvent, VoiceAttachment
+from servicescore.voice.models import Complaint, ComplaintEvent, VoiceAttachment, VoicePolicy
 from servicescore.voice.services import complaints as services
 
 from ..conftest import login
@@ -81,6 +81,22 @@ def test_an_agent_sees_his_centres_complaints_only(client, network, complaint, s
     html = client.get(DESK, {"tab": "all"}).content.decode()
     assert f'data-complaint="{complaint.pk}"' in html
     assert f'data-complaint="{sc2_complaint.pk}"' not in html
+    assert client.get(reverse("voice:complaint", args=[sc2_complaint.pk])).status_code == 404
+
+
+def test_an_agent_of_a_central_call_centre_sees_every_centres_complaints(
+    client, network, complaint, sc2_complaint
+):
+    VoicePolicy.objects.filter(pk=VoicePolicy.current().pk).update(central_customer_service=True)
+    login(client, network.cs_agent)
+    html = client.get(DESK, {"tab": "all"}).content.decode()
+    assert f'data-complaint="{complaint.pk}"' in html and f'data-complaint="{sc2_complaint.pk}"' in html
+    assert client.get(reverse("voice:complaint", args=[sc2_complaint.pk])).status_code == 200
+
+
+def test_a_central_call_centre_does_not_widen_a_technicians_view(client, network, sc2_complaint):
+    VoicePolicy.objects.filter(pk=VoicePolicy.current().pk).update(central_customer_service=True)
+    login(client, network.tech)
     assert client.get(reverse("voice:complaint", args=[sc2_complaint.pk])).status_code == 404
 
 

@@ -67,6 +67,12 @@ def test_agent_sees_a_task_of_another_centre_assigned_to_him(client, network, ta
     assert listed(client.get(QUEUE, {"list": "overdue"})) == {tasks["sc1"].pk, tasks["sc2"].pk}
 
 
+def test_an_agent_of_a_central_call_centre_sees_every_centres_tasks(client, network, tasks):
+    VoicePolicy.objects.filter(pk=VoicePolicy.current().pk).update(central_customer_service=True)
+    login(client, network.cs_agent)
+    assert listed(client.get(QUEUE, {"list": "overdue"})) == {tasks["sc1"].pk, tasks["sc2"].pk}
+
+
 def test_regional_manager_sees_his_subtree(client, network, tasks):
     login(client, network.regional_manager)
     assert listed(client.get(QUEUE, {"list": "overdue"})) == {tasks["sc1"].pk, tasks["sc2"].pk}

@@ -164,9 +164,10 @@ class VoiceMixin:
 
         self.in_sample = in_sample
         self.sample_percent = round(self.scale.followup_rate * 100)
-        # The company's sampling rule says the same, so orders closed live are sampled alike.
+        # The company's sampling rule says the same, so orders closed live are sampled alike;
+        # its agents sit in one customer-service centre and call every centre's customers.
         VoicePolicy.objects.filter(pk=VoicePolicy.current().pk).update(
-            followup_sample_percent=self.sample_percent
+            followup_sample_percent=self.sample_percent, central_customer_service=True
         )
         self.template_id = active_template_id()
         self.mood_cum = {mood: list(itertools.accumulate(weights)) for mood, weights in moods.items()}

@@ -277,6 +277,11 @@ class VoicePolicy(TimeStampedModel):
     followup_retry_hours = models.PositiveIntegerField(
         _("try again after (hours)"), default=4, validators=[MinValueValidator(1)]
     )
+    # A central call centre: its agents work every service centre's follow-up queue and
+    # complaints; otherwise an agent serves the service centre they belong to.
+    central_customer_service = models.BooleanField(
+        _("customer-service agents serve every service centre (a central call centre)"), default=False
+    )
     complaint_sla_hours = models.PositiveIntegerField(
         _("resolve complaints within (hours)"), default=48, validators=[MinValueValidator(1)]
     )
@@ -305,6 +310,11 @@ class VoicePolicy(TimeStampedModel):
     def current(cls) -> "VoicePolicy":
         policy = cls.objects.order_by("pk").first()
         return policy if policy is not None else cls.objects.create()
+
+    @classmethod
+    def agents_serve_every_centre(cls) -> bool:
+        """`central_customer_service`, read without creating the settings (for the scopes)."""
+        return bool(cls.objects.order_by("pk").values_list("central_customer_service", flat=True).first())
 
 
 class FollowUpTask(TimeStampedModel):

@@ -5,19 +5,21 @@
   through the work order's service centre, the employee it is about, its handler or a
   person concerned;
 - a customer-service agent or a service advisor: those of the service centre they belong
-  to, and the ones they handle or registered;
+  to, and the ones they handle or registered; an agent of a central call centre
+  (VoicePolicy.central_customer_service): every complaint;
 - anyone else (a technician, a foreman…): none on the desk (404 by guessed id).
 """
 
 from django.db.models import Q, QuerySet
 
+from servicescore.core.roles import Role
 from servicescore.org.models import Employee
 from servicescore.org.scope import employee_of, scope_for, service_centre_of, visible_employees
 from servicescore.workorders.models import WorkOrder
 from servicescore.workorders.scope import visible_work_orders
 
 from . import policy
-from .models import Complaint, ComplaintPerson, FollowUpTask, Praise, VoiceAttachment
+from .models import Complaint, ComplaintPerson, FollowUpTask, Praise, VoiceAttachment, VoicePolicy
 
 EVERYTHING = None
 
@@ -29,7 +31,9 @@ def _paths(user):
         return cached
     scope = scope_for(user)
     employee = employee_of(user) if not scope.everything else None
-    if scope.everything:
+    if scope.everything or (
+        getattr(user, "effective_role", None) == Role.CS_AGENT and VoicePolicy.agents_serve_every_centre()
+    ):
         found = (EVERYTHING, None)
     elif scope.unit_paths:
         found = (tuple(scope.unit_paths), employee)
@@ -105,8 +109,10 @@ def praise_employees(user) -> QuerySet:
     if not policy.may_record_praise(user):
         return Employee.objects.none()
     paths, employee = _paths(user)
+    if paths is EVERYTHING:
+        return Employee.objects.filter(status=Employee.Status.ACTIVE)
     visible = visible_employees(user).filter(status=Employee.Status.ACTIVE)
-    if paths is EVERYTHING or not paths:
+    if not paths:
         return visible
     return Employee.objects.filter(status=Employee.Status.ACTIVE).filter(
         Q(pk__in=visible.values("pk")) | _under("org_unit__path", paths)

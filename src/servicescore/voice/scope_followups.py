@@ -5,7 +5,8 @@
 - service manager: the tasks of the work orders of the service centres in his subtree,
   and those assigned to the people in it;
 - customer-service agent: the tasks of the service centre he belongs to (even when filed
-  under a team of it), and any assigned to him;
+  under a team of it), and any assigned to him; every task when the company's agents work
+  as a central call centre (VoicePolicy.central_customer_service);
 - everyone else (a technician, an advisor…): none.
 
 Out-of-scope ids are answered with 404 by the callers, never 403.
@@ -17,7 +18,7 @@ from servicescore.core.roles import Role
 from servicescore.org.models import OrgUnit
 from servicescore.org.scope import employee_of, scope_for, service_centre_of, visible_employees
 
-from .models import FollowUpTask
+from .models import FollowUpTask, VoicePolicy
 
 
 def followup_scope_q(user, *, employee=None) -> Q | None:
@@ -36,6 +37,8 @@ def followup_scope_q(user, *, employee=None) -> Q | None:
         employee = employee if employee is not None else employee_of(user)
         if employee is None:
             return None
+        if VoicePolicy.agents_serve_every_centre():
+            return Q()
         mine = Q(assigned_to_id=employee.pk)
         centre = service_centre_of(employee)
         if centre is None:

@@ -338,6 +338,7 @@ POLICY_FIELDS = [
     "followup_due_hours",
     "followup_max_attempts",
     "followup_retry_hours",
+    "central_customer_service",
     "complaint_sla_hours",
     "fraud_fast_seconds",
     "fraud_device_limit",
