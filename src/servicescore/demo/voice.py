@@ -14,10 +14,11 @@ demo.bulk.COLUMNS. The rates it aims at (small and large alike):
 """
 
 import base64
-import hashlib
 import itertools
 import json
 import random
+
+from servicescore.core.devices import device_fingerprint
 
 from . import catalog
 from .config import DAY, HOUR, MINUTE
@@ -109,7 +110,7 @@ def _user_agents() -> list[tuple[str, str]]:
                 f"Mozilla/5.0 (Linux; Android {android}; {model} Build/TP1A) AppleWebKit/537.36 "
                 f"(KHTML, like Gecko) Chrome/{chrome} Mobile Safari/537.36 MicroMessenger/{wechat}"
             )
-    return [(ua, hashlib.sha256(ua.encode()).hexdigest()) for ua in sorted(agents)]
+    return [(ua, device_fingerprint(ua)) for ua in sorted(agents)]
 
 
 USER_AGENTS = _user_agents()
@@ -118,7 +119,7 @@ STAFF_AGENT = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/128.0.0.0 Safari/537.36"
 )
-STAFF_DEVICE = hashlib.sha256(STAFF_AGENT.encode()).hexdigest()
+STAFF_DEVICE = device_fingerprint(STAFF_AGENT)
 EMAIL_NAMES = ("wang", "li", "zhang", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xu", "sun")
 MOBILE_NETS = (36, 39, 42, 58, 111, 112, 117, 120, 183, 223)
 # Comments as JSON text, for the answers built as text (json.dumps once per comment).

@@ -10,7 +10,6 @@
   check reads it).
 """
 
-import hashlib
 import logging
 import re
 
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicescore.core.audit import audit_record, diff, snapshot
+from servicescore.core.devices import device_fingerprint  # the staff's devices are compared alike
 from servicescore.core.errors import Conflict, Invalid, NotFound, Refused
 from servicescore.workorders.models import State as OrderState
 from servicescore.workorders.models import WorkOrderType
@@ -423,11 +423,6 @@ def clean_answers(questions, answers: dict) -> dict:
                 cleaned[question.code] = text
     _raise_collected(errors)
     return cleaned
-
-
-def device_fingerprint(user_agent: str) -> str:
-    """The answering device as the fraud checks compare it: sha256 hex of the user agent."""
-    return hashlib.sha256((user_agent or "").encode()).hexdigest()
 
 
 def survey_mark_opened(invitation: SurveyInvitation, *, now=None) -> None:
