@@ -48,8 +48,10 @@ DEMO_MODELS = [
 ]
 # Seed rows written by migrations; the demo keeps them.
 KEEP_MODELS = {"workorders.SLAPolicy", "kpi.FactIndicator"}
-# Tables the demo fills through the ORM that point at none of DEMO_MODELS: wiped with them.
-ALSO_WIPED = ["voice.SurveyTemplate"]
+# Tables the demo fills through the ORM that point at none of DEMO_MODELS: wiped with them
+# (the customer-voice settings: the demo sets its sampling and call centre; a wipe leaves
+# the defaults).
+ALSO_WIPED = ["voice.SurveyTemplate", "voice.VoicePolicy"]
 # Big tables whose secondary indexes and foreign keys are dropped during a raw bulk load.
 HEAVY_MODELS = [
     "customers.Customer",
