@@ -32,6 +32,8 @@ from servicescore.workorders.models import (
     WorkOrderEvent,
 )
 
+from .leftovers import forget_audit_entries_after, last_audit_id
+
 # A fixed anchor keeps the tests independent of the day they run on.
 ANCHOR = datetime.date(2026, 3, 15)
 # The small demo cut down, for the tests that build more than once.
@@ -54,10 +56,12 @@ def small_demo(django_db_setup, django_db_blocker):
         # No scores: the fixture outlives its tests' transactions, and the months' computed
         # marks (kpi.ComputedPeriod) hang on nothing the wipe below removes.
         kept = _outside_the_wipe()
+        audited = last_audit_id()
         report = build_demo("small", seed=7, anchor=ANCHOR, scores=False)
         yield report
         with transaction.atomic():
             bulk.wipe(DEMO_USERNAMES)
+            forget_audit_entries_after(audited)
             # What the build adds beside the demo's tables (the safety fact indicator the
             # default schemes need, the labour catalogue): later tests start without them.
             for model, pks in kept.items():

@@ -31,6 +31,8 @@ from servicescore.voice.models import (
 from servicescore.voice.scope_followups import visible_followup_tasks
 from servicescore.workorders.models import WorkOrder
 
+from .leftovers import forget_audit_entries_after, last_audit_id
+
 ANCHOR = datetime.date(2026, 3, 15)
 MINI = dataclasses.replace(SCALES["small"], orders_per_month=90, history_months=1)
 STANDARD_CODES = {"overall", "attitude", "quality", "speed", "nps", "comment"}
@@ -44,10 +46,12 @@ def small_demo(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         kept = {m: set(m.objects.values_list("pk", flat=True)) for m in (FactIndicator, LabourOperation)}
+        audited = last_audit_id()
         report = build_demo("small", seed=7, anchor=ANCHOR, scores=False)
         yield report
         with transaction.atomic():
             bulk.wipe(DEMO_USERNAMES)
+            forget_audit_entries_after(audited)
             for model, pks in kept.items():
                 model.objects.exclude(pk__in=pks).delete()
 
