@@ -1,10 +1,10 @@
 """The work-order sections of the home page lead somewhere: every count opens the list
 behind it, each most-overdue row and each of a technician's cards opens that order, the
-overdue time is short enough for a phone, and the desk roles see their centre's figures."""
+overdue time is short enough for a phone (the warranty clerk's own figures:
+test_home_desk_clerk.py)."""
 
 import datetime
 import re
-from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from servicescore.workorders.home import short_duration
-from servicescore.workorders.models import PartsLine
 
 from ..conftest import login
-from ..factories import EmployeeFactory, UserFactory, WorkOrderFactory
+from ..factories import WorkOrderFactory
 
 pytestmark = pytest.mark.django_db
 HOME = reverse("home")
@@ -148,45 +147,6 @@ def test_agent_without_work_orders_is_not_shown_an_empty_work_order_list(client,
     assert "My open work orders" not in html
 
 
-def desk_person(network, position, no):
-    return EmployeeFactory(
-        employee_no=no,
-        name=f"员工{no}",
-        position=position,
-        org_unit=network.sc1,
-        user=UserFactory(username=no.lower(), role=position),
-    )
-
-
-def test_warranty_clerk_sees_his_centres_warranty_orders(client, network, orders):
-    clerk = desk_person(network, "warranty_clerk", "W1")
-    order(network.tech, network.sc1, type="warranty")
-    order(network.tech_other_team, network.sc1, type="warranty", state="closed")
-    order(network.tech_sc2, network.sc2, type="warranty")  # another centre
-    login(client, clerk)
-    response = client.get(HOME)
-    assert response.context["warranty"] == {"open": 1, "created": 2, "completed": 0}
-    assert 'data-stat="warranty-open">1<' in response.content.decode()
-
-
-def test_parts_manager_sees_the_parts_of_his_centre_this_month(client, network):
-    parts = desk_person(network, "parts_manager", "P1")
-    done = order(network.tech, network.sc1, state="completed", completed_at=timezone.now())
-    elsewhere = order(network.tech_sc2, network.sc2, state="completed", completed_at=timezone.now())
-    PartsLine.objects.create(
-        work_order=done, part_no="F-1", name="滤芯", quantity=2, unit_price=Decimal("35.50")
-    )
-    PartsLine.objects.create(
-        work_order=done, part_no="O-1", name="机油", quantity=1, unit_price=Decimal("100")
-    )
-    PartsLine.objects.create(
-        work_order=elsewhere, part_no="O-1", name="机油", quantity=9, unit_price=Decimal("100")
-    )
-    login(client, parts)
-    context = client.get(HOME).context
-    assert context["parts"] == {"lines": 2, "orders": 1, "value": Decimal("171.00")}
-
-
-def test_other_roles_see_no_centre_desk_figures(client, network, orders):
+def test_other_roles_see_no_warranty_desk_figures(client, network, orders):
     login(client, network.dispatcher)
     assert "warranty" not in client.get(HOME).context

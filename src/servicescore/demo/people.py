@@ -57,6 +57,7 @@ class Centre:
     manager: Person | None = None
     advisors: list = field(default_factory=list)
     dispatchers: list = field(default_factory=list)
+    clerks: list = field(default_factory=list)  # warranty clerks: they open its warranty claims
     # team kind → (foreman, technicians)
     teams: dict = field(default_factory=dict)
     weight: float = 1.0
@@ -163,7 +164,7 @@ class NetworkBuilder:
                 if n % scale.dispatcher_every == 0:
                     centre.dispatchers = [self.person("dispatcher", uid, centre.manager)]
                 if n % scale.clerk_every == 0:
-                    self.person("warranty_clerk", uid, centre.manager)
+                    centre.clerks = [self.person("warranty_clerk", uid, centre.manager)]
                 if n % scale.parts_every == 0:
                     self.person("parts_manager", uid, centre.manager)
                 centre.weight = sum(len(t[1]) for t in centre.teams.values())

@@ -371,6 +371,11 @@ class Workload(VoiceMixin):
         tech = tech or self.pick(techs, self.tech_cum[(centre.id, team)])
         dispatcher = self.choice(centre.dispatchers) if centre.dispatchers else foreman
         advisor = self.choice(centre.advisors)
+        if type_ == "warranty" and centre.clerks:
+            # A centre's warranty claims are opened by its warranty clerk (the order's
+            # advisor, as when he opens one at the desk); drawn after the choice above so
+            # that the random draw stays the same.
+            advisor = centre.clerks[0]
         difficulty = max(
             0.5,
             round(

@@ -71,9 +71,9 @@ class WorkordersConfig(AppConfig):
         )
         register_section(
             "home",
-            "centre_desk",
-            template="workorders/_home_centre_desk.html",
-            context=home.centre_desk_section,
+            "my_warranty",
+            template="workorders/_home_my_warranty.html",
+            context=home.my_warranty_section,
             order=120,
         )
         register_section(

@@ -1,27 +1,26 @@
 """The work-order sections of the home page (core/sections.py): a self-only role's own open
 orders; for a unit or company-wide role, counts by state, the most overdue orders and the
-open orders by service centre; for the warranty clerk and the parts manager, their service
-centre's warranty orders and parts this month. Every query goes through workorders/scope.py
-(or, for the desk's centre figures, the employee's own service centre) and is set-based.
+open orders by service centre; for the warranty clerk, his own warranty orders. Every query
+goes through workorders/scope.py and is set-based. (The parts manager's own data are his
+imported figures and his scorecard: the appraisal section of the home page shows them.)
 
 Every number links to the list behind it (the work-order list with its filters, or one
-order's page); a number with no list the user may open is shown without a link."""
+order's page), and the list shows exactly the orders counted: both read the same scope.
+No section counts orders the user may not list."""
 
 import datetime
-from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from servicescore.core.periods import day_start, local_today, month_of
 from servicescore.core.phones import mask_phone
 from servicescore.core.roles import COMPANY_WIDE_ROLES, SELF_ONLY_ROLES, Role, can_see_full_phone
-from servicescore.org.models import OrgUnit
-from servicescore.org.scope import employee_of, scope_for, service_centre_of
+from servicescore.org.scope import scope_for
 
-from .models import OPEN_STATES, PartsLine, State, WorkOrder, WorkOrderType
+from .models import OPEN_STATES, State, WorkOrderType
 from .policy import may_use_mine
 from .scope import visible_work_orders
 
@@ -173,56 +172,58 @@ def open_work_orders_by_centre(user, *, at: datetime.datetime) -> list[dict]:
     return rows
 
 
-def centre_desk_section(request, *, now: datetime.datetime) -> dict | None:
-    """The warranty clerk's and the parts manager's service centre this month: its warranty
-    orders, or the parts used on its orders completed this month. Figures of the user's
-    own centre only, without links: these roles may not list the centre's orders
-    (workorders/scope.py), and there is no page of parts yet."""
+def my_warranty_section(request, *, now: datetime.datetime) -> dict | None:
+    """The warranty clerk's own warranty work: the warranty orders he is on (he opens a
+    claim at the desk as its advisor; workorders/scope.py counts every part he takes), open
+    and overdue now, opened and completed this month, completed last month. Each number
+    links to the work-order list filtered to exactly those orders: the list shows him the
+    same orders (his scope), so the two agree. His service centre's other orders are not
+    his data (product.md, "Users and roles": own data), so they are not counted here."""
     user = request.user
-    role = user.effective_role
-    if role not in (Role.WARRANTY_CLERK, Role.PARTS_MANAGER):
+    if user.effective_role != Role.WARRANTY_CLERK or scope_for(user).is_empty:
         return None
-    employee = employee_of(user)
-    centre = service_centre_of(employee) if employee is not None else None
-    if centre is None or centre.kind != OrgUnit.Kind.SERVICE_CENTER:
-        return None
-    month = month_of(now)
-    month_start = day_start(local_today(now).replace(day=1))
-    context = {"centre": centre, "month": month, "role": role}
-    if role == Role.WARRANTY_CLERK:
-        context["warranty"] = centre_warranty_counts(centre, month_start=month_start)
-    else:
-        context["parts"] = centre_parts_this_month(centre, month_start=month_start)
-    return context
-
-
-def _centre_orders(centre: OrgUnit):
-    return WorkOrder.objects.filter(
-        service_center_id__in=OrgUnit.objects.filter(path__startswith=centre.path).values("pk")
+    today = local_today(now)
+    first = today.replace(day=1)
+    last_month_end = first - datetime.timedelta(days=1)
+    last_month_first = last_month_end.replace(day=1)
+    counts = my_warranty_counts(
+        user, at=now, month_start=day_start(first), last_month_start=day_start(last_month_first)
     )
+    warranty = str(WorkOrderType.WARRANTY.value)
+    urls = {
+        "all": list_url(type=warranty),
+        "open": list_url(type=warranty, state=OPEN_STATE_CODES),
+        "overdue": list_url(type=warranty, state=OPEN_STATE_CODES, overdue="yes"),
+        "created": list_url(type=warranty, created_from=first.isoformat()),
+        "completed": list_url(type=warranty, completed_from=first.isoformat()),
+        "last_month": list_url(
+            type=warranty,
+            completed_from=last_month_first.isoformat(),
+            completed_to=last_month_end.isoformat(),
+        ),
+    }
+    return {
+        "warranty": counts,
+        "warranty_urls": urls,
+        "last_month": month_of(day_start(last_month_first)),
+    }
 
 
-def centre_warranty_counts(centre: OrgUnit, *, month_start: datetime.datetime) -> dict:
-    """The centre's warranty orders: open now, created and completed this month. One query."""
+def my_warranty_counts(
+    user, *, at: datetime.datetime, month_start: datetime.datetime, last_month_start: datetime.datetime
+) -> dict:
+    """The user's warranty orders (his scope): open, open past due, created and completed
+    since `month_start`, completed from `last_month_start` to `month_start`. One query."""
     return (
-        _centre_orders(centre)
+        visible_work_orders(user)
         .filter(type=WorkOrderType.WARRANTY)
         .aggregate(
             open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+            overdue=Count("pk", filter=_overdue_q(at)),
             created=Count("pk", filter=Q(created_at__gte=month_start)),
             completed=Count("pk", filter=Q(completed_at__gte=month_start)),
+            last_month=Count(
+                "pk", filter=Q(completed_at__gte=last_month_start, completed_at__lt=month_start)
+            ),
         )
     )
-
-
-def centre_parts_this_month(centre: OrgUnit, *, month_start: datetime.datetime) -> dict:
-    """The parts lines of the centre's orders completed this month: lines, orders and value.
-    One aggregate query."""
-    value = ExpressionWrapper(
-        F("quantity") * F("unit_price"), output_field=DecimalField(max_digits=24, decimal_places=4)
-    )
-    totals = PartsLine.objects.filter(
-        work_order__in=_centre_orders(centre).filter(completed_at__gte=month_start).values("pk")
-    ).aggregate(lines=Count("pk"), orders=Count("work_order", distinct=True), value=Sum(value))
-    totals["value"] = (totals["value"] or Decimal(0)).quantize(Decimal("0.01"))
-    return totals

@@ -97,18 +97,23 @@ def my_score(user, *, now: datetime.datetime) -> dict | None:
 
 def my_facts(employee: Employee, period: str) -> list[dict]:
     """The figures other systems gave for the employee in `period` (the parts manager's
-    stock turnover, stock-outs, accuracy), by indicator name. Two queries."""
+    stock turnover, stock-outs, accuracy), by indicator name, each with `url`: the facts
+    list filtered to the employee, the indicator and the month (the fact behind it). Two
+    queries."""
     names = {item.code: item for item in FactIndicator.objects.all()}
     facts = MetricFact.objects.filter(employee=employee, period=period).order_by("indicator")
+    base = reverse("indicators:facts")
     rows = []
     for fact in facts:
         indicator = names.get(fact.indicator)
+        query = urlencode({"period": period, "indicator": fact.indicator, "q": employee.employee_no})
         rows.append(
             {
                 "code": fact.indicator,
                 "name": indicator_label(indicator) if indicator else fact.indicator,
                 "value": fact.value.normalize(),
                 "unit": unit_label(indicator.unit) if indicator else "",
+                "url": f"{base}?{query}",
             }
         )
     return rows
