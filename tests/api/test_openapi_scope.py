@@ -84,6 +84,8 @@ CALLS = {
     ("get", "/api/voice/praise"): {},
     ("post", "/api/voice/praise"): {"employee": "T1"},
     ("get", "/api/voice/praise/{praise_id}"): {},
+    ("post", "/api/voice/work-orders/{work_order_id}/survey"): {"channel": "wecom"},
+    ("post", "/api/voice/responses/{response_id}/review"): {"decision": "confirm", "reason": "x"},
 }
 
 

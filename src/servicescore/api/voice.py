@@ -21,9 +21,11 @@ from servicescore.core.periods import day_start
 from servicescore.org.scope import visible_employees
 from servicescore.voice import policy, selectors
 from servicescore.voice.errors import complaints as complaint_codes
-from servicescore.voice.models import Complaint, ComplaintPerson, Praise
+from servicescore.voice.models import Complaint, ComplaintPerson, Praise, SurveyResponse
 from servicescore.voice.scope_complaints import complaint_employees, complaint_work_orders, praise_employees
+from servicescore.voice.services import invitations
 from servicescore.voice.services.complaints import complaint_register, praise_record
+from servicescore.voice.services.fraud import response_review
 from servicescore.workorders.scope import visible_work_orders
 
 from . import auth
@@ -98,6 +100,9 @@ class SurveyResponseOut(Schema):
     )
     review: str | None = Field(description="'', pending, confirmed or excluded; null as `flags`.")
     review_reason: str | None = Field(description="Null as `flags`.")
+    template: int | None = Field(
+        description="Id of the survey template version answered (its questions' wording); null for imports."
+    )
 
 
 class SurveyResponsePage(Page):
@@ -128,6 +133,7 @@ def _response_out(response, *, fraud: bool) -> dict:
         "flags": list(response.flags or []) if fraud else None,
         "review": response.review if fraud else None,
         "review_reason": response.review_reason if fraud else None,
+        "template": response.template_id,
     }
 
 
@@ -576,3 +582,100 @@ def create_praise(request, payload: PraiseIn):
         received_at=payload.received_at,
     )
     return Status(201, _praise_out(selectors.visible_praise_one(user, praise.pk)))
+
+
+# --- sending a survey by hand, reviewing a flagged response ------------------------------------
+
+SEND_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422, 429)
+HandChannelCode = Literal[tuple(str(channel) for channel in invitations.HAND_CHANNELS)]
+
+
+class SurveySendIn(ObjectIn):
+    channel: HandChannelCode = Field(
+        description="wecom: a card the advisor forwards; qr: a QR code shown to the customer (both "
+        "deliver nothing: the answer carries `link`); sms or email: delivered now to the customer's "
+        "phone or address (again, if the survey went already)."
+    )
+
+
+class SurveyInvitationOut(Schema):
+    id: int
+    work_order: int
+    work_order_external_id: str
+    state: str = Field(description="scheduled, sent, answered, expired, cancelled or undeliverable.")
+    channel: str = Field(description="How it went: wecom, qr, sms or email.")
+    recipient: str = Field(description="Where it was delivered, masked; empty for wecom and qr.")
+    sent_at: datetime.datetime | None
+    expires_at: datetime.datetime | None
+    template: int | None = Field(description="Id of the survey template version it asks.")
+    template_version: int | None
+    link: str = Field(description="The customer's survey link (single use).")
+
+
+def _invitation_out(request, invitation) -> dict:
+    link = invitations.survey_link(invitation)
+    template = invitation.template
+    return {
+        "id": invitation.pk,
+        **_order_of(invitation),
+        "state": invitation.state,
+        "channel": invitation.channel,
+        "recipient": invitation.recipient,
+        "sent_at": invitation.sent_at,
+        "expires_at": invitation.expires_at,
+        "template": invitation.template_id,
+        "template_version": template.version if template is not None else None,
+        "link": link if "://" in link else request.build_absolute_uri(link),
+    }
+
+
+@router.post(
+    "/work-orders/{work_order_id}/survey",
+    response={200: SurveyInvitationOut, **SEND_ERRORS},
+    auth=auth.WRITE,
+    summary="Send a work order's survey now",
+)
+def send_survey(request, work_order_id: int, payload: SurveySendIn):
+    """Sends the survey of a completed or closed work order in the caller's scope now,
+    through the service of the order's page ("Send the survey now", "Show QR code"):
+    service advisors, service managers and administrators only. Refused with its code when
+    the order is not finished (`survey_order_not_finished`), the customer has no phone or
+    address for the channel (`survey_send_no_contact`), the survey was answered
+    (`survey_send_already_answered`), expired or cancelled (`survey_invitation_over`);
+    nothing is written then."""
+    order = visible_work_orders(request.user).filter(pk=work_order_id).first()
+    if order is None:
+        raise NotFound(_("No such work order."), code="not_found")
+    invitation = invitations.invitation_send_now(order=order, by=request.user, channel=payload.channel)
+    return _invitation_out(request, invitation)
+
+
+REVIEW_DECISIONS = {"confirm": SurveyResponse.Review.CONFIRMED, "exclude": SurveyResponse.Review.EXCLUDED}
+
+
+class ResponseReviewIn(ObjectIn):
+    decision: Literal["confirm", "exclude"] = Field(
+        description="confirm: the response counts, as it did; exclude: it no longer counts in any indicator."
+    )
+    reason: str = Field(default="", max_length=500, description="Why (required); kept in the audit trail.")
+
+
+@router.post(
+    "/responses/{response_id}/review",
+    response={200: SurveyResponseOut, **SEND_ERRORS},
+    auth=auth.WRITE,
+    summary="Confirm or exclude a flagged survey response",
+)
+def review_response(request, response_id: int, payload: ResponseReviewIn):
+    """A manager's decision on a flagged survey response in his scope, through the service
+    of the review queue (voice.services.fraud): the roles that review responses only
+    (`response_review_not_allowed`), a reason required (`response_review_reason_required`),
+    a response not waiting for review refused (`response_review_not_pending`). Audited."""
+    response = selectors.visible_response(request.user, response_id)
+    response_review(
+        response=response, decision=REVIEW_DECISIONS[payload.decision], reason=payload.reason, by=request.user
+    )
+    return _response_out(
+        selectors.visible_response(request.user, response.pk),
+        fraud=selectors.sees_fraud_details(request.user),
+    )

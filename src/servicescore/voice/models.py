@@ -28,6 +28,7 @@ class SurveyResponse(TimeStampedModel):
         EMAIL = "email", _("E-mail")
         PHONE = "phone", _("Phone")
         WEB = "web", _("Web")
+        QR = "qr", _("QR code")
 
     class Signal(models.TextChoices):
         FAST = "fast", _("Answered within seconds of opening")
@@ -86,6 +87,15 @@ class SurveyResponse(TimeStampedModel):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_reason = models.CharField(_("review reason"), max_length=500, blank=True, db_default="")
+    # The template version answered (its questions' wording); empty for imports.
+    template = models.ForeignKey(
+        "SurveyTemplate",
+        verbose_name=_("survey template"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responses",
+    )
 
     class Meta:
         verbose_name = _("survey response")
@@ -117,6 +127,28 @@ class SurveyTemplate(TimeStampedModel):
     active = models.BooleanField(_("active"), default=False)
     intro = models.TextField(_("introduction"), blank=True)
     intro_en = models.TextField(_("introduction (English)"), blank=True)
+    # Versions: once a template has been sent (an invitation names it) or answered, its
+    # questions are frozen; editing it makes the next version of its family (a draft copy),
+    # which replaces it when activated (the old one is then retired). Invitations and
+    # responses keep the version they were sent and answered with.
+    family = models.ForeignKey(
+        "self",
+        verbose_name=_("first version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("previous version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_versions",
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1, db_default=1)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("survey template")
@@ -128,10 +160,20 @@ class SurveyTemplate(TimeStampedModel):
                 condition=models.Q(active=True),
                 name="one_active_survey_per_type",
             ),
+            models.UniqueConstraint(
+                fields=["family", "version"],
+                condition=models.Q(family__isnull=False),
+                name="one_survey_template_per_version",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def family_key(self) -> int | None:
+        """The id of the family's first version (a first version is its own family)."""
+        return self.family_id or self.pk
 
 
 class SurveyQuestion(models.Model):

@@ -2,14 +2,14 @@
 the public survey page shows a customer (no log-in: the token is the only key, and the
 page shows nothing of the customer but the service they had)."""
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from . import policy
-from .models import SurveyInvitation, SurveyQuestion, SurveyTemplate
+from .models import SurveyInvitation, SurveyQuestion, SurveyResponse, SurveyTemplate
 from .services.surveys import default_template
 
 LANGUAGES = ("zh-hans", "en")
@@ -24,9 +24,12 @@ def survey_templates(user) -> list[SurveyTemplate]:
     if not policy.may_manage_surveys(user):
         raise Http404
     return list(
-        SurveyTemplate.objects.annotate(question_count=Count("questions")).order_by(
-            "work_order_type", "-active", "name", "pk"
-        )
+        SurveyTemplate.objects.annotate(
+            question_count=Count("questions"),
+            # Sent or answered: frozen (voice/services/surveys.py, template_in_use).
+            in_use=Exists(SurveyInvitation.objects.filter(template=OuterRef("pk")))
+            | Exists(SurveyResponse.objects.filter(template=OuterRef("pk"))),
+        ).order_by("work_order_type", "-active", "name", "-version", "pk")
     )
 
 

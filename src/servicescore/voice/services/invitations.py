@@ -31,7 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from servicescore.core.audit import audit_bulk, audit_record
-from servicescore.core.errors import Conflict, Refused
+from servicescore.core.errors import Conflict, Invalid, Refused
 from servicescore.core.models import Delivery
 from servicescore.core.notify import Target, notify_targets
 from servicescore.core.notify.channels import absolute_link
@@ -39,7 +39,14 @@ from servicescore.core.phones import mask_phone
 from servicescore.workorders.models import State, WorkOrder
 
 from .. import policy
-from ..errors.invitations import SURVEY_INVITATION_OVER, SURVEY_ORDER_NOT_FINISHED, SURVEY_SEND_NOT_ALLOWED
+from ..errors.invitations import (
+    SURVEY_INVITATION_OVER,
+    SURVEY_ORDER_NOT_FINISHED,
+    SURVEY_SEND_ANSWERED,
+    SURVEY_SEND_CHANNEL_UNKNOWN,
+    SURVEY_SEND_NO_CONTACT,
+    SURVEY_SEND_NOT_ALLOWED,
+)
 from ..models import SurveyInvitation, SurveyResponse, VoicePolicy
 from .surveys import default_template
 
@@ -338,18 +345,55 @@ def process_invitations(*, now: datetime.datetime | None = None) -> dict:
 
 
 FINISHED_STATES = (State.COMPLETED, State.CLOSED)
+# Where sending by hand still makes sense: not answered, expired or cancelled yet.
+SENDABLE_STATES = (Invitation.SCHEDULED, Invitation.UNDELIVERABLE, Invitation.SENT)
+
+
+# How an advisor sends a survey by hand: a WeCom card he forwards, a QR code the customer
+# scans at the desk (nothing is delivered: he shows the link), or an SMS or e-mail
+# delivered now to the customer's phone or address.
+HAND_CHANNELS = (
+    SurveyResponse.Channel.WECOM,
+    SurveyResponse.Channel.QR,
+    SurveyResponse.Channel.SMS,
+    SurveyResponse.Channel.EMAIL,
+)
+DELIVERED = {
+    SurveyResponse.Channel.SMS: Delivery.Channel.SMS,
+    SurveyResponse.Channel.EMAIL: Delivery.Channel.EMAIL,
+}
+
+
+def _hand_target(order: WorkOrder, channel: str) -> Target | None:
+    """Where an SMS or e-mail goes: the customer's phone or address (None without one)."""
+    wanted = DELIVERED[channel]
+    return next((target for target in _contacts(order) if target.channel == wanted), None)
 
 
 @transaction.atomic
-def invitation_send_now(*, order: WorkOrder, by, now: datetime.datetime | None = None) -> SurveyInvitation:
-    """The advisor sends the order's survey himself, as a WeCom card he forwards to the
-    customer: the invitation (created if the order has none yet) becomes sent over WeCom.
-    The caller found the order in the user's scope; the role is checked here. Showing the
-    card again for an invitation already sent changes nothing."""
+def invitation_send_now(
+    *, order: WorkOrder, by, channel: str = SurveyResponse.Channel.WECOM, now: datetime.datetime | None = None
+) -> SurveyInvitation:
+    """The advisor sends the order's survey himself through `channel` (HAND_CHANNELS): as
+    a WeCom card he forwards or a QR code he shows the customer (the invitation, created if
+    the order has none yet, becomes sent), or as an SMS or e-mail delivered now (again, if
+    it went already: the customer asked for it). The caller found the order in the user's
+    scope; the role is checked here. Showing the card or the code again for an invitation
+    already sent changes nothing. On any refusal nothing is written."""
     now = now or timezone.now()
     if not policy.may_send_survey(by):
         raise Refused(_("You may not send this work order's survey."), code=SURVEY_SEND_NOT_ALLOWED)
-    order = WorkOrder.objects.select_for_update().get(pk=order.pk)
+    if channel not in HAND_CHANNELS:
+        raise Invalid(
+            _("Choose how to send the survey: WeCom, QR code, SMS or e-mail."),
+            code=SURVEY_SEND_CHANNEL_UNKNOWN,
+            field="channel",
+        )
+    order = (
+        WorkOrder.objects.select_for_update(of=("self",))
+        .select_related("customer", "service_center")
+        .get(pk=order.pk)
+    )
     if order.state not in FINISHED_STATES:
         raise Conflict(
             _("The survey is sent once the work order is completed or closed."),
@@ -359,6 +403,25 @@ def invitation_send_now(*, order: WorkOrder, by, now: datetime.datetime | None =
     invitation = (
         SurveyInvitation.objects.select_for_update().filter(work_order_id=order.pk).order_by("-pk").first()
     )
+    if invitation is not None and (invitation.response_id or invitation.state == Invitation.ANSWERED):
+        raise Conflict(
+            _("The customer already answered this survey: it is not sent again."),
+            code=SURVEY_SEND_ANSWERED,
+        )
+    if invitation is not None and invitation.state not in SENDABLE_STATES:
+        raise Conflict(
+            _("This survey was already answered, has expired or was cancelled; it cannot be sent again."),
+            code=SURVEY_INVITATION_OVER,
+        )
+    target = _hand_target(order, channel) if channel in DELIVERED else None
+    if channel in DELIVERED and target is None:
+        raise Conflict(
+            _("The customer has no phone number to send an SMS to.")
+            if channel == SurveyResponse.Channel.SMS
+            else _("The customer has no e-mail address to send the survey to."),
+            code=SURVEY_SEND_NO_CONTACT,
+            field="channel",
+        )
     if invitation is None:
         voice_policy = VoicePolicy.current()
         customer = order.customer
@@ -372,22 +435,23 @@ def invitation_send_now(*, order: WorkOrder, by, now: datetime.datetime | None =
             language=(customer.language if customer is not None else "") or "",
         )
         audit_record(actor=by, action="schedule", obj=invitation, changes={"state": [None, invitation.state]})
-    if invitation.state == Invitation.SENT:
+    if invitation.state == Invitation.SENT and target is None:
         return invitation
-    if invitation.state not in (Invitation.SCHEDULED, Invitation.UNDELIVERABLE) or invitation.response_id:
-        raise Conflict(
-            _("This survey was already answered, has expired or was cancelled; it cannot be sent again."),
-            code=SURVEY_INVITATION_OVER,
-        )
-    before = {"state": invitation.state, "sent_at": invitation.sent_at, "channel": invitation.channel}
+    fields = ["state", "sent_at", "channel", "recipient"]
+    before = {name: getattr(invitation, name) for name in fields}
+    invitation.work_order = order
     invitation.state = Invitation.SENT
-    invitation.sent_at = now
-    invitation.channel = SurveyResponse.Channel.WECOM
-    invitation.save(update_fields=["state", "sent_at", "channel", "modified"])
+    invitation.sent_at = invitation.sent_at or now
+    invitation.channel = channel
+    if target is not None:
+        invitation.recipient = _recipient([target])
+        invitation.notification = _send(invitation, [target])
+    invitation.save(update_fields=[*fields, "notification", "modified"])
     audit_record(
         actor=by,
-        action="send_wecom",
+        action=f"send_{channel}",
         obj=invitation,
-        changes=_changes(before, invitation, ["state", "sent_at", "channel"]),
+        changes=_changes(before, invitation, fields),
+        reason="" if before["state"] != Invitation.SENT else "sent again by hand",
     )
     return invitation

@@ -3,7 +3,10 @@
 - Templates (HR and administrators, voice.policy.may_manage_surveys): `survey_template_save`
   validates and stores a template with its questions, `survey_template_activate` makes it
   the one active template of its work-order type, `survey_template_deactivate` switches a
-  typed one off. `default_template` is what an invitation asks (the standard template is
+  typed one off. Versions: a template once sent or answered (`template_in_use`) is frozen;
+  saving it makes the family's next version, a draft that retires the old one when it is
+  activated. Invitations and responses keep the version they were sent and answered with.
+  `default_template` is what an invitation asks (the standard template is
   created the first time a company has none).
 - The customer's answer: `survey_submit`, called by the public page (/s/<token>/) and
   later the API. `survey_mark_opened` records when the link was first opened (the fraud
@@ -14,6 +17,7 @@ import logging
 import re
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -226,6 +230,7 @@ def survey_template_save(
     _raise_collected(errors)
 
     with transaction.atomic():
+        extra: dict = {}
         if template is None:
             before, old_questions = {}, []
             template = SurveyTemplate.objects.create(**fields)
@@ -233,16 +238,23 @@ def survey_template_save(
         else:
             template = SurveyTemplate.objects.select_for_update().get(pk=template.pk)
             before, old_questions = snapshot(template, TEMPLATE_FIELDS), _questions_snapshot(template)
-            for key, value in fields.items():
-                setattr(template, key, value)
-            template.save()
-            template.questions.all().delete()
-            action = "update"
+            if template_in_use(template):
+                # Sent or answered: frozen. The edit becomes the family's next version, a
+                # draft until activated.
+                template = _next_version(template, fields)
+                extra = {"version": [None, template.version], "previous": [None, template.previous_id]}
+                action = "new_version"
+            else:
+                for key, value in fields.items():
+                    setattr(template, key, value)
+                template.save()
+                template.questions.all().delete()
+                action = "update"
         SurveyQuestion.objects.bulk_create(
             SurveyQuestion(template=template, **question)
             for question in sorted(cleaned, key=lambda q: q["order"])
         )
-        changes = diff(before, snapshot(template, TEMPLATE_FIELDS))
+        changes = {**extra, **diff(before, snapshot(template, TEMPLATE_FIELDS))}
         new_questions = _questions_snapshot(template)
         if new_questions != old_questions:
             changes["questions"] = [old_questions, new_questions]
@@ -250,32 +262,77 @@ def survey_template_save(
     return template
 
 
+def template_in_use(template: SurveyTemplate) -> bool:
+    """Whether a customer was sent or answered this version (an invitation names it, or a
+    response): its questions are then frozen."""
+    return template.invitations.exists() or template.responses.exists()
+
+
+def _next_version(template: SurveyTemplate, fields: dict) -> SurveyTemplate:
+    """A draft copy of `template`'s family with `fields`, numbered after the family's
+    newest version (the caller adds the questions). The family's versions are locked, so
+    two edits at once get two numbers."""
+    family = template.family_key
+    versions = list(
+        SurveyTemplate.objects.select_for_update()
+        .filter(Q(pk=family) | Q(family_id=family))
+        .values_list("version", flat=True)
+    )
+    return SurveyTemplate.objects.create(
+        **fields,
+        family_id=family,
+        previous=template,
+        version=max(versions, default=template.version) + 1,
+        active=False,
+    )
+
+
 def survey_template_activate(*, actor, template: SurveyTemplate) -> SurveyTemplate:
     """Make `template` the active one of its work-order type (blank: the default for all),
     switching off the one active before, in one transaction."""
     _require_admin(actor)
     given = template
+    now = timezone.now()
     with transaction.atomic():
-        # Lock every template of the type, so that two activations at once queue up.
-        same_type = list(
+        # Lock every template of the type and of the family, so that two activations at
+        # once queue up.
+        family = template.family_key
+        locked = list(
             SurveyTemplate.objects.select_for_update()
-            .filter(work_order_type=template.work_order_type)
+            .filter(Q(work_order_type=template.work_order_type) | Q(pk=family) | Q(family_id=family))
             .order_by("pk")
         )
-        template = next((t for t in same_type if t.pk == template.pk), None)
+        template = next((t for t in locked if t.pk == template.pk), None)
         if template is None:
             raise NotFound(_("No such survey template."), code="not_found")
         if template.active:
             return template
-        for other in same_type:
-            if other.active:
-                other.active = False
+        for other in locked:
+            if not other.active or other.pk == template.pk:
+                continue
+            other.active = False
+            if other.family_key == family:
+                # Another version of this survey: replaced, so retired.
+                other.retired_at = now
+                other.save(update_fields=["active", "retired_at", "modified"])
+                audit_record(
+                    actor=actor,
+                    action="retire",
+                    obj=other,
+                    changes={"active": [True, False], "retired_at": [None, now]},
+                )
+            elif other.work_order_type == template.work_order_type:
                 other.save(update_fields=["active", "modified"])
                 audit_record(actor=actor, action="deactivate", obj=other, changes={"active": [True, False]})
+        changes = {"active": [False, True]}
+        if template.retired_at is not None:
+            changes["retired_at"] = [template.retired_at, None]
         template.active = True
-        template.save(update_fields=["active", "modified"])
-        audit_record(actor=actor, action="activate", obj=template, changes={"active": [False, True]})
+        template.retired_at = None
+        template.save(update_fields=["active", "retired_at", "modified"])
+        audit_record(actor=actor, action="activate", obj=template, changes=changes)
     given.active = True
+    given.retired_at = None
     return template
 
 
@@ -479,6 +536,7 @@ def survey_submit(
             user_agent=user_agent,
             device=device_fingerprint(user_agent),
             opened_at=invitation.opened_at,
+            template=template,
         )
         invitation.response = response
         invitation.state = SurveyInvitation.State.ANSWERED

@@ -96,13 +96,28 @@ def _editor(request, template: SurveyTemplate | None):
         except ValidationError as error:
             _put_errors(form, formset, positions, error)
         else:
-            messages.success(request, _("The survey template was saved."))
+            if template is not None and saved.pk != template.pk:
+                messages.success(
+                    request,
+                    _(
+                        "Customers were already sent this survey, so its questions stay as they were: "
+                        "your changes are version %(version)s, a draft until you activate it."
+                    )
+                    % {"version": saved.version},
+                )
+            else:
+                messages.success(request, _("The survey template was saved."))
             return redirect("voice:survey_template_edit", saved.pk)
     status = 422 if posted else 200
     return render(
         request,
         "voice/surveys/template_edit.html",
-        {"form": form, "formset": formset, "template": template},
+        {
+            "form": form,
+            "formset": formset,
+            "template": template,
+            "in_use": template is not None and services.template_in_use(template),
+        },
         status=status,
     )
 
