@@ -396,8 +396,8 @@ def test_threshold_above_target_for_a_higher_is_better_indicator_is_an_error_on_
     page = post_and_expect_nothing_saved(client, draft, [csat(), ftfr(target="80", threshold="90")])
     assert "Nothing was saved" in page
     assert (
-        "FTFR is higher-is-better: the threshold (90, 0 points) must be below the target (80, 100 points)."
-        in page
+        "First-time fix rate (FTFR) is higher-is-better: the threshold (90, 0 points) must be below the "
+        "target (80, 100 points)." in page
     )
     assert page.count('data-error-for="threshold"') == 1
     # ... and the other way round for a lower-is-better one.
@@ -406,7 +406,7 @@ def test_threshold_above_target_for_a_higher_is_better_indicator_is_an_error_on_
         draft,
         [csat(), {"indicator": "REWORK_RATE", "weight": "40", "target": "10", "threshold": "2"}],
     )
-    assert "REWORK_RATE is lower-is-better" in page
+    assert "Comeback (rework) rate (REWORK_RATE) is lower-is-better" in page
 
 
 @pytest.mark.parametrize(
@@ -467,10 +467,10 @@ def test_other_row_problems_land_on_their_fields(client, network, draft):
             {"indicator": "CSAT", "weight": "40", "rule": "ratio", "target": "0"},
         ],
     )
-    assert "TEAMWORK: manual ratings use the manual rule, and only they do." in page
-    assert "WO_COMPLETED is not a rate or mean; it cannot be shrunk." in page
-    assert "PRAISE_COUNT: give the points per unit (above 0)." in page
-    assert "CSAT: the ratio rule needs a target above 0." in page
+    assert "Teamwork (TEAMWORK): manual ratings use the manual rule, and only they do." in page
+    assert "Completed work orders (WO_COMPLETED) is not a rate or mean; it cannot be shrunk." in page
+    assert "Praise received (PRAISE_COUNT): give the points per unit (above 0)." in page
+    assert "Customer satisfaction (CSAT): the ratio rule needs a target above 0." in page
 
 
 def test_bad_grade_bands_are_refused(client, network, draft):

@@ -79,13 +79,50 @@ def test_every_invitations_state_matches_its_response_and_its_age(small_demo, db
     assert not invitations.filter(state="answered", response__isnull=True).exists()
     assert not invitations.filter(state="sent").exclude(expires_at__gt=now).exists()
     assert not invitations.filter(state="expired").exclude(expires_at__lte=now).exists()
-    assert set(invitations.values_list("state", flat=True)) >= {"answered", "sent", "expired"}
-    sent = invitations.exclude(state="scheduled")
+    assert set(invitations.values_list("state", flat=True)) == set(SurveyInvitation.State.values)
+    sent = invitations.filter(sent_at__isnull=False)
     assert not sent.exclude(send_after__lte=F("sent_at")).exists()
     assert not sent.exclude(expires_at=F("sent_at") + datetime.timedelta(days=7)).exists()
     assert not invitations.filter(response__submitted_at__gt=F("expires_at")).exists()
     assert not invitations.filter(opened_at__lt=F("sent_at")).exists()
     assert not invitations.filter(state="answered", opened_at__isnull=True).exists()
+
+
+def test_a_few_invitations_are_scheduled_undeliverable_or_cancelled_as_the_services_leave_them(
+    small_demo, db
+):
+    now = small_demo.now
+    manager = Employee.objects.get(user__username="manager")
+    pinned = SurveyInvitation.objects.filter(state__in=("scheduled", "undeliverable", "cancelled"))
+    assert not pinned.exclude(work_order__service_center=manager.org_unit).exists()
+    assert not pinned.filter(response__isnull=False).exists()
+    scheduled = pinned.filter(state="scheduled")
+    assert 1 <= scheduled.count() <= 5
+    for invitation in scheduled.select_related("work_order"):
+        closed = invitation.work_order.closed_at
+        assert now - datetime.timedelta(hours=2) < closed < now and invitation.sent_at is None
+        assert invitation.send_after == closed + datetime.timedelta(hours=2) > now
+        assert invitation.expires_at == invitation.send_after + datetime.timedelta(days=7)
+    undeliverable = pinned.filter(state="undeliverable")
+    assert 1 <= undeliverable.count() <= 5
+    assert not undeliverable.exclude(work_order__customer__phone="", work_order__customer__email="").exists()
+    assert not undeliverable.filter(Q(sent_at__isnull=False) | ~Q(recipient="")).exists()
+    assert (
+        not SurveyInvitation.objects.exclude(state="undeliverable")
+        .filter(work_order__customer__phone="")
+        .exists()
+    )
+    cancelled = pinned.filter(state="cancelled")
+    assert 1 <= cancelled.count() <= 5
+    assert not cancelled.exclude(work_order__state="cancelled").exists()
+    assert not cancelled.filter(
+        Q(sent_at__isnull=True) | Q(sent_at__gt=F("work_order__cancelled_at"))
+    ).exists()
+    for invitation in cancelled:
+        actions = list(invitation.work_order.events.order_by("at", "pk").values_list("action", flat=True))
+        assert actions[-3:] == ["complete", "reopen", "cancel"]
+    reminded = SurveyInvitation.objects.filter(reminded_at__isnull=False)
+    assert reminded.exists() and not reminded.filter(reminded_at__gt=now).exists()
 
 
 def test_every_invitation_has_its_own_unguessable_token(small_demo, db):

@@ -460,9 +460,16 @@ def check_limit(limit: int) -> None:
         raise bad_input("limit", _limit_message(), code="invalid_limit")
 
 
-def keyset_page(qs, *, field: str, descending: bool, cursor: str | None, limit: int):
-    """One page of `qs` ordered by (field, id), after `cursor`; returns (rows, next_cursor)."""
-    from django.db.models import Q
+def keyset_page(qs, *, field: str, descending: bool, cursor: str | None, limit: int, few_rows: bool = False):
+    """One page of `qs` ordered by (field, id), after `cursor`; returns (rows, next_cursor).
+
+    `few_rows`: the filters match a bounded set (a search), which is sorted as it is, as the
+    list page does (workorders.selectors.sorted_work_orders): given the plain column,
+    PostgreSQL walks its index over the whole table instead (HR's search for a common name
+    in 2.6 million orders: 100 ms for the first page, 220-410 ms for the next, against
+    10 ms); COALESCE(x, x) orders the same, and no index provides it."""
+    from django.db.models import F, Q
+    from django.db.models.functions import Coalesce
 
     check_limit(limit)
     is_datetime = field != "id"
@@ -477,6 +484,9 @@ def keyset_page(qs, *, field: str, descending: bool, cursor: str | None, limit: 
     order = [f"-{field}", "-pk"] if descending else [field, "pk"]
     if field == "id":
         order = order[1:]
+    elif few_rows:
+        key = Coalesce(F(field), F(field))
+        order[0] = key.desc() if descending else key.asc()
     rows = list(qs.order_by(*order)[: limit + 1])
     next_cursor = None
     if len(rows) > limit:

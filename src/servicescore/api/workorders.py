@@ -249,9 +249,8 @@ def _filters(user, query: WorkOrderQuery) -> WorkOrderFilters:
 def list_work_orders(request, query: Query[WorkOrderQuery]):
     """Work orders in the caller's scope, newest first by default; follow `next_cursor`."""
     now = timezone.now()
-    qs = selectors.filter_work_orders(
-        visible_work_orders(request.user), _filters(request.user, query), now=now, user=request.user
-    )
+    filters = _filters(request.user, query)
+    qs = selectors.filter_work_orders(visible_work_orders(request.user), filters, now=now, user=request.user)
     if query.modified_since:
         qs = qs.filter(modified__gte=query.modified_since)
     field = "created_at" if query.sort.lstrip("-") == "created" else "modified"
@@ -261,6 +260,7 @@ def list_work_orders(request, query: Query[WorkOrderQuery]):
         descending=query.sort.startswith("-"),
         cursor=query.cursor,
         limit=query.limit,
+        few_rows=bool(filters.q),
     )
     full_phone = can_see_full_phone(request.user)
     return {

@@ -325,6 +325,14 @@ def score_prepared(
     )
 
 
+def item_text(item, indicator: Indicator) -> str:
+    """An item as messages name it: its label, else its indicator's name in the reader's
+    language, with the code after it ("客户满意度 (CSAT)"), as the template pages do."""
+    from .selectors.schemes import indicator_text  # the selectors import this module
+
+    return indicator_text(item.indicator, {item.indicator: indicator}, label=getattr(item, "label", "") or "")
+
+
 def problems(items, grade_bands, indicators: dict, *, activating: bool = True) -> list[Problem]:
     """What stops a template version from being used, as Problems. The weight sum is only
     enforced when activating, so drafts can be saved half-done."""
@@ -341,13 +349,13 @@ def problems(items, grade_bands, indicators: dict, *, activating: bool = True) -
                 "indicator", _("Unknown indicator %(code)s.") % {"code": item.indicator}, "unknown_indicator"
             )
             continue
-        name = item.indicator
+        name = item_text(item, indicator)
         if item.kind == "scored":
             weights += Decimal(item.weight or 0)
             if (item.weight or 0) <= 0:
                 problem(
                     "weight",
-                    _("%(code)s: a scored item needs a weight above 0.") % {"code": name},
+                    _("%(item)s: a scored item needs a weight above 0.") % {"item": name},
                     "weight_not_positive",
                 )
             problems_of_rule(item, indicator, problem)
@@ -355,25 +363,25 @@ def problems(items, grade_bands, indicators: dict, *, activating: bool = True) -
             if not item.points_per_unit or item.points_per_unit <= 0:
                 problem(
                     "points_per_unit",
-                    _("%(code)s: give the points per unit (above 0).") % {"code": name},
+                    _("%(item)s: give the points per unit (above 0).") % {"item": name},
                     "points_per_unit_missing",
                 )
             if item.max_points is not None and item.max_points < 0:
                 problem(
                     "max_points",
-                    _("%(code)s: the cap cannot be negative.") % {"code": name},
+                    _("%(item)s: the cap cannot be negative.") % {"item": name},
                     "max_points_negative",
                 )
         if item.shrink_k is not None:
             if not indicator.shrinkable:
                 problem(
                     "shrink_k",
-                    _("%(code)s is not a rate or mean; it cannot be shrunk.") % {"code": name},
+                    _("%(item)s is not a rate or mean; it cannot be shrunk.") % {"item": name},
                     "not_shrinkable",
                 )
             elif item.shrink_k < 0:
                 problem(
-                    "shrink_k", _("%(code)s: k cannot be negative.") % {"code": name}, "shrink_k_negative"
+                    "shrink_k", _("%(item)s: k cannot be negative.") % {"item": name}, "shrink_k_negative"
                 )
     if activating and weights != TOTAL_WEIGHT:
         found.append(
@@ -396,49 +404,49 @@ def _plain(number) -> str:
 
 
 def problems_of_rule(item, indicator: Indicator, problem) -> None:
-    name = item.indicator
+    name = item_text(item, indicator)
     is_manual = indicator.shape == "manual"
     if is_manual != (item.rule == "manual"):
         problem(
             "rule",
-            _("%(code)s: manual ratings use the manual rule, and only they do.") % {"code": name},
+            _("%(item)s: manual ratings use the manual rule, and only they do.") % {"item": name},
             "manual_rule",
         )
         return
     if item.cap is None or item.cap <= 0:
-        problem("cap", _("%(code)s: the points cap must be above 0.") % {"code": name}, "cap_not_positive")
+        problem("cap", _("%(item)s: the points cap must be above 0.") % {"item": name}, "cap_not_positive")
     if item.rule == "linear":
         if item.target is None or item.threshold is None:
             problem(
                 "target",
-                _("%(code)s: the linear rule needs a target and a threshold.") % {"code": name},
+                _("%(item)s: the linear rule needs a target and a threshold.") % {"item": name},
                 "target_missing",
             )
         elif indicator.direction == DOWN and item.threshold <= item.target:
             problem(
                 "threshold",
                 _(
-                    "%(code)s is lower-is-better: the threshold (%(threshold)s, 0 points) must "
+                    "%(item)s is lower-is-better: the threshold (%(threshold)s, 0 points) must "
                     "be above the target (%(target)s, 100 points)."
                 )
-                % {"code": name, "threshold": _plain(item.threshold), "target": _plain(item.target)},
+                % {"item": name, "threshold": _plain(item.threshold), "target": _plain(item.target)},
                 "threshold_wrong_side",
             )
         elif indicator.direction != DOWN and item.threshold >= item.target:
             problem(
                 "threshold",
                 _(
-                    "%(code)s is higher-is-better: the threshold (%(threshold)s, 0 points) "
+                    "%(item)s is higher-is-better: the threshold (%(threshold)s, 0 points) "
                     "must be below the target (%(target)s, 100 points)."
                 )
-                % {"code": name, "threshold": _plain(item.threshold), "target": _plain(item.target)},
+                % {"item": name, "threshold": _plain(item.threshold), "target": _plain(item.target)},
                 "threshold_wrong_side",
             )
     elif item.rule == "ratio":
         if item.target is None or item.target <= 0:
             problem(
                 "target",
-                _("%(code)s: the ratio rule needs a target above 0.") % {"code": name},
+                _("%(item)s: the ratio rule needs a target above 0.") % {"item": name},
                 "target_missing",
             )
     elif item.rule == "bands":

@@ -31,6 +31,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .audit import audit_bulk, audit_record, diff, snapshot
+from .axes_admin import CleanupMessageMixin, name_axes_records
 from .history import CHANNEL_LABELS, action_in_words, changes_in_words, history_rows, masked_changes
 from .hooks import ask
 from .models import AuditEntry, User
@@ -488,7 +489,7 @@ class GroupAdmin(SuperuserWritesMixin, RoleAdminMixin, DjangoGroupAdmin):
     pass
 
 
-class AccessAttemptAdmin(RoleAdminMixin, axes_admin.AccessAttemptAdmin):
+class AccessAttemptAdmin(RoleAdminMixin, CleanupMessageMixin, axes_admin.AccessAttemptAdmin):
     company_admin_actions = frozenset({"view", "delete"})
 
     # django-axes leaves these columns to be labelled by their method names, which no
@@ -520,6 +521,8 @@ for _model, _model_admin in [
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
         admin.site.register(_model, _model_admin)
+# django-axes names its records in English (core/axes_admin.py).
+name_axes_records()
 # django-axes names its app nothing, so the admin index would head it "Axes".
 apps.get_app_config("axes").verbose_name = _("Login throttling")
 

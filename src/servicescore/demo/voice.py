@@ -180,12 +180,17 @@ class VoiceMixin:
         self.quiet_orders = []
         # (user id, ip) → (first, last) use of the workshop PC the flagged answers came from.
         self.staff_devices = {}
+        # Set by pinned_invitations: the state the next closed order's invitation is given.
+        self.forced_invitation = None
 
     def token(self) -> str:
         return base64.urlsafe_b64encode(self.rng.randbytes(32))[:43].decode()
 
     def voice(self, order_id, closed, mood, tech, advisor, late, centre, customer, comeback):
         """Survey, follow-up, complaint and praise for a closed order."""
+        if self.forced_invitation is not None:  # a pinned order: its invitation only
+            self.pinned_invitation(order_id, customer, self.forced_invitation, closed=closed)
+            return
         rng, now = self.rng, self.now
         overall = submitted = None
         send_after = closed + SURVEY_DELAY
@@ -565,11 +570,180 @@ class VoiceMixin:
 
     # --- pinned -------------------------------------------------------------------------
 
+    def pinned_invitation(self, order_id, customer, state, *, closed=None, sent=None, ended=None):
+        """An invitation in a state the draw does not leave, as the services would write it:
+        scheduled or undeliverable when the order closed (voice.services.invitations
+        .invitation_schedule: sent the policy's delay after closing, expiring its days
+        after that), or sent by the advisor as a WeCom card and cancelled with the order
+        (`sent`, `ended`: invitation_send_now, then invitations_cancel)."""
+        send_after = sent if sent is not None else closed + SURVEY_DELAY
+        expires = (sent if sent is not None else send_after) + EXPIRY
+        self.batch["voice.SurveyInvitation"].append(
+            (
+                self.next_id("voice.SurveyInvitation"),
+                order_id,
+                sent,
+                "wecom" if sent is not None else "",
+                None,
+                sent if sent is not None else closed,
+                ended or sent or closed,
+                self.template_id,
+                self.token(),
+                state,
+                send_after,
+                expires,
+                None,
+                None,
+                customer_language(customer),
+                "",
+            )
+        )
+
+    def contactless_customers(self, count: int) -> list[int]:
+        """`count` customers with no work order yet, made customers without a phone and an
+        e-mail address (a walk-in who left neither): their orders' surveys cannot be sent.
+        Read from the rows written so far (the batch is flushed first)."""
+        from django.db.models import Exists, OuterRef
+
+        from servicescore.customers.models import Customer
+        from servicescore.workorders.models import WorkOrder
+
+        self.flush()
+        ids = list(
+            Customer.objects.filter(pk__lte=self.n_customers)
+            .exclude(Exists(WorkOrder.objects.filter(customer_id=OuterRef("pk"))))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:count]
+        )
+        Customer.objects.filter(pk__in=ids).update(phone="", email="")
+        return ids
+
+    def pinned_invitations(self):
+        """Invitations in the states the draw never leaves, on orders of the demo manager's
+        centre, so that the work-order pages and the overview show each: scheduled (orders
+        closed in the last two hours: the survey goes out two hours after closing),
+        undeliverable (customers without a phone or an e-mail address) and cancelled (the
+        advisor sent the survey at completion, then the order was reopened and cancelled).
+        Expired, reminded, sent and answered ones come from the draw."""
+        from . import bulk
+
+        now, centre = self.now, self.centres[0]
+        kinds = {kind[0]: kind for kind in self.types}
+
+        def stages(closed, work=2 * HOUR, upto=6):
+            completed = closed - 20 * MINUTE
+            started = completed - work
+            moments = [
+                started - 45 * MINUTE,
+                started - 35 * MINUTE,
+                started - 20 * MINUTE,
+                started,
+                completed,
+                closed,
+            ]
+            return moments[:upto] + [None] * (6 - upto), moments[0] - 10 * MINUTE
+
+        # Evening jobs closed late: a charger installed at home, a roadside repair.
+        self.forced_invitation = "scheduled"
+        for minutes_ago, kind, priority in (
+            (25, "installation", "normal"),
+            (70, "repair", "urgent"),
+            (105, "repair", "high"),
+        ):
+            moments, created = stages(now - minutes_ago * MINUTE, work=HOUR)
+            asset = self.randint(1, self.n_assets)
+            self.emit(
+                centre,
+                kinds[kind],
+                priority,
+                "phone",
+                created,
+                self.owner(asset),
+                asset,
+                stages=moments,
+                events=True,
+            )
+        # Closed in shop hours of the last days; the customer left no way to reach them.
+        self.forced_invitation = "undeliverable"
+        for cid, hours_ago in zip(self.contactless_customers(3), (6, 33, 58), strict=False):
+            moments, created = stages(now - hours_ago * HOUR)
+            self.emit(
+                centre,
+                kinds["maintenance"],
+                "normal",
+                "walk_in",
+                created,
+                cid,
+                cid,
+                stages=moments,
+                events=True,
+            )
+        self.forced_invitation = None
+        # Completed, the survey card sent, reopened when the customer came back at pick-up,
+        # then cancelled: the invitation is withdrawn with the order.
+        columns = bulk.COLUMNS["workorders.WorkOrder"]
+        reasons = (  # (why reopened, why cancelled)
+            ("客户取车时反映异响仍在，工单重开", "客户决定到其他门店维修"),
+            ("客户对维修方案有异议，要求重新检测", "客户不认可维修方案，撤销本次维修"),
+        )
+        for hours_ago, (reason, cancel_reason) in zip((28, 75), reasons, strict=True):
+            cancelled = now - hours_ago * HOUR
+            completed = cancelled - 5 * HOUR
+            moments, created = stages(completed + 20 * MINUTE, upto=4)
+            asset = self.randint(1, self.n_assets)
+            customer = self.owner(asset)
+            order_id = self.emit(
+                centre,
+                kinds["repair"],
+                "normal",
+                "walk_in",
+                created,
+                customer,
+                asset,
+                stages=moments,
+                events=True,
+            )
+            orders = self.batch["workorders.WorkOrder"]
+            row = dict(zip(columns, orders[-1], strict=True))
+            assert row["id"] == order_id
+            row.update(
+                state="cancelled",
+                cancelled_at=cancelled,
+                cancel_reason=cancel_reason,
+                modified=cancelled,
+            )
+            orders[-1] = tuple(row[name] for name in columns)
+            tech, advisor = self.user_of.get(row["technician_id"]), self.user_of.get(row["advisor_id"])
+            reopened = completed + HOUR
+            for action, before, after, who, at, note in (
+                ("complete", "in_progress", "completed", tech, completed, ""),
+                ("reopen", "completed", "in_progress", advisor, reopened, reason),
+                ("cancel", "in_progress", "cancelled", advisor, cancelled, row["cancel_reason"]),
+            ):
+                self.batch["workorders.WorkOrderEvent"].append(
+                    (
+                        self.next_id("workorders.WorkOrderEvent"),
+                        order_id,
+                        action,
+                        before,
+                        after,
+                        who,
+                        at,
+                        None,
+                        None,
+                        note,
+                    )
+                )
+            self.pinned_invitation(
+                order_id, customer, "cancelled", sent=completed + 12 * MINUTE, ended=cancelled
+            )
+
     def pinned_voice(self):
         """Complaints in every state of the workflow (one past its deadline) on recent
         orders of the demo manager's centre, handled by the demo agent, each with an open
         follow-up task of theirs: the complaint desk and the agent's queue have work on the
-        first morning."""
+        first morning. First the invitations in the states the draw never leaves."""
+        self.pinned_invitations()
         now, quiet = self.now, sorted(self.quiet_orders, key=lambda o: o[1])
         self.quiet_orders = None
         if not self.agents or not self.complaint_handlers:

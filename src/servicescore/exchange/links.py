@@ -1,10 +1,11 @@
 """Where to look at what an import wrote: a link to the page that lists it.
 
 The pages' own filters are used as they are: one work order by its external id (the list's
-search), several by the span of their `created_at` days (and their centre when there is
-one), so the list may show a few orders that were there before; a period of facts; the
-catalogue; the people list. The link only leads to pages the user may open; each page asks
-the scope itself.
+search); several by the import run, exactly (`?imported=<request id>`: the orders with an
+audit entry the run wrote, workorders.selectors.imported_q), or, for a run outside any
+request, by the span of their `created_at` days (and their centre when there is one); a
+period of facts; the catalogue; the people list. The link only leads to pages the user may
+open; each page asks the scope itself.
 """
 
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from servicescore.core.audit import current_request_id
 from servicescore.core.periods import company_zone
 from servicescore.org.models import OrgUnit
 
@@ -32,6 +34,9 @@ def _work_orders(report) -> str | None:
         return None
     if len(extent.keys) == 1:
         return _url("workorders:list", {"q": extent.keys[0]})
+    run = current_request_id()  # the request that ran the import wrote its entries under it
+    if run:
+        return _url("workorders:list", {"imported": run})
     if extent.first_created is None:
         return None
     zone = company_zone()

@@ -1,14 +1,20 @@
 """Customer voice, complaints and praise: the reads, for the requesting user (scope:
 voice/scope_complaints.py; out of scope → 404)."""
 
+import re
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from servicescore.core.roles import can_see_full_phone
+from servicescore.customers.search import query_too_short
 from servicescore.org.scope import employee_of
+from servicescore.workorders.models import WorkOrder
+from servicescore.workorders.selectors import search_q as work_order_search_q
 
 from . import policy
 from .models import Complaint, Praise, VoiceAttachment
@@ -30,14 +36,61 @@ def _tab_filters(employee, now) -> dict:
     }
 
 
-def complaint_desk(user, *, tab="new", page=None, now=None) -> dict:
+# "#123" or "123": a complaint's number (its id).
+NUMBER_RE = re.compile(r"#?(\d{1,12})")
+# At most this many complaints found through their work orders: a search names a few.
+SEARCH_LIMIT = 1000
+
+
+def search_q(user, text: str) -> Q | None:
+    """The complaints a desk search names, or None when the query is too short to search:
+    by their number ("#123") or the start of their external id, or through their work
+    order — its number, the vehicle's plate in any spelling, the customer's name or the
+    last four digits of their phone (the work-order search's own rules and indexes,
+    workorders/selectors.py, with the whole phone for the roles that see it whole).
+
+    The work orders' complaints are looked up first, as ids (a semi-join on the work
+    orders' indexes, then complaint.work_order_id's), so that the desk's query ORs only
+    index lookups (pk, external_id, pk list) instead of a subquery per row. The caller
+    applies the scope."""
+    term = text.strip()
+    number = NUMBER_RE.fullmatch(term)
+    q = Q(pk=int(number.group(1))) if number else Q(pk__in=[])
+    if term.startswith("#") and number:
+        return q
+    if query_too_short(term):
+        return q if number else None
+    for spelling in sorted({term, term.upper()}):
+        q |= Q(external_id__startswith=spelling)
+    orders = WorkOrder.objects.filter(work_order_search_q(term, full_phone=can_see_full_phone(user)))
+    through_orders = list(
+        Complaint.objects.filter(work_order__in=orders.values("pk"))
+        .order_by()
+        .values_list("pk", flat=True)[:SEARCH_LIMIT]
+    )
+    return q | Q(pk__in=through_orders) if through_orders else q
+
+
+def complaint_desk(user, *, tab="new", page=None, now=None, q="") -> dict:
     """The desk's counts (new, mine, breaching the deadline, open) in one query, and the
-    complaints of the chosen tab, a page at a time."""
+    complaints of the chosen tab, a page at a time; with a search `q`, both within the
+    complaints it names (see `search_q`)."""
     now = now or timezone.now()
     tab = tab if tab in TABS else "new"
     employee = employee_of(user)
     filters = _tab_filters(employee, now)
     complaints = visible_complaints(user)
+    query = (q or "").strip()[:100]
+    search_error = ""
+    if query:
+        searched = search_q(user, query)
+        if searched is None:
+            search_error = _(
+                "Type at least three characters (or a two-character name): a complaint or "
+                "work-order number, a plate, a name or the last four digits of a phone."
+            )
+            searched = Q(pk__in=[])
+        complaints = complaints.filter(searched)
     counts = complaints.aggregate(
         **{key: Count("pk", filter=q) for key, q in filters.items() if key != "all"}
     )
@@ -51,7 +104,15 @@ def complaint_desk(user, *, tab="new", page=None, now=None) -> dict:
         complaint.overdue = (
             complaint.state in OPEN_STATES and complaint.due_at is not None and complaint.due_at < now
         )
-    return {"tab": tab, "tabs": TABS, "counts": counts, "page_obj": page_obj, "now": now}
+    return {
+        "tab": tab,
+        "tabs": TABS,
+        "counts": counts,
+        "page_obj": page_obj,
+        "now": now,
+        "q": query,
+        "search_error": search_error,
+    }
 
 
 @dataclass

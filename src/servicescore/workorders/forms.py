@@ -261,6 +261,9 @@ class WorkOrderFilterForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+    # One import run's request id (the link after an import, exchange/links.py). Not
+    # checked here: an id that names no run lists nothing rather than everything.
+    imported = forms.CharField(required=False, strip=True, widget=forms.HiddenInput)
 
     bound_field_class = TablerBoundField
     DATE_RANGES = (("created_from", "created_to"), ("completed_from", "completed_to"))
@@ -334,6 +337,7 @@ class WorkOrderFilterForm(forms.Form):
             overdue=TRI_STATE.get(data.get("overdue") or ""),
             comeback=TRI_STATE.get(data.get("comeback") or ""),
             q=(data.get("q") or "").strip(),
+            imported=data.get("imported") or "",
         )
 
     def sort_key(self) -> str:
@@ -344,7 +348,7 @@ class WorkOrderFilterForm(forms.Form):
         """Whether the secondary filters (folded away on a phone) hold a value or an error."""
         if not self.is_bound:
             return False
-        used = any(self.data.get(name) for name in self.fields if name not in ("q", "sort"))
+        used = any(self.data.get(name) for name in self.fields if name not in ("q", "sort", "imported"))
         return used or bool(self.errors)
 
 

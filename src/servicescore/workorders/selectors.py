@@ -2,10 +2,11 @@
 starts from workorders/scope.py (visible_work_orders), so nothing out of scope can leak."""
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +55,8 @@ class WorkOrderFilters:
     overdue: bool | None = None
     comeback: bool | None = None
     q: str = ""
+    # The request id of one import run (exchange/links.py): the orders it created or changed.
+    imported: str = ""
 
 
 def late_q(now: datetime.datetime) -> Q:
@@ -100,7 +103,45 @@ def filter_work_orders(
     if filters.q:
         full_phone = user is not None and can_see_full_phone(user)
         qs = qs.filter(search_q(filters.q, full_phone=full_phone))
+    if filters.imported:
+        qs = qs.filter(imported_q(filters.imported))
     return qs
+
+
+# What the request-id middleware accepts (core/middleware.py); anything else names no run.
+IMPORT_RUN_RE = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+# Above this many entries the run's orders stay a subquery (SQLite's limit of bound values).
+IMPORT_RUN_ID_LIST_MAX = 20_000
+
+
+def imported_q(run: str) -> Q:
+    """The work orders one import run created or changed: those with an audit entry the
+    importer wrote under the run's request id (core/audit.py; every order it creates,
+    changes or re-labours gets one, in the run's transaction). An order the run counted as
+    updated only because its customer's or vehicle's record changed has no entry of its own
+    (those records have theirs) and is not listed. An unknown id, or one of a request that
+    imported nothing, matches nothing.
+
+    The ids are read first, by the audit trail's request-id index, and the orders then by
+    their primary key: given the subquery instead, PostgreSQL hash-joins it with a scan of
+    every order (1,000,000 orders, a run of 4,300: 110 ms against 15 ms)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from servicescore.core.models import AuditEntry
+
+    if not IMPORT_RUN_RE.fullmatch(run):
+        return Q(pk__in=[])
+    written = AuditEntry.objects.filter(
+        request_id=run,
+        channel="import",
+        content_type=ContentType.objects.get_for_model(WorkOrder),
+    ).order_by()
+    entries = list(written.values_list("object_id", flat=True)[: IMPORT_RUN_ID_LIST_MAX + 1])
+    if len(entries) > IMPORT_RUN_ID_LIST_MAX:
+        return Q(pk__in=written.annotate(order_id=Cast("object_id", BigIntegerField())).values("order_id"))
+    return Q(pk__in=sorted({int(pk) for pk in entries}))
 
 
 def search_q(text: str, *, full_phone: bool = False) -> Q:
@@ -162,7 +203,8 @@ def work_order_list(
     otherwise join every order it skips (page 200 of the whole company: 10,000 joins)."""
     now = now or timezone.now()
     qs = filter_work_orders(visible_work_orders(user), filters, now=now, user=user)
-    return sorted_work_orders(qs.prefetch_related(*LIST_RELATED), sort, few_rows=bool(filters.q))
+    few_rows = bool(filters.q or filters.imported)
+    return sorted_work_orders(qs.prefetch_related(*LIST_RELATED), sort, few_rows=few_rows)
 
 
 def decorate(orders, user, *, now: datetime.datetime):

@@ -17,6 +17,7 @@ from servicescore.core.audit import audit_bulk, diff, snapshot
 from servicescore.core.errors import Conflict, Refused
 from servicescore.kpi.errors import RATING_COMMENT
 from servicescore.kpi.models import ManualRating
+from servicescore.kpi.registry import INDICATORS, MANUAL_RATINGS
 from servicescore.kpi.services.recompute import request_recompute
 from servicescore.org.models import Employee
 from servicescore.org.scope import visible_appraisees
@@ -35,6 +36,7 @@ from ..errors import (
 )
 from ..policy import may_rate, may_rate_people
 from ..selectors.ratings import ratable_people, rating_month, reviewer_of
+from ..selectors.schemes import indicator_text
 
 AUDITED_FIELDS = ["employee", "period", "indicator", "reviewer", "rating", "comment"]
 COMMENT_MAX_LENGTH = 2000
@@ -155,7 +157,7 @@ def save_ratings(*, user, period: str, entries: list[RatingEntry]) -> SavedRatin
             message, code_, field = _("No such person you may rate."), RATEE_NOT_FOUND, "employee_no"
         elif ratee is None or code not in ratee.codes:
             message = _("%(item)s is not a manual item of this person's scheme for %(period)s.") % {
-                "item": code,
+                "item": indicator_text(code, {**INDICATORS, **MANUAL_RATINGS}),
                 "period": month.code,
             }
             code_, field = RATING_NOT_IN_SCHEME, "indicator"

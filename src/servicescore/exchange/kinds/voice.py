@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from servicescore.voice.models import Complaint, FollowUp, SurveyResponse
+from servicescore.voice.services.complaints import complaint_sla
 
 from .. import cells
 from ..cells import format_bool, format_timestamp
@@ -210,12 +211,19 @@ class Complaints(VoiceKind):
 
     @property
     def fields(self) -> list[str]:
-        return [*super().fields, "state"]
+        return [*super().fields, "state", "due_at"]
+
+    def prepare(self, context: Context) -> None:
+        self.sla = complaint_sla()
 
     def derive(self, values: dict) -> None:
         """The workflow state the imported fields imply: closed once the customer said whether
-        they are satisfied, resolved, not valid, assigned to a handler, else received."""
+        they are satisfied, resolved, not valid, assigned to a handler, else received. One
+        not resolved is due when a complaint registered on the desk would be (received +
+        VoicePolicy.complaint_sla_hours), so it breaches and is escalated like one."""
         state = Complaint.State
+        received, resolved = values.get("received_at"), values.get("resolved_at")
+        values["due_at"] = received + self.sla if received and not resolved else None
         if values.get("resolved_at") and values.get("satisfied_after") is not None:
             values["state"] = state.CLOSED
         elif values.get("resolved_at"):

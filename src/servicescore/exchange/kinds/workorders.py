@@ -3,6 +3,7 @@
 import re
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -10,7 +11,7 @@ from servicescore.core.audit import audit_bulk, diff, snapshot
 from servicescore.core.bulk import fast_insert
 from servicescore.customers.models import Asset, Customer
 from servicescore.customers.policy import may_change_master_data
-from servicescore.org.models import OrgUnit
+from servicescore.org.models import Employee, OrgUnit
 from servicescore.workorders.customers import CUSTOMER_FIELDS, visible_asset_ids, visible_customer_ids
 from servicescore.workorders.models import (
     Channel,
@@ -28,10 +29,22 @@ from servicescore.workorders.services import (
     sla_policy_map,
     state_from_timestamps,
 )
+from servicescore.workorders.signals import work_orders_closed_by_import
 
 from .. import cells
 from ..cells import format_decimal, format_timestamp
-from .base import WRITE_BATCH, Column, Context, Kind, Row, batched, choice_column, same, upsert
+from .base import (
+    WRITE_BATCH,
+    Column,
+    Context,
+    Kind,
+    Row,
+    audit_written,
+    batched,
+    choice_column,
+    same,
+    upsert,
+)
 
 TIMESTAMPS = [
     "created_at",
@@ -129,6 +142,8 @@ class WorkOrders(Kind):
         self.policies = sla_policy_map()
         self.pending_rework: list[tuple[int, str, str]] = []
         self.unchanged_keys: set[str] = set()
+        # The orders the import closed (created closed or closed now), for voice's invitations.
+        self.closed_ids: list[int] = []
 
     def check(self, rows: list[Row], context: Context) -> None:
         for row in rows:
@@ -290,8 +305,22 @@ class WorkOrders(Kind):
                 "visits": v.get("visits", 1),
                 "rework_of_id": rework_id,
             }
+        stored = {}
         created, updated, unchanged, pks = upsert(
-            WorkOrder, "external_id", wanted, self.FIELDS, now=context.now
+            WorkOrder, "external_id", wanted, self.FIELDS, now=context.now, stored_out=stored
+        )
+        self.closed_ids += [
+            pks[key]
+            for key in (*created, *updated)
+            if wanted[key]["state"] == State.CLOSED and stored.get(key, {}).get("state") != State.CLOSED
+        ]
+        # One entry per order created or changed, as the other kinds write (and the link
+        # after an import finds the run's orders by them, exchange/links.py).
+        audit_written(
+            WorkOrder,
+            context,
+            created=[(pks[key], {"external_id": key, **wanted[key]}) for key in created],
+            updated=[(pks[key], stored[key], {"external_id": key, **wanted[key]}) for key in updated],
         )
         changed = set(created) | set(updated)
         changed |= self._labour(rows, pks, context)
@@ -468,7 +497,38 @@ class WorkOrders(Kind):
                 for o in replace
             ],
         )
+        self._audit_labour(replace, stored, wanted, context)
         return changed
+
+    def _audit_labour(self, replaced: list[int], stored: dict, wanted: dict, context: Context) -> None:
+        """One entry per work order whose labour line the import replaced, on the order, as
+        the pages write it (workorders.services: action "labour", the line old → new as
+        "employee no.: standard/clocked hours"): labour hours are scored."""
+        if not replaced:
+            return
+        people = {wanted[o][0] for o in replaced} | {line[0] for o in replaced for line in stored.get(o, [])}
+        numbers = dict(Employee.objects.filter(pk__in=people).values_list("pk", "employee_no"))
+
+        def text(technician, std, clocked):
+            return f"{numbers.get(technician, '')}: {Decimal(std):.2f}/{Decimal(clocked):.2f}"
+
+        changes = {
+            o: {
+                "labour_line": [
+                    "; ".join(text(*line) for line in stored.get(o, [])) or None,
+                    text(*wanted[o][:3]),
+                ]
+            }
+            for o in replaced
+        }
+        audit_bulk(
+            actor=context.user,
+            action="labour",
+            objects=[WorkOrder(pk=o, external_id=wanted[o][3]) for o in replaced],
+            changes_of=lambda order: changes[order.pk],
+            reason=context.source_label,
+            channel="import",
+        )
 
     def _events(self, rows, pks, changed, created, context) -> None:
         """One 'import' event per written work order: where its state came from."""
@@ -498,7 +558,15 @@ class WorkOrders(Kind):
         fast_insert(WorkOrderEvent, events)
 
     def finish(self, context: Context) -> int:
-        """Settle comebacks whose original came later in the file."""
+        """Settle comebacks whose original came later in the file, and tell the apps above
+        which orders the import closed once it commits (never for a dry run, whose
+        transaction is rolled back: its on_commit callbacks are dropped)."""
+        if self.closed_ids:
+            ids, by = list(self.closed_ids), context.user
+            transaction.on_commit(
+                lambda: work_orders_closed_by_import.send(sender=WorkOrder, order_ids=ids, by=by),
+                robust=True,
+            )
         if not self.pending_rework:
             return 0
         targets = context.work_order_ids(target for _n, _k, target in self.pending_rework)

@@ -58,6 +58,13 @@ AUDITED = (
 TEXT_MAX = 5000
 
 
+def complaint_sla() -> timedelta:
+    """The time a complaint has to be resolved (VoicePolicy.complaint_sla_hours), read
+    without creating the settings: the importer's check pass reads only."""
+    hours = VoicePolicy.objects.order_by("pk").values_list("complaint_sla_hours", flat=True).first()
+    return timedelta(hours=hours or VoicePolicy._meta.get_field("complaint_sla_hours").default)
+
+
 def _event(complaint, *, by, kind, at, from_state="", to_state="", note=""):
     return ComplaintEvent.objects.create(
         complaint=complaint, by=by, kind=kind, at=at, from_state=from_state, to_state=to_state, note=note

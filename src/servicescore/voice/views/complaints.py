@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,12 +38,18 @@ def _put_errors(form, error: ValidationError) -> None:
 
 @login_required
 def complaint_desk(request):
-    """New, mine, breaching the deadline: counts and the chosen tab's list."""
+    """New, mine, breaching the deadline: counts and the chosen tab's list; a search
+    (`q`) narrows both to the complaints it names."""
     _require_desk(request.user)
     context = selectors.complaint_desk(
-        request.user, tab=request.GET.get("tab", "new"), page=request.GET.get("page")
+        request.user,
+        tab=request.GET.get("tab", "new"),
+        page=request.GET.get("page"),
+        q=request.GET.get("q", ""),
     )
-    context["query"] = f"tab={context['tab']}"
+    # What the tab links and the pager keep: the search.
+    context["search_query"] = urlencode({"q": context["q"]}) if context["q"] else ""
+    context["query"] = f"tab={context['tab']}" + (f"&{context['search_query']}" if context["q"] else "")
     return render(request, "voice/complaints/desk.html", context)
 
 
