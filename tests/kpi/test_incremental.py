@@ -524,3 +524,70 @@ def test_a_stored_quarter_follows_its_months(month):
 def test_an_unstored_quarter_is_left_alone(month):
     month.change(lambda: order(month, month.tech, "11-12"))
     assert not IndicatorResult.objects.filter(period="2026-Q4").exists()
+
+
+def prefixes(period="2026-10"):
+    from servicescore.kpi.models import ComponentMonth
+
+    return ComponentMonth.objects.get(period=period).prefixes
+
+
+def test_a_built_month_sums_its_days_but_the_last_two_per_person(month):
+    """October's components run to 10-20: the prefixes hold 10-02 … 10-18, and the month's
+    sums read from them are the sums of every day."""
+    from servicescore.core.periods import parse_period
+    from servicescore.kpi.models import ComponentPrefix
+
+    assert prefixes() == dict.fromkeys(daily.DAILY_GROUPS, "2026-10-19")
+    october = parse_period("2026-10")
+    hours = ComponentPrefix.objects.get(period="2026-10", group="hours", employee=month.tech)
+    assert (hours.v0, hours.v1) == (2.0, 1.5)  # the labour line of 10-02
+    with_prefixes = daily.month_sums(october)
+    ComponentPrefix.objects.all().delete()
+    from servicescore.kpi.models import ComponentMonth
+
+    ComponentMonth.objects.update(prefixes={})
+    assert daily.month_sums(october) == with_prefixes
+
+
+def test_a_change_on_the_last_days_keeps_the_prefixes(month):
+    net = month
+    net.change(lambda: order(net, net.tech, "10-20", due_at=at("10-20 11:00")))
+    assert prefixes() == dict.fromkeys(daily.DAILY_GROUPS, "2026-10-19")
+    check_against_full()
+
+
+def test_a_change_inside_a_prefix_drops_it_and_sums_it_again_after_the_commit(
+    month, settings, django_capture_on_commit_callbacks
+):
+    from servicescore.kpi.models import ComponentPrefix
+
+    net = month
+    settings.KPI_AUTO_RECOMPUTE = False
+    extra = order(net, net.tech, "10-05")
+    days = {group: touched for group, touched in dirty_days.instance_days(extra).items() if touched}
+    assert days and all(max(touched) < datetime.date(2026, 10, 19) for touched in days.values())
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        services.recompute_period("2026-10", days=days, rebuild=False)
+        assert set(prefixes()) == set(daily.DAILY_GROUPS) - set(days)  # dropped, not wrong
+        assert not ComponentPrefix.objects.filter(group__in=days).exists()
+    assert queued
+    assert prefixes() == dict.fromkeys(daily.DAILY_GROUPS, "2026-10-19")  # summed again
+    done = ComponentPrefix.objects.get(period="2026-10", group="done", employee=net.tech)
+    before = DailyComponent.objects.filter(
+        group="done", employee=net.tech, day__lt=datetime.date(2026, 10, 19)
+    )
+    assert done.v0 == sum(row.v0 for row in before) == 3  # 10-02, 10-03 and the new 10-05
+    check_against_full()
+
+
+def test_some_peoples_sums_read_from_the_prefixes_are_theirs_alone(month):
+    from servicescore.core.periods import parse_period
+
+    october = parse_period("2026-10")
+    everyone = daily.month_sums(october)
+    mine = daily.month_sums(october, people=[month.tech])
+    assert mine and mine == {key: sums for key, sums in everyone.items() if key[1] == month.tech.pk}
+    assert daily.month_sums(october, groups=["hours"], people=[month.tech]) == {
+        ("hours", month.tech.pk): everyone["hours", month.tech.pk][:2]
+    }

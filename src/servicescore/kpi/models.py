@@ -368,11 +368,51 @@ class DailyComponent(models.Model):
         return f"{self.employee_id} {self.day} {self.group}"
 
 
+class ComponentPrefix(models.Model):
+    """One component group's sums for one person over the first days of a month, up to
+    the day `ComponentMonth.prefixes` names for the group (kpi/daily.py): a month's sums
+    then read these and the few days after them instead of every day. Derived data,
+    rebuilt with the month's components."""
+
+    period = models.CharField(_("period"), max_length=7)
+    employee = models.ForeignKey(
+        "org.Employee", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    group = models.CharField(_("component group"), max_length=16, db_column="grp")
+    v0 = models.FloatField(null=True)
+    v1 = models.FloatField(null=True)
+    v2 = models.FloatField(null=True)
+    v3 = models.FloatField(null=True)
+    v4 = models.FloatField(null=True)
+    v5 = models.FloatField(null=True)
+    v6 = models.FloatField(null=True)
+    v7 = models.FloatField(null=True)
+    v8 = models.FloatField(null=True)
+    v9 = models.FloatField(null=True)
+    v10 = models.FloatField(null=True)
+    v11 = models.FloatField(null=True)
+    v12 = models.FloatField(null=True)
+    v13 = models.FloatField(null=True)
+    v14 = models.FloatField(null=True)
+    v15 = models.FloatField(null=True)
+
+    class Meta:
+        verbose_name = _("summed components")
+        verbose_name_plural = _("summed components")
+        indexes = [models.Index(fields=["period", "group", "employee"], name="component_prefix_month")]
+
+    def __str__(self):
+        return f"{self.period} {self.employee_id} {self.group}"
+
+
 class ComponentMonth(models.Model):
     """A month whose daily components have been built in full (kpi/daily.py)."""
 
     period = models.CharField(_("period"), max_length=7, unique=True)
     built_at = models.DateTimeField(_("built at"))
+    # group → the first day (ISO) not in its ComponentPrefix rows: the group's components
+    # of the days before it are stored summed per person. A group missing here has none.
+    prefixes = models.JSONField(_("summed days"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("component month")

@@ -29,6 +29,13 @@ def build_components_task(period_code: str):
     return built
 
 
+@shared_task(name="kpi.build_prefixes")
+def build_prefixes_task(month_code: str):
+    from .services.recompute import build_prefixes
+
+    build_prefixes(month_code)
+
+
 @shared_task(name="kpi.run_recompute_job")
 def run_recompute_job_task(job_id: int):
     from .services.jobs import run_recompute_job

@@ -306,8 +306,13 @@ def _recompute_reading_aside(period, people, days, rebuild, aside) -> tuple[dict
         transaction.on_commit(lambda: build_components_task.delay(period.code))
     elif days:
         elsewhere = aside.submit(daily.month_sums, period, skip=days)
-        changed, fresh = daily.rebuild_days(days, aside)
+        changed, fresh, dropped = daily.rebuild_days(days, aside)
         sums = daily.plus_days(elsewhere.result(), fresh, period)
+        if dropped:
+            from ..tasks import build_prefixes_task
+
+            for month in sorted(dropped):
+                transaction.on_commit(functools.partial(build_prefixes_task.delay, month))
         people = changed | set(people or ())
     aggregated = time.perf_counter()
     if people is not None and not people:
@@ -407,6 +412,14 @@ def build_components(period) -> dict:
     for code in months:
         daily.rebuild_period(parse_period(code))
     return {"period": period.code, "built": months, "seconds": round(time.perf_counter() - started, 3)}
+
+
+@transaction.atomic
+def build_prefixes(month_code: str) -> None:
+    """Sum a built month's days again into its prefixes (kpi/daily.py), one recompute at a
+    time: queued when an incremental run dropped one."""
+    _one_at_a_time()
+    daily.build_prefixes(parse_period(month_code))
 
 
 def tidy_components() -> None:
