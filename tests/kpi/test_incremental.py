@@ -591,3 +591,37 @@ def test_some_peoples_sums_read_from_the_prefixes_are_theirs_alone(month):
     assert daily.month_sums(october, groups=["hours"], people=[month.tech]) == {
         ("hours", month.tech.pk): everyone["hours", month.tech.pk][:2]
     }
+
+
+def test_a_changed_day_rewrites_only_the_indicators_its_changed_groups_feed(month, settings):
+    net = month
+    settings.KPI_AUTO_RECOMPUTE = False
+    stamps = dict(
+        IndicatorResult.objects.filter(period="2026-10", employee=net.tech).values_list(
+            "indicator", "computed_at"
+        )
+    )
+    Praise.objects.create(employee=net.tech, received_at=at("10-20 10:00"), kind="praise")
+    stats = services.recompute_period(
+        "2026-10", days={"praise": {datetime.date(2026, 10, 20)}}, rebuild=False
+    )
+    assert stats["people"] == 1
+    after = dict(
+        IndicatorResult.objects.filter(period="2026-10", employee=net.tech).values_list(
+            "indicator", "computed_at"
+        )
+    )
+    rewritten = {code for code, stamp in after.items() if stamp != stamps.get(code)}
+    assert rewritten and rewritten < set(after)  # the praise figures, not the work orders'
+    assert "FTFR" not in rewritten
+    check_against_full()
+
+
+def test_everyone_queued_beside_a_day_recomputes_everyone(month, settings):
+    from servicescore.org.models import Employee
+
+    settings.KPI_AUTO_RECOMPUTE = False
+    services.request_recompute("2026-10", None, rebuild=False)  # an org unit's fact changed
+    services.request_recompute_days({"praise": {datetime.date(2026, 10, 20)}})
+    done = services.process_recompute_requests()
+    assert done["2026-10"]["people"] == Employee.objects.count()

@@ -184,10 +184,13 @@ def tune(*, work_mem: bool = False) -> None:
             cursor.execute("SET LOCAL work_mem = '64MB'" if work_mem else "RESET work_mem")
 
 
-def rebuild_days(group_days: dict[str, set[datetime.date]], aside=None) -> tuple[set[int], dict, set[str]]:
+def rebuild_days(
+    group_days: dict[str, set[datetime.date]], aside=None
+) -> tuple[dict[int, set[str]], dict, set[str]]:
     """Re-aggregate these (group, day) pairs from the records. Returns the people whose
-    stored sums changed (so one edited work order recomputes its people, not everyone who
-    worked that day), the pairs' new sums ((employee, group, day) → sums) and the months
+    stored sums changed, each with the groups that changed (so one edited work order
+    recomputes its people, not everyone who worked that day, and of them only the
+    indicators those groups feed), the pairs' new sums ((employee, group, day) → sums) and the months
     whose prefixes held one of the pairs and were dropped (`build_prefixes` them again).
 
     With an `aside` (core/second_connection.py) on a second connection, that connection reads some
@@ -212,7 +215,10 @@ def rebuild_days(group_days: dict[str, set[datetime.date]], aside=None) -> tuple
         for targets, rows in elsewhere.result():
             copy_rows(DailyComponent, ["employee_id", "day", "group", *targets], rows)
     after = stored_rows(group_days)
-    changed = {key[0] for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    changed: dict[int, set[str]] = {}
+    for key in before.keys() | after.keys():
+        if before.get(key) != after.get(key):
+            changed.setdefault(key[0], set()).add(key[1])
     return changed, after, dropped
 
 
