@@ -13,7 +13,7 @@ import datetime
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -22,11 +22,11 @@ from servicescore.core.roles import Role
 from servicescore.kpi.catalog import catalog
 from servicescore.kpi.fact_selectors import indicator_label
 from servicescore.kpi.models import FactIndicator, IndicatorResult, MetricFact
-from servicescore.kpi.selectors import indicator_name, unit_label
+from servicescore.kpi.selectors import figures_status, indicator_name, unit_label
 from servicescore.org.models import Employee
 from servicescore.org.scope import visible_appraisees
 
-from ..models import Scorecard, TemplateItem
+from ..models import Scorecard, TemplateItem, TemplateVersion
 from ..policy import may_see_team, shows_scheme_pages
 from .scorecards import own_employee
 from .team import APART, INSUFFICIENT, PROVISIONAL, grade_order
@@ -63,8 +63,9 @@ def shows_score_panel(user) -> bool:
 
 def my_score(user, *, now: datetime.datetime) -> dict | None:
     """The user's own scorecard of the last complete month and, when there is one, the
-    running month's provisional one; None without an employee record or a scorecard.
-    Two queries (three with the parts manager's figures)."""
+    running month's provisional one. Without a scorecard, the figures other systems gave
+    the person and why there is no score (`figures_without_scorecard`); None without an
+    employee record, or with neither a scorecard nor figures. At most eight queries."""
     employee = own_employee(user)
     if employee is None:
         return None
@@ -78,7 +79,7 @@ def my_score(user, *, now: datetime.datetime) -> dict | None:
     }
     final, provisional = cards.get(period), cards.get(running)
     if final is None and provisional is None:
-        return None
+        return figures_without_scorecard(user, employee, period, running)
     for card in (final, provisional):
         if card is not None:
             card.url = reverse("kpi:scorecard", args=[employee.employee_no, card.period])
@@ -95,13 +96,58 @@ def my_score(user, *, now: datetime.datetime) -> dict | None:
     return context
 
 
+def figures_without_scorecard(user, employee: Employee, period: str, running: str) -> dict | None:
+    """For a person with no scorecard of `period` nor of the `running` month: the figures
+    other systems gave him for `period`, each a link to the fact behind it, and why there is
+    no score — no active scheme covers his position (the scheme coverage, linked for those
+    who may open it), or his scorecard is not computed yet (when the figures were last
+    computed). None without figures. At most five queries."""
+    facts = my_facts(employee, period)
+    if not facts:
+        return None
+    return {
+        "period": period,
+        "running_period": running,
+        "scorecard": None,
+        "running_scorecard": None,
+        "my_scorecard_url": reverse("kpi:my_scorecard"),
+        "facts": facts,
+        "facts_url": f"{reverse('indicators:facts')}?{urlencode({'period': period})}",
+        "unscored": {
+            "no_scheme": not has_active_scheme(employee),
+            "position": employee.get_position_display(),
+            "coverage_url": reverse("kpi_templates:coverage") if shows_scheme_pages(user) else "",
+            "figures": figures_status(user, period),
+        },
+    }
+
+
+def has_active_scheme(employee: Employee) -> bool:
+    """Whether an active scheme scores the employee: one of his position, company-wide or of
+    his unit or a unit above it (as `people_scoring.version_for` and the scheme coverage
+    decide). Two queries."""
+    unit, path = Employee.objects.filter(pk=employee.pk).values_list(
+        "org_unit", "org_unit__path"
+    ).first() or (None, "")
+    chain = [int(part) for part in (path or "").strip("/").split("/") if part] or [unit]
+    return (
+        TemplateVersion.objects.filter(
+            status=TemplateVersion.Status.ACTIVE, template__position=employee.position
+        )
+        .filter(Q(template__org_unit__isnull=True) | Q(template__org_unit__in=[u for u in chain if u]))
+        .exists()
+    )
+
+
 def my_facts(employee: Employee, period: str) -> list[dict]:
     """The figures other systems gave for the employee in `period` (the parts manager's
     stock turnover, stock-outs, accuracy), by indicator name, each with `url`: the facts
     list filtered to the employee, the indicator and the month (the fact behind it). Two
-    queries."""
-    names = {item.code: item for item in FactIndicator.objects.all()}
-    facts = MetricFact.objects.filter(employee=employee, period=period).order_by("indicator")
+    queries (one without figures)."""
+    facts = list(MetricFact.objects.filter(employee=employee, period=period).order_by("indicator"))
+    if not facts:
+        return []
+    names = {item.code: item for item in FactIndicator.objects.filter(code__in={f.indicator for f in facts})}
     base = reverse("indicators:facts")
     rows = []
     for fact in facts:

@@ -13,7 +13,14 @@ from django.views.decorators.http import require_POST
 
 from .. import policy
 from ..models import SurveyResponse
-from ..selectors_fraud import VIEWS, flagged_response, flagged_responses, seconds_to_answer, signals_of
+from ..selectors_fraud import (
+    VIEWS,
+    flagged_response,
+    flagged_responses,
+    seconds_to_answer,
+    signals_of,
+    word_answers,
+)
 from ..services.fraud import response_review
 
 PAGE_SIZE = 20
@@ -25,6 +32,8 @@ def _reviewer(request) -> None:
 
 
 def _rows(responses):
+    responses = list(responses)
+    word_answers(responses)  # each answer under its version's wording, one read per page
     return [
         {"response": response, "signals": signals_of(response), "seconds": seconds_to_answer(response)}
         for response in responses
