@@ -125,6 +125,12 @@ def test_a_few_invitations_are_scheduled_undeliverable_or_cancelled_as_the_servi
     assert reminded.exists() and not reminded.filter(reminded_at__gt=now).exists()
 
 
+def test_every_response_keeps_the_survey_version_its_invitation_was_sent_with(small_demo, db):
+    answered = SurveyInvitation.objects.filter(response__isnull=False)
+    assert answered.exists()
+    assert not answered.exclude(response__template=F("template")).exists()
+
+
 def test_every_invitation_has_its_own_unguessable_token(small_demo, db):
     tokens = list(SurveyInvitation.objects.values_list("token", flat=True))
     assert len(set(tokens)) == len(tokens)

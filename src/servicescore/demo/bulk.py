@@ -206,6 +206,7 @@ COLUMNS = {
         "reviewed_by_id",
         "reviewed_at",
         "review_reason",
+        "template_id",
     ),
     "voice.SurveyInvitation": (
         "id",

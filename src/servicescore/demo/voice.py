@@ -546,6 +546,7 @@ class VoiceMixin:
                 reviewer,
                 reviewed_at,
                 reason,
+                self.template_id,  # answered on the survey page, the version it was sent with
             )
         )
         if overall == 5 and rng.random() < 0.04:
