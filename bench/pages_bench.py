@@ -11,7 +11,9 @@ anchor date, is already there. The anchor is pinned, 2026-10-31 by default (`--a
 bench/common.py), never today's date: the same orders whatever day the benchmark runs
 (though "overdue" and the board's urgency are still measured against the real clock).
 Besides the everyday pages it times the slow paths: a whole-company sort by priority, the
-overdue filter and deep pages (page 200 of HR's list, page 100 of a manager's).
+overdue filter and deep pages (page 200 of HR's list, page 100 of a manager's), and the
+customer-voice pages and API lists (voice_targets). `--existing` times the database as it is:
+it stops, rather than migrate it or build the demo, when either is missing.
 Then gunicorn (2 workers, DEBUG off) serves it on a free loopback port, and every target is
 requested sequentially: 5 warm-up requests, then --requests timed ones (default 200).
 Prints p50, p95 and max in milliseconds. Any answer other than 200 is an error. Target:
@@ -27,7 +29,7 @@ import subprocess
 import time
 import urllib.request
 
-from common import ROOT, add_anchor_argument, ensure_demo, setup_django
+from common import MIN_EMPLOYEES, ROOT, add_anchor_argument, ensure_demo, setup_django
 
 
 def free_port() -> int:
@@ -89,6 +91,76 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def refuse_to_change(scale: str, anchor) -> None:
+    """Stop when ensure_demo would migrate the database or build the demo (--existing)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from servicescore.core.models import User
+    from servicescore.demo.builder import built_on
+    from servicescore.org.models import Employee
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if plan:
+        names = ", ".join(f"{migration.app_label}.{migration.name}" for migration, _backwards in plan)
+        raise SystemExit(f"--existing: the database lacks migrations ({names}); not migrating it")
+    if (
+        Employee.objects.count() < MIN_EMPLOYEES[scale]
+        or not User.objects.filter(username="manager").exists()
+        or built_on() != anchor
+    ):
+        raise SystemExit(f"--existing: no {scale} demo built at {anchor} in the database; not building it")
+
+
+def voice_targets(users, session, token, rng, anchor) -> list:
+    """The customer-voice pages and API lists, as the roles that use them see them (issue
+    17): the overview of the demo's last month (the real clock's last complete month is
+    after the demo, hence empty), the complaint desk, the follow-up queue (its default
+    list is "due today", empty after the demo; "overdue" holds the demo's open tasks), the
+    agent's home, the review queue, a work order with its survey answer and calls, the
+    profile of a technician with answers, and the API lists."""
+    import datetime
+
+    from django.db.models import Exists, OuterRef
+
+    from servicescore.voice.models import FollowUp, SurveyResponse
+    from servicescore.workorders.models import WorkOrder
+    from servicescore.workorders.scope import visible_work_orders
+
+    month = (anchor - datetime.timedelta(days=1)).strftime("%Y-%m")
+    answered = list(
+        visible_work_orders(users["manager"])
+        .filter(
+            Exists(SurveyResponse.objects.filter(work_order=OuterRef("pk"))),
+            Exists(FollowUp.objects.filter(work_order=OuterRef("pk"))),
+        )
+        .order_by("-created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    if not answered:
+        raise SystemExit("the demo has no work order with a survey answer and a call in the manager's scope")
+    led = WorkOrder.objects.filter(pk__in=answered, technician__isnull=False)
+    technicians = sorted(set(led.values_list("technician", flat=True)))
+    return [
+        ("voice overview, manager", f"/voice/?month={month}", session("manager")),
+        ("voice overview, HR", f"/voice/?month={month}", session("hr")),
+        ("complaint desk, agent", "/voice/complaints/", session("agent")),
+        ("complaint desk breaching, agent", "/voice/complaints/?tab=breaching", session("agent")),
+        ("complaint desk, manager", "/voice/complaints/", session("manager")),
+        ("complaint desk breaching, manager", "/voice/complaints/?tab=breaching", session("manager")),
+        ("follow-up queue, agent", "/voice/follow-ups/", session("agent")),
+        ("follow-up queue overdue, agent", "/voice/follow-ups/?list=overdue", session("agent")),
+        ("home, agent", "/", session("agent")),
+        ("fraud review queue, manager", "/voice/reviews/", session("manager")),
+        ("order with feedback, manager", lambda: f"/work-orders/{rng.choice(answered)}/", session("manager")),
+        ("profile voice section, manager", lambda: f"/people/{rng.choice(technicians)}/", session("manager")),
+        ("API voice responses, manager token", "/api/voice/responses?limit=50", token),
+        ("API voice follow-ups, manager token", "/api/voice/followups?limit=50", token),
+        ("API voice complaints, manager token", "/api/voice/complaints?limit=50", token),
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -98,6 +170,12 @@ def main():
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", help="time only the targets whose label contains this text")
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="time the demo already in the database: stop, instead of migrating it or building "
+        "the demo, when it lacks a migration or the demo",
+    )
     add_anchor_argument(parser)
     args = parser.parse_args()
 
@@ -109,10 +187,14 @@ def main():
     from servicescore.workorders.models import WorkOrder
     from servicescore.workorders.scope import visible_work_orders
 
+    if args.existing:
+        refuse_to_change(args.scale, args.anchor)
     ensure_demo(args.scale, args.seed, args.anchor)
     total_orders = WorkOrder.objects.count()
 
-    users = {name: User.objects.get(username=name) for name in ("manager", "dispatcher", "hr", "tech")}
+    users = {
+        name: User.objects.get(username=name) for name in ("manager", "dispatcher", "hr", "tech", "agent")
+    }
     cookies = {name: session_cookie(user) for name, user in users.items()}
     ApiToken.objects.filter(name="pages-bench").delete()  # left over from an interrupted run
     _token, raw = ApiToken.issue(
@@ -154,6 +236,7 @@ def main():
             {"Authorization": f"Bearer {raw}"},
         ),
     ]
+    targets += voice_targets(users, session, {"Authorization": f"Bearer {raw}"}, rng, args.anchor)
     if args.only:
         targets = [target for target in targets if args.only in target[0]]
 

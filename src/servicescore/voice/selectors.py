@@ -460,6 +460,33 @@ def overview_unit(user, unit_id):
     return unit
 
 
+def _covered_q(start, end, *, whole_company: bool) -> Q:
+    """Which orders closed in [start, end) were covered: a reached call or a survey answer
+    within COVERAGE_WINDOW of closing. For the whole company, one pass over the month's
+    calls and responses (hashed); for a part of it (a manager's centres, a chosen unit),
+    a look-up per closed order through the work_order_id indexes, so that a centre's page
+    never reads the whole company's calls (large demo: 1.9 s against 0.2 s for one centre,
+    but 18 s against 4.9 s for the whole company)."""
+    if whole_company:
+        limit = F("work_order__closed_at") + COVERAGE_WINDOW
+        window = Q(work_order__closed_at__gte=start, work_order__closed_at__lt=end)
+        called = FollowUp.objects.filter(
+            window, reached=True, called_at__gte=F("work_order__closed_at"), called_at__lte=limit
+        ).values("work_order_id")
+        surveyed = SurveyResponse.objects.filter(
+            window, submitted_at__gte=F("work_order__closed_at"), submitted_at__lte=limit
+        ).values("work_order_id")
+        return Q(pk__in=called) | Q(pk__in=surveyed)
+    closed, limit = OuterRef("closed_at"), OuterRef("closed_at") + COVERAGE_WINDOW
+    called = FollowUp.objects.filter(
+        work_order_id=OuterRef("pk"), reached=True, called_at__gte=closed, called_at__lte=limit
+    )
+    surveyed = SurveyResponse.objects.filter(
+        work_order_id=OuterRef("pk"), submitted_at__gte=closed, submitted_at__lte=limit
+    )
+    return Q(Exists(called)) | Q(Exists(surveyed))
+
+
 def voice_overview(user, *, month: str, unit=None, now: datetime.datetime | None = None) -> dict:
     """The customer-voice figures of `month` (YYYY-MM) for the work orders the user may see
     (only those of `unit`'s subtree, by service centre or lead technician, when given):
@@ -520,20 +547,10 @@ def voice_overview(user, *, month: str, unit=None, now: datetime.datetime | None
         for name in ("responses", "satisfied", "overall_sum", "with_nps", "promoters", "detractors"):
             setattr(figures, name, item[name] or 0)
     closed_in_month = WorkOrder.objects.filter(pk__in=order_ids, closed_at__gte=start, closed_at__lt=end)
-    limit = F("work_order__closed_at") + COVERAGE_WINDOW
-    window = Q(work_order__closed_at__gte=start, work_order__closed_at__lt=end)
-    called = FollowUp.objects.filter(
-        window, reached=True, called_at__gte=F("work_order__closed_at"), called_at__lte=limit
-    ).values("work_order_id")
-    surveyed = SurveyResponse.objects.filter(
-        window, submitted_at__gte=F("work_order__closed_at"), submitted_at__lte=limit
-    ).values("work_order_id")
+    covered = _covered_q(start, end, whole_company=scope_for(user).everything and unit is None)
     coverage = (
         closed_in_month.values("service_center_id")
-        .annotate(
-            closed=Count("pk"),
-            covered=Count("pk", filter=Q(pk__in=called) | Q(pk__in=surveyed)),
-        )
+        .annotate(closed=Count("pk"), covered=Count("pk", filter=covered))
         .order_by()
     )
     for item in coverage:
