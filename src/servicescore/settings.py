@@ -335,6 +335,9 @@ CELERY_BEAT_SCHEDULE = {
     "voice-send-survey-invitations": {"task": "voice.send_survey_invitations", "schedule": 300.0},
     # Complaints past their deadline, one escalation level at a time (voice/services/complaints.py).
     "voice-escalate-overdue-complaints": {"task": "voice.escalate_overdue_complaints", "schedule": 600.0},
+    # The overview's stored figures of this month and the last (voice/services/overview_summary.py);
+    # `servicescore voice_summary` from cron does the same without a broker.
+    "voice-build-voice-months": {"task": "voice.build_voice_months", "schedule": 3600.0},
 }
 
 LOGGING = {

@@ -15,6 +15,7 @@ from faker import Faker
 from servicescore.appraisal.services.schemes import install_defaults
 from servicescore.core.periods import company_zone
 from servicescore.kpi.models import RecomputeRequest
+from servicescore.voice.services.overview_summary import build_voice_months
 
 from . import bulk, labour
 from .config import SCALES, Clock, Scale
@@ -147,6 +148,8 @@ def build_demo(
         mark = time.perf_counter()
         scored = compute_scores(ctx.clock)
         timings["scores"] = time.perf_counter() - mark
+    # The customer-voice overview's stored figures of every month (voice/services/overview_summary.py).
+    build_voice_months([month.code for month in ctx.clock.months])
 
     counts = {label: writer.counts.get(label, 0) for label in bulk.DEMO_MODELS}
     counts["core.User"] = len(net.accounts) + (

@@ -706,3 +706,56 @@ class Praise(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.employee_id}"
+
+
+class VoiceMonth(models.Model):
+    """The customer-voice overview's stored figures of one month (voice/services/
+    overview_summary.py): the additive counts of the work orders of one service centre
+    (none: orders without one) led by one team (the lead technician's org unit; none
+    without a lead). Derived data, rebuilt whole per month; the overview sums the rows in
+    the reader's scope instead of reading the month's records on every view."""
+
+    month = models.CharField(_("month"), max_length=7, db_index=True)
+    centre = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("service centre"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "org.OrgUnit",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    sent = models.PositiveIntegerField(_("invitations sent"), default=0)
+    answered = models.PositiveIntegerField(_("invitations answered"), default=0)
+    responses = models.PositiveIntegerField(_("responses"), default=0)
+    satisfied = models.PositiveIntegerField(_("satisfied responses"), default=0)
+    overall_sum = models.PositiveIntegerField(_("sum of overall ratings"), default=0)
+    with_nps = models.PositiveIntegerField(_("responses with NPS"), default=0)
+    promoters = models.PositiveIntegerField(_("promoters"), default=0)
+    detractors = models.PositiveIntegerField(_("detractors"), default=0)
+    closed = models.PositiveIntegerField(_("orders closed"), default=0)
+    covered = models.PositiveIntegerField(_("orders covered"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("customer-voice month")
+        verbose_name_plural = _("customer-voice months")
+        constraints = [
+            # NULL centre / team are one value each here (a plain unique would let them repeat).
+            models.UniqueConstraint(
+                "month",
+                models.functions.Coalesce("centre", 0),
+                models.functions.Coalesce("team", 0),
+                name="voice_month_centre_team_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.month} {self.centre_id or '-'} {self.team_id or '-'}"

@@ -17,7 +17,7 @@ Who may see what, inside the scope:
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -47,6 +47,7 @@ from .models import (
     Praise,
     SurveyInvitation,
     SurveyResponse,
+    VoiceMonth,
 )
 
 COMPLAINT_STATES = {
@@ -167,25 +168,11 @@ def visible_followups(user) -> QuerySet:
 
 
 def visible_complaints(user) -> QuerySet:
-    scope = scope_for(user)
-    if scope.everything:
-        return Complaint.objects.all()
-    if scope.is_empty:
-        return Complaint.objects.none()
-    people = visible_employees(user).values("pk")
-    visible = (
-        Q(work_order_id__in=visible_work_orders(user).values("pk"))
-        | Q(employee_id__in=people)
-        | Q(pk__in=ComplaintPerson.objects.filter(employee_id__in=people).values("complaint_id"))
-    )
-    if scope.employee_id is not None:
-        visible |= Q(handler_id=scope.employee_id)
-    if getattr(user, "is_authenticated", False):
-        visible |= Q(registered_by_id=user.pk)
-    units = _centre_units(user)
-    if units is not None:
-        visible |= Q(work_order__service_center_id__in=units)
-    return Complaint.objects.filter(visible)
+    """The complaints `user` may read: the one complaint rule of voice/scope_complaints.py
+    (shared with the desk), over the user's org scope."""
+    from .scope_complaints import readable_complaints
+
+    return readable_complaints(user)
 
 
 def visible_praise(user) -> QuerySet:
@@ -365,6 +352,19 @@ AGE_BUCKETS = (
     ("older", _("Older"), datetime.timedelta(days=7), None),
 )
 NO_CENTRE = 0  # the row of complaints without a work order
+# The additive counts of a month a VoiceMonth row stores (voice/services/overview_summary.py).
+MONTH_COUNTS = (
+    "sent",
+    "answered",
+    "responses",
+    "satisfied",
+    "overall_sum",
+    "with_nps",
+    "promoters",
+    "detractors",
+    "closed",
+    "covered",
+)
 
 
 def _percent(part, whole):
@@ -487,35 +487,9 @@ def _covered_q(start, end, *, whole_company: bool) -> Q:
     return Q(Exists(called)) | Q(Exists(surveyed))
 
 
-def voice_overview(user, *, month: str, unit=None, now: datetime.datetime | None = None) -> dict:
-    """The customer-voice figures of `month` (YYYY-MM) for the work orders the user may see
-    (only those of `unit`'s subtree, by service centre or lead technician, when given):
-    per service centre and in total, the survey response rate, CSAT, average rating, NPS
-    and follow-up coverage of the month, the complaints open now by age and past their
-    deadline, and the flagged responses waiting for review. ValueError for a malformed
-    month. Set-based: a fixed number of queries, however many centres and records."""
-    period = parse_period(month)
-    if not MONTH_RE.fullmatch(period.code):
-        raise ValueError(_("Choose a month (YYYY-MM)."))
-    now = now or timezone.now()
-    start, end = period.start, period.end
-    orders = visible_work_orders(user).exclude(state=State.CANCELLED)
-    complaints = visible_complaints(user).filter(open_complaints_q())
-    if unit is not None:
-        in_unit = Q(service_center__path__startswith=unit.path) | Q(
-            technician__org_unit__path__startswith=unit.path
-        )
-        orders = orders.filter(in_unit)
-        complaints = complaints.filter(
-            Q(work_order__service_center__path__startswith=unit.path)
-            | Q(employee__org_unit__path__startswith=unit.path)
-        )
-    order_ids = orders.values("pk")
-    rows: dict[int, VoiceFigures] = {}
-
-    def row(centre_id) -> VoiceFigures:
-        return rows.setdefault(centre_id or NO_CENTRE, VoiceFigures())
-
+def _live_month(row, order_ids, start, end, *, whole_company: bool) -> None:
+    """The month's survey and follow-up counts of `order_ids`, read from the records, into
+    `row(centre_id)`: three grouped queries (the overview before the month is stored)."""
     centre = "work_order__service_center_id"
     sent = (
         SurveyInvitation.objects.filter(work_order_id__in=order_ids, sent_at__gte=start, sent_at__lt=end)
@@ -547,7 +521,7 @@ def voice_overview(user, *, month: str, unit=None, now: datetime.datetime | None
         for name in ("responses", "satisfied", "overall_sum", "with_nps", "promoters", "detractors"):
             setattr(figures, name, item[name] or 0)
     closed_in_month = WorkOrder.objects.filter(pk__in=order_ids, closed_at__gte=start, closed_at__lt=end)
-    covered = _covered_q(start, end, whole_company=scope_for(user).everything and unit is None)
+    covered = _covered_q(start, end, whole_company=whole_company)
     coverage = (
         closed_in_month.values("service_center_id")
         .annotate(closed=Count("pk"), covered=Count("pk", filter=covered))
@@ -556,6 +530,78 @@ def voice_overview(user, *, month: str, unit=None, now: datetime.datetime | None
     for item in coverage:
         figures = row(item["service_center_id"])
         figures.closed, figures.covered = item["closed"], item["covered"]
+
+
+def _stored_month(user, month: str, unit):
+    """(when the month's figures were computed, its VoiceMonth counts summed per service
+    centre) over the rows whose centre or team lies in the user's scope (every row for a
+    company-wide scope), narrowed to `unit`'s subtree by centre or team; None when the
+    month is not stored yet, or for a scope of one person (not kept per person)."""
+    scope = scope_for(user)
+    if not scope.everything and not scope.unit_paths:
+        return None
+    stored = VoiceMonth.objects.filter(month=month)
+    computed_at = stored.aggregate(at=Max("computed_at"))["at"]
+    if computed_at is None:
+        return None
+    if not scope.everything:
+        units = visible_org_units(user).values("pk")
+        stored = stored.filter(Q(centre_id__in=units) | Q(team_id__in=units))
+    if unit is not None:
+        stored = stored.filter(Q(centre__path__startswith=unit.path) | Q(team__path__startswith=unit.path))
+    sums = stored.values("centre_id").annotate(**{name: Sum(name) for name in MONTH_COUNTS}).order_by()
+    return computed_at, sums
+
+
+def voice_overview(user, *, month: str, unit=None, now: datetime.datetime | None = None) -> dict:
+    """The customer-voice figures of `month` (YYYY-MM) for the work orders the user may see
+    (only those of `unit`'s subtree, by service centre or lead technician, when given):
+    per service centre and in total, the survey response rate, CSAT, average rating, NPS
+    and follow-up coverage of the month, the complaints open now by age and past their
+    deadline, and the flagged responses waiting for review. ValueError for a malformed
+    month. Set-based: a fixed number of queries, however many centres and records.
+
+    The month's survey and follow-up counts come from its stored summary (VoiceMonth,
+    voice/services/overview_summary.py, rebuilt hourly) when the month has one: the rows
+    whose service centre or team (the lead technician's org unit) lies in the user's scope
+    (every row for a company-wide scope), narrowed to `unit`'s subtree by centre or team,
+    summed per centre in one query; `computed_at` then says when they were computed (None
+    otherwise). A month not stored yet, and a one-person scope, are computed live from the
+    records as before. The open complaints, those past their deadline and the pending
+    reviews are always read live: they are figures of now."""
+    period = parse_period(month)
+    if not MONTH_RE.fullmatch(period.code):
+        raise ValueError(_("Choose a month (YYYY-MM)."))
+    now = now or timezone.now()
+    start, end = period.start, period.end
+    orders = visible_work_orders(user).exclude(state=State.CANCELLED)
+    complaints = visible_complaints(user).filter(open_complaints_q())
+    if unit is not None:
+        in_unit = Q(service_center__path__startswith=unit.path) | Q(
+            technician__org_unit__path__startswith=unit.path
+        )
+        orders = orders.filter(in_unit)
+        complaints = complaints.filter(
+            Q(work_order__service_center__path__startswith=unit.path)
+            | Q(employee__org_unit__path__startswith=unit.path)
+        )
+    order_ids = orders.values("pk")
+    rows: dict[int, VoiceFigures] = {}
+
+    def row(centre_id) -> VoiceFigures:
+        return rows.setdefault(centre_id or NO_CENTRE, VoiceFigures())
+
+    centre = "work_order__service_center_id"
+    stored = _stored_month(user, period.code, unit)
+    if stored is None:
+        computed_at = None
+        _live_month(row, order_ids, start, end, whole_company=scope_for(user).everything and unit is None)
+    else:
+        computed_at, stored_rows = stored
+        for item in stored_rows:
+            figures = row(item["centre_id"])
+            for name in MONTH_COUNTS:
+                setattr(figures, name, item[name] or 0)
     ages = {}
     for key, _label, young, old in AGE_BUCKETS:
         received = Q(received_at__lte=now - young)
@@ -576,9 +622,11 @@ def voice_overview(user, *, month: str, unit=None, now: datetime.datetime | None
     may_review = policy.may_review_responses(user)
     pending = 0
     if may_review:
-        pending = SurveyResponse.objects.filter(
-            work_order_id__in=order_ids, review=SurveyResponse.Review.PENDING
-        ).count()
+        pending = SurveyResponse.objects.filter(review=SurveyResponse.Review.PENDING)
+        if scope_for(user).everything and unit is None:  # the few pending ones, joined to their orders
+            pending = pending.exclude(work_order__state=State.CANCELLED).count()
+        else:
+            pending = pending.filter(work_order_id__in=order_ids).count()
     names = {
         unit.pk: unit
         for unit in OrgUnit.objects.filter(pk__in=[pk for pk in rows if pk != NO_CENTRE]).only("name", "code")
@@ -597,6 +645,7 @@ def voice_overview(user, *, month: str, unit=None, now: datetime.datetime | None
         "centres": table,
         "pending_reviews": pending,
         "may_review": may_review,
+        "computed_at": computed_at,
     }
 
 

@@ -12,13 +12,12 @@ from django.utils.translation import gettext as _
 
 from servicescore.core.roles import can_see_full_phone
 from servicescore.customers.search import query_too_short
-from servicescore.org.scope import employee_of
 from servicescore.workorders.models import WorkOrder
 from servicescore.workorders.selectors import search_q as work_order_search_q
 
 from . import policy
 from .models import Complaint, Praise, VoiceAttachment
-from .scope_complaints import visible_attachments, visible_complaints, visible_praise
+from .scope_complaints import desk_employee, visible_attachments, visible_complaints, visible_praise
 
 S = Complaint.State
 OPEN_STATES = (S.RECEIVED, S.ASSIGNED, S.INVESTIGATING, S.DETERMINED, S.NOT_VALID)
@@ -77,7 +76,7 @@ def complaint_desk(user, *, tab="new", page=None, now=None, q="") -> dict:
     complaints it names (see `search_q`)."""
     now = now or timezone.now()
     tab = tab if tab in TABS else "new"
-    employee = employee_of(user)
+    employee = desk_employee(user)
     filters = _tab_filters(employee, now)
     complaints = visible_complaints(user)
     query = (q or "").strip()[:100]
@@ -137,7 +136,7 @@ def complaint_actions(user, complaint) -> Actions:
         return Actions()
     state = complaint.state
     concerned = {link.employee_id for link in complaint.people.all()} | {complaint.employee_id}
-    me = employee_of(user)
+    me = desk_employee(user)
     may_decide = policy.may_decide_complaints(user) and (me is None or me.pk not in concerned)
     return Actions(
         assign=state in (S.RECEIVED, S.ASSIGNED, S.INVESTIGATING),

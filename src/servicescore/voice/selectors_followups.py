@@ -46,7 +46,7 @@ def queue_counts(user, *, now: datetime.datetime, employee=None) -> dict[str, in
     record, for "mine"). One query (after the scope's own look-ups)."""
     filters = list_filters(now, employee.pk if employee is not None else None)
     return (
-        visible_followup_tasks(user, employee=employee)
+        visible_followup_tasks(user, employee=employee, counting=True)
         .filter(state=FollowUpTask.State.OPEN)
         .aggregate(**{name: Count("pk", filter=q) for name, q in filters.items()})
     )

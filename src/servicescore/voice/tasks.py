@@ -17,3 +17,12 @@ def escalate_overdue_complaints_task() -> int:
     from .services.complaints import escalate_overdue_complaints
 
     return escalate_overdue_complaints()
+
+
+@shared_task(name="voice.build_voice_months")
+def build_voice_months_task() -> list[dict]:
+    """Beat's job every hour: rebuild the customer-voice overview's stored figures of the
+    running month and the one before (voice/services/overview_summary.py)."""
+    from .services.overview_summary import build_open_voice_months
+
+    return build_open_voice_months()
