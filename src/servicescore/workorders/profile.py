@@ -11,7 +11,7 @@ from servicescore.core.periods import company_zone
 from servicescore.org.models import Employee
 from servicescore.org.selectors import TimelineEntry
 
-from .models import OPEN_STATES, LabourLine
+from .models import OPEN_STATES, LabourLine, WorkOrder
 from .scope import visible_work_orders
 
 WORK_HISTORY_PER_PAGE = 25
@@ -44,11 +44,23 @@ def completed_orders_timeline(user, employee: Employee, *, today: datetime.date)
 
 def work_orders_of(user, employee: Employee) -> QuerySet:
     """Visible work orders the employee led, advised or has a labour line on. Build it once
-    per page and pass it on: visible_work_orders may look up ids for an org subtree."""
-    labour = LabourLine.objects.filter(technician=employee)
-    return visible_work_orders(user).filter(
-        Q(technician=employee) | Q(advisor=employee) | Q(pk__in=labour.values("work_order_id"))
+    per page and pass it on: visible_work_orders may look up ids for an org subtree.
+
+    The employee's orders are `id IN (a UNION of one index lookup per rule)`, never an OR
+    across the columns: with the OR, PostgreSQL walks the newest orders of the whole
+    company until it has a page of someone who works little (large demo: 1.3 s for a
+    technician with 31 orders, 1.5 ms this way)."""
+    mine = WorkOrder.objects.order_by()
+    theirs = (
+        mine.filter(technician=employee)
+        .values("pk")
+        .union(
+            mine.filter(advisor=employee).values("pk"),
+            LabourLine.objects.order_by().filter(technician=employee).values("work_order_id"),
+            all=True,
+        )
     )
+    return visible_work_orders(user).filter(pk__in=theirs)
 
 
 def work_history(
