@@ -284,3 +284,16 @@ def test_the_command_refuses_a_malformed_month_and_writes_nothing(month):
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("voice_summary", "--month", "2026-13", stdout=io.StringIO())
     assert not VoiceMonth.objects.exists()
+
+
+def test_the_audit_page_names_a_rebuild_and_its_rows_in_the_readers_language(month):
+    from django.utils import translation
+
+    from servicescore.core.history import action_in_words, changes_in_words
+
+    build_voice_month(MONTH, now=NOW)
+    entry = AuditEntry.objects.get(action="rebuild", content_type__model="voicemonth")
+    with translation.override("zh-hans"):
+        assert action_in_words(entry) == "汇总已重建"
+        labels = {change.label for change in changes_in_words(entry)}
+    assert "存储行数" in labels and "rows" not in labels
