@@ -328,17 +328,9 @@ class RecomputeRequest(models.Model):
 COMPONENT_COLUMNS = [f"v{i}" for i in range(16)]
 
 
-class DailyComponent(models.Model):
-    """One component group's sums for one person and one local day (kpi/daily.py): the
-    stored layer a month's figures are summed from, so a changed day is re-aggregated
-    alone. Derived data: `servicescore kpi recompute` rebuilds it."""
+class ComponentSums(models.Model):
+    """A component group's sums, in the group's order (kpi/daily.py maps names to columns)."""
 
-    employee = models.ForeignKey(
-        "org.Employee", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
-    day = models.DateField(_("day"))
-    group = models.CharField(_("component group"), max_length=16, db_column="grp")
-    # The group's components in order (kpi/daily.py maps names to columns).
     v0 = models.FloatField(null=True)
     v1 = models.FloatField(null=True)
     v2 = models.FloatField(null=True)
@@ -357,6 +349,21 @@ class DailyComponent(models.Model):
     v15 = models.FloatField(null=True)
 
     class Meta:
+        abstract = True
+
+
+class DailyComponent(ComponentSums):
+    """One component group's sums for one person and one local day (kpi/daily.py): the
+    stored layer a month's figures are summed from, so a changed day is re-aggregated
+    alone. Derived data: `servicescore kpi recompute` rebuilds it."""
+
+    employee = models.ForeignKey(
+        "org.Employee", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    day = models.DateField(_("day"))
+    group = models.CharField(_("component group"), max_length=16, db_column="grp")
+
+    class Meta:
         verbose_name = _("daily component")
         verbose_name_plural = _("daily components")
         indexes = [
@@ -368,7 +375,7 @@ class DailyComponent(models.Model):
         return f"{self.employee_id} {self.day} {self.group}"
 
 
-class ComponentPrefix(models.Model):
+class ComponentPrefix(ComponentSums):
     """One component group's sums for one person over the first days of a month, up to
     the day `ComponentMonth.prefixes` names for the group (kpi/daily.py): a month's sums
     then read these and the few days after them instead of every day. Derived data,
@@ -379,22 +386,6 @@ class ComponentPrefix(models.Model):
         "org.Employee", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     group = models.CharField(_("component group"), max_length=16, db_column="grp")
-    v0 = models.FloatField(null=True)
-    v1 = models.FloatField(null=True)
-    v2 = models.FloatField(null=True)
-    v3 = models.FloatField(null=True)
-    v4 = models.FloatField(null=True)
-    v5 = models.FloatField(null=True)
-    v6 = models.FloatField(null=True)
-    v7 = models.FloatField(null=True)
-    v8 = models.FloatField(null=True)
-    v9 = models.FloatField(null=True)
-    v10 = models.FloatField(null=True)
-    v11 = models.FloatField(null=True)
-    v12 = models.FloatField(null=True)
-    v13 = models.FloatField(null=True)
-    v14 = models.FloatField(null=True)
-    v15 = models.FloatField(null=True)
 
     class Meta:
         verbose_name = _("summed components")
