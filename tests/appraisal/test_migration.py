@@ -96,7 +96,9 @@ def test_the_content_types_and_permissions_move_to_appraisal_and_back(network, b
     old_ids = dict(ContentType.objects.filter(app_label="kpi", model__in=MOVED).values_list("model", "pk"))
     assert sorted(old_ids) == sorted(MOVED)
     migrate(leaves())
-    moved = dict(ContentType.objects.filter(app_label="appraisal").values_list("model", "pk"))
+    moved = dict(
+        ContentType.objects.filter(app_label="appraisal", model__in=MOVED).values_list("model", "pk")
+    )
     assert moved == old_ids
     assert not ContentType.objects.filter(app_label="kpi", model__in=MOVED).exists()
     view = Permission.objects.get(codename="view_scorecard")

@@ -38,13 +38,12 @@ def back_to_kpi(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('kpi', '0009_scorecard_items_lz4'),
-        ('org', '0001_initial'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("kpi", "0009_scorecard_items_lz4"),
+        ("org", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -52,133 +51,419 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.CreateModel(
-                    name='Template',
+                    name="Template",
                     fields=[
-                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                        ('created', models.DateTimeField(auto_now_add=True, verbose_name='record created')),
-                        ('modified', models.DateTimeField(auto_now=True, verbose_name='record modified')),
-                        ('code', models.CharField(max_length=64, unique=True, verbose_name='code')),
-                        ('name', models.CharField(max_length=200, verbose_name='name')),
-                        ('position', models.CharField(choices=[('technician', 'Technician'), ('service_advisor', 'Service advisor'), ('warranty_clerk', 'Warranty clerk'), ('cs_agent', 'Customer-service agent'), ('cs_manager', 'Customer-service manager'), ('dispatcher', 'Dispatcher'), ('parts_manager', 'Parts manager'), ('foreman', 'Foreman / team lead'), ('service_manager', 'Service manager'), ('hr', 'HR')], db_index=True, max_length=20, verbose_name='position')),
-                        ('rationale', models.TextField(blank=True, verbose_name='rationale')),
-                        ('org_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit', verbose_name='applies within')),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("created", models.DateTimeField(auto_now_add=True, verbose_name="record created")),
+                        ("modified", models.DateTimeField(auto_now=True, verbose_name="record modified")),
+                        ("code", models.CharField(max_length=64, unique=True, verbose_name="code")),
+                        ("name", models.CharField(max_length=200, verbose_name="name")),
+                        (
+                            "position",
+                            models.CharField(
+                                choices=[
+                                    ("technician", "Technician"),
+                                    ("service_advisor", "Service advisor"),
+                                    ("warranty_clerk", "Warranty clerk"),
+                                    ("cs_agent", "Customer-service agent"),
+                                    ("cs_manager", "Customer-service manager"),
+                                    ("dispatcher", "Dispatcher"),
+                                    ("parts_manager", "Parts manager"),
+                                    ("foreman", "Foreman / team lead"),
+                                    ("service_manager", "Service manager"),
+                                    ("hr", "HR"),
+                                ],
+                                db_index=True,
+                                max_length=20,
+                                verbose_name="position",
+                            ),
+                        ),
+                        ("rationale", models.TextField(blank=True, verbose_name="rationale")),
+                        (
+                            "org_unit",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="+",
+                                to="org.orgunit",
+                                verbose_name="applies within",
+                            ),
+                        ),
                     ],
                     options={
-                        'verbose_name': 'appraisal template',
-                        'verbose_name_plural': 'appraisal templates',
-                        'db_table': 'kpi_template',
-                        'ordering': ['position', 'code'],
+                        "verbose_name": "appraisal template",
+                        "verbose_name_plural": "appraisal templates",
+                        "db_table": "kpi_template",
+                        "ordering": ["position", "code"],
                     },
                 ),
                 migrations.CreateModel(
-                    name='TemplateVersion',
+                    name="TemplateVersion",
                     fields=[
-                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                        ('created', models.DateTimeField(auto_now_add=True, verbose_name='record created')),
-                        ('modified', models.DateTimeField(auto_now=True, verbose_name='record modified')),
-                        ('number', models.PositiveIntegerField(verbose_name='version')),
-                        ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('retired', 'Retired')], default='draft', max_length=10, verbose_name='status')),
-                        ('grade_bands', models.JSONField(default=servicescore.appraisal.models.default_grade_bands, verbose_name='grade bands')),
-                        ('note', models.CharField(blank=True, max_length=300, verbose_name='change note')),
-                        ('activated_at', models.DateTimeField(blank=True, null=True, verbose_name='activated at')),
-                        ('activated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='activated by')),
-                        ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                        ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='appraisal.template', verbose_name='template')),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("created", models.DateTimeField(auto_now_add=True, verbose_name="record created")),
+                        ("modified", models.DateTimeField(auto_now=True, verbose_name="record modified")),
+                        ("number", models.PositiveIntegerField(verbose_name="version")),
+                        (
+                            "status",
+                            models.CharField(
+                                choices=[("draft", "Draft"), ("active", "Active"), ("retired", "Retired")],
+                                default="draft",
+                                max_length=10,
+                                verbose_name="status",
+                            ),
+                        ),
+                        (
+                            "grade_bands",
+                            models.JSONField(
+                                default=servicescore.appraisal.models.default_grade_bands,
+                                verbose_name="grade bands",
+                            ),
+                        ),
+                        ("note", models.CharField(blank=True, max_length=300, verbose_name="change note")),
+                        (
+                            "activated_at",
+                            models.DateTimeField(blank=True, null=True, verbose_name="activated at"),
+                        ),
+                        (
+                            "activated_by",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                                verbose_name="activated by",
+                            ),
+                        ),
+                        (
+                            "created_by",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                                verbose_name="created by",
+                            ),
+                        ),
+                        (
+                            "template",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="versions",
+                                to="appraisal.template",
+                                verbose_name="template",
+                            ),
+                        ),
                     ],
                     options={
-                        'verbose_name': 'template version',
-                        'verbose_name_plural': 'template versions',
-                        'db_table': 'kpi_templateversion',
-                        'ordering': ['template', '-number'],
+                        "verbose_name": "template version",
+                        "verbose_name_plural": "template versions",
+                        "db_table": "kpi_templateversion",
+                        "ordering": ["template", "-number"],
                     },
                 ),
                 migrations.CreateModel(
-                    name='TemplateItem',
+                    name="TemplateItem",
                     fields=[
-                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                        ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                        ('kind', models.CharField(choices=[('scored', 'Scored (weighted)'), ('bonus', 'Bonus (加分)'), ('deduction', 'Deduction (减分)'), ('veto', 'Veto (一票否决)')], default='scored', max_length=10, verbose_name='kind')),
-                        ('indicator', models.CharField(max_length=64, verbose_name='indicator')),
-                        ('label', models.CharField(blank=True, max_length=200, verbose_name='label')),
-                        ('weight', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=5, verbose_name='weight (%)')),
-                        ('rule', models.CharField(choices=[('linear', 'Linear: threshold → 0, target → 100'), ('bands', 'Bands: value ranges with points'), ('ratio', 'Ratio: value ÷ target'), ('manual', "Manual: reviewers' 1–5 ratings")], default='linear', max_length=10, verbose_name='rule')),
-                        ('target', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='target')),
-                        ('threshold', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True, verbose_name='threshold')),
-                        ('cap', models.DecimalField(decimal_places=2, default=Decimal('100'), max_digits=6, verbose_name='points cap')),
-                        ('bands', models.JSONField(blank=True, default=list, verbose_name='bands')),
-                        ('no_data', models.CharField(choices=[('reweight', 'Leave out and re-weight the others'), ('zero', 'Score 0 points'), ('target', 'Score as on target (100 points)')], default='reweight', max_length=10, verbose_name='when there is no data')),
-                        ('shrink_k', models.DecimalField(blank=True, decimal_places=2, help_text='Score the rate on (k × centre rate + numerator) ÷ (k + denominator); empty for no shrinkage.', max_digits=8, null=True, verbose_name='shrinkage k')),
-                        ('basis', models.CharField(choices=[('value', 'the value'), ('numerator', 'the count behind it (numerator)')], default='value', max_length=10, verbose_name='counted on')),
-                        ('points_per_unit', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='points per unit')),
-                        ('max_points', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='at most (points)')),
-                        ('rationale', models.CharField(blank=True, max_length=300, verbose_name='rationale')),
-                        ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='appraisal.templateversion', verbose_name='version')),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                        (
+                            "kind",
+                            models.CharField(
+                                choices=[
+                                    ("scored", "Scored (weighted)"),
+                                    ("bonus", "Bonus (加分)"),
+                                    ("deduction", "Deduction (减分)"),
+                                    ("veto", "Veto (一票否决)"),
+                                ],
+                                default="scored",
+                                max_length=10,
+                                verbose_name="kind",
+                            ),
+                        ),
+                        ("indicator", models.CharField(max_length=64, verbose_name="indicator")),
+                        ("label", models.CharField(blank=True, max_length=200, verbose_name="label")),
+                        (
+                            "weight",
+                            models.DecimalField(
+                                decimal_places=2,
+                                default=Decimal("0"),
+                                max_digits=5,
+                                verbose_name="weight (%)",
+                            ),
+                        ),
+                        (
+                            "rule",
+                            models.CharField(
+                                choices=[
+                                    ("linear", "Linear: threshold → 0, target → 100"),
+                                    ("bands", "Bands: value ranges with points"),
+                                    ("ratio", "Ratio: value ÷ target"),
+                                    ("manual", "Manual: reviewers' 1–5 ratings"),
+                                ],
+                                default="linear",
+                                max_length=10,
+                                verbose_name="rule",
+                            ),
+                        ),
+                        (
+                            "target",
+                            models.DecimalField(
+                                blank=True, decimal_places=4, max_digits=14, null=True, verbose_name="target"
+                            ),
+                        ),
+                        (
+                            "threshold",
+                            models.DecimalField(
+                                blank=True,
+                                decimal_places=4,
+                                max_digits=14,
+                                null=True,
+                                verbose_name="threshold",
+                            ),
+                        ),
+                        (
+                            "cap",
+                            models.DecimalField(
+                                decimal_places=2,
+                                default=Decimal("100"),
+                                max_digits=6,
+                                verbose_name="points cap",
+                            ),
+                        ),
+                        ("bands", models.JSONField(blank=True, default=list, verbose_name="bands")),
+                        (
+                            "no_data",
+                            models.CharField(
+                                choices=[
+                                    ("reweight", "Leave out and re-weight the others"),
+                                    ("zero", "Score 0 points"),
+                                    ("target", "Score as on target (100 points)"),
+                                ],
+                                default="reweight",
+                                max_length=10,
+                                verbose_name="when there is no data",
+                            ),
+                        ),
+                        (
+                            "shrink_k",
+                            models.DecimalField(
+                                blank=True,
+                                decimal_places=2,
+                                help_text="Score the rate on (k × centre rate + numerator) ÷ (k + denominator); empty for no shrinkage.",
+                                max_digits=8,
+                                null=True,
+                                verbose_name="shrinkage k",
+                            ),
+                        ),
+                        (
+                            "basis",
+                            models.CharField(
+                                choices=[
+                                    ("value", "the value"),
+                                    ("numerator", "the count behind it (numerator)"),
+                                ],
+                                default="value",
+                                max_length=10,
+                                verbose_name="counted on",
+                            ),
+                        ),
+                        (
+                            "points_per_unit",
+                            models.DecimalField(
+                                blank=True,
+                                decimal_places=2,
+                                max_digits=8,
+                                null=True,
+                                verbose_name="points per unit",
+                            ),
+                        ),
+                        (
+                            "max_points",
+                            models.DecimalField(
+                                blank=True,
+                                decimal_places=2,
+                                max_digits=8,
+                                null=True,
+                                verbose_name="at most (points)",
+                            ),
+                        ),
+                        ("rationale", models.CharField(blank=True, max_length=300, verbose_name="rationale")),
+                        (
+                            "version",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="items",
+                                to="appraisal.templateversion",
+                                verbose_name="version",
+                            ),
+                        ),
                     ],
                     options={
-                        'verbose_name': 'template item',
-                        'verbose_name_plural': 'template items',
-                        'db_table': 'kpi_templateitem',
-                        'ordering': ['version', 'order', 'pk'],
+                        "verbose_name": "template item",
+                        "verbose_name_plural": "template items",
+                        "db_table": "kpi_templateitem",
+                        "ordering": ["version", "order", "pk"],
                     },
                 ),
                 migrations.CreateModel(
-                    name='TemplateChange',
+                    name="TemplateChange",
                     fields=[
-                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                        ('action', models.CharField(choices=[('created', 'Created'), ('defaults_installed', 'Installed from the defaults'), ('settings_changed', 'Settings changed'), ('draft_started', 'Draft started'), ('draft_saved', 'Draft saved'), ('item_added', 'Item added'), ('item_removed', 'Item removed'), ('activated', 'Activated'), ('retired', 'Retired'), ('discarded', 'Draft discarded')], max_length=20, verbose_name='action')),
-                        ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                        ('detail', models.JSONField(blank=True, default=dict, verbose_name='detail')),
-                        ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                        ('template', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='changes', to='appraisal.template', verbose_name='template')),
-                        ('version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='appraisal.templateversion', verbose_name='version')),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        (
+                            "action",
+                            models.CharField(
+                                choices=[
+                                    ("created", "Created"),
+                                    ("defaults_installed", "Installed from the defaults"),
+                                    ("settings_changed", "Settings changed"),
+                                    ("draft_started", "Draft started"),
+                                    ("draft_saved", "Draft saved"),
+                                    ("item_added", "Item added"),
+                                    ("item_removed", "Item removed"),
+                                    ("activated", "Activated"),
+                                    ("retired", "Retired"),
+                                    ("discarded", "Draft discarded"),
+                                ],
+                                max_length=20,
+                                verbose_name="action",
+                            ),
+                        ),
+                        ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="at")),
+                        ("detail", models.JSONField(blank=True, default=dict, verbose_name="detail")),
+                        (
+                            "by",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                                verbose_name="by",
+                            ),
+                        ),
+                        (
+                            "template",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="changes",
+                                to="appraisal.template",
+                                verbose_name="template",
+                            ),
+                        ),
+                        (
+                            "version",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to="appraisal.templateversion",
+                                verbose_name="version",
+                            ),
+                        ),
                     ],
                     options={
-                        'verbose_name': 'template change',
-                        'verbose_name_plural': 'template changes',
-                        'db_table': 'kpi_templatechange',
-                        'ordering': ['-at', '-pk'],
+                        "verbose_name": "template change",
+                        "verbose_name_plural": "template changes",
+                        "db_table": "kpi_templatechange",
+                        "ordering": ["-at", "-pk"],
                     },
                 ),
                 migrations.CreateModel(
-                    name='Scorecard',
+                    name="Scorecard",
                     fields=[
-                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                        ('period', models.CharField(max_length=7, verbose_name='period')),
-                        ('base_score', models.FloatField(blank=True, null=True, verbose_name='base score')),
-                        ('adjustment', models.FloatField(default=0, verbose_name='bonus / deductions')),
-                        ('final_score', models.FloatField(blank=True, null=True, verbose_name='final score')),
-                        ('grade', models.CharField(blank=True, max_length=10, verbose_name='grade')),
-                        ('vetoed', models.BooleanField(default=False, verbose_name='vetoed')),
-                        ('items', models.JSONField(default=list, verbose_name='items')),
-                        ('computed_at', models.DateTimeField(verbose_name='computed at')),
-                        ('employee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scorecards', to='org.employee', verbose_name='employee')),
-                        ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scorecards', to='appraisal.templateversion', verbose_name='template version')),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("period", models.CharField(max_length=7, verbose_name="period")),
+                        ("base_score", models.FloatField(blank=True, null=True, verbose_name="base score")),
+                        ("adjustment", models.FloatField(default=0, verbose_name="bonus / deductions")),
+                        ("final_score", models.FloatField(blank=True, null=True, verbose_name="final score")),
+                        ("grade", models.CharField(blank=True, max_length=10, verbose_name="grade")),
+                        ("vetoed", models.BooleanField(default=False, verbose_name="vetoed")),
+                        ("items", models.JSONField(default=list, verbose_name="items")),
+                        ("computed_at", models.DateTimeField(verbose_name="computed at")),
+                        (
+                            "employee",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="scorecards",
+                                to="org.employee",
+                                verbose_name="employee",
+                            ),
+                        ),
+                        (
+                            "version",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="scorecards",
+                                to="appraisal.templateversion",
+                                verbose_name="template version",
+                            ),
+                        ),
                     ],
                     options={
-                        'verbose_name': 'scorecard',
-                        'verbose_name_plural': 'scorecards',
-                        'db_table': 'kpi_scorecard',
+                        "verbose_name": "scorecard",
+                        "verbose_name_plural": "scorecards",
+                        "db_table": "kpi_scorecard",
                     },
                 ),
                 migrations.AddConstraint(
-                    model_name='templateversion',
-                    constraint=models.UniqueConstraint(fields=('template', 'number'), name='one_version_number'),
+                    model_name="templateversion",
+                    constraint=models.UniqueConstraint(
+                        fields=("template", "number"), name="one_version_number"
+                    ),
                 ),
                 migrations.AddConstraint(
-                    model_name='templateversion',
-                    constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('template',), name='one_active_version'),
+                    model_name="templateversion",
+                    constraint=models.UniqueConstraint(
+                        condition=models.Q(("status", "active")),
+                        fields=("template",),
+                        name="one_active_version",
+                    ),
                 ),
                 migrations.AddIndex(
-                    model_name='templatechange',
-                    index=models.Index(fields=['template', '-at'], name='template_change_history'),
+                    model_name="templatechange",
+                    index=models.Index(fields=["template", "-at"], name="template_change_history"),
                 ),
                 migrations.AddIndex(
-                    model_name='scorecard',
-                    index=models.Index(fields=['period', 'version'], name='scorecard_period_version'),
+                    model_name="scorecard",
+                    index=models.Index(fields=["period", "version"], name="scorecard_period_version"),
                 ),
                 migrations.AddConstraint(
-                    model_name='scorecard',
-                    constraint=models.UniqueConstraint(fields=('employee', 'period'), name='one_scorecard_per_period'),
+                    model_name="scorecard",
+                    constraint=models.UniqueConstraint(
+                        fields=("employee", "period"), name="one_scorecard_per_period"
+                    ),
                 ),
             ],
         ),

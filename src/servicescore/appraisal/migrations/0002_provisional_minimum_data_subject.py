@@ -6,35 +6,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appraisal', '0001_initial'),
+        ("appraisal", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='scorecard',
-            name='insufficient_data',
-            field=models.BooleanField(db_default=False, default=False, verbose_name='insufficient data'),
+            model_name="scorecard",
+            name="insufficient_data",
+            field=models.BooleanField(db_default=False, default=False, verbose_name="insufficient data"),
         ),
         migrations.AddField(
-            model_name='scorecard',
-            name='provisional',
-            field=models.BooleanField(db_default=False, default=False, verbose_name='provisional'),
+            model_name="scorecard",
+            name="provisional",
+            field=models.BooleanField(db_default=False, default=False, verbose_name="provisional"),
         ),
         migrations.AddField(
-            model_name='template',
-            name='subject',
-            field=models.CharField(choices=[('own', "The person's own records"), ('unit', 'The results of the unit the person works in')], default='own', max_length=10, verbose_name='scored on'),
+            model_name="template",
+            name="subject",
+            field=models.CharField(
+                choices=[
+                    ("own", "The person's own records"),
+                    ("unit", "The results of the unit the person works in"),
+                ],
+                default="own",
+                max_length=10,
+                verbose_name="scored on",
+            ),
         ),
         migrations.AddField(
-            model_name='templateversion',
-            name='grade_provisional',
-            field=models.BooleanField(default=False, verbose_name='grade a month still running'),
+            model_name="templateversion",
+            name="grade_provisional",
+            field=models.BooleanField(default=False, verbose_name="grade a month still running"),
         ),
         migrations.AddField(
-            model_name='templateversion',
-            name='min_data_share',
-            field=models.DecimalField(decimal_places=2, default=Decimal('50'), max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='minimum weight with data (%)'),
+            model_name="templateversion",
+            name="min_data_share",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("50"),
+                max_digits=5,
+                validators=[
+                    django.core.validators.MinValueValidator(0),
+                    django.core.validators.MaxValueValidator(100),
+                ],
+                verbose_name="minimum weight with data (%)",
+            ),
         ),
     ]
