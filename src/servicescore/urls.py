@@ -32,6 +32,7 @@ urlpatterns = [
     path("people/", include("servicescore.org.urls")),
     path("appraisal-templates/", include("servicescore.appraisal.scheme_urls")),
     path("scores/", include("servicescore.appraisal.score_urls")),
+    path("appraisal/", include("servicescore.appraisal.cycle_urls")),
     path("indicators/", include("servicescore.kpi.urls")),
     path("audit/", include("servicescore.core.audit_urls")),
     path("inbox/", include("servicescore.core.notify.urls")),

@@ -27,6 +27,9 @@ SCHEME_EDITOR_ROLES = frozenset({Role.SERVICE_MANAGER, Role.HR, Role.ADMIN})
 # Auditors read, never rate; a rating is signed by the reviewer's employee record.
 RATER_ROLES = frozenset({Role.FOREMAN, Role.SERVICE_MANAGER, Role.HR, Role.ADMIN})
 
+# Who runs appraisal cycles for the people in their scope.
+CYCLE_MANAGER_ROLES = frozenset({Role.SERVICE_MANAGER, Role.HR, Role.ADMIN})
+
 # action → the roles that may take it
 RULES: dict[str, frozenset] = {
     # other people's scorecards, within the user's scope (everyone reads their own)
@@ -43,6 +46,19 @@ RULES: dict[str, frozenset] = {
     "edit_schemes": SCHEME_EDITOR_ROLES,
     # rate the manual items of the people in scope (`may_rate`)
     "rate_people": RATER_ROLES,
+    # appraisal cycles (models/cycles.py), each within the user's scope: create, open and
+    # move on the cycles of the people in it (a service manager his part, HR everyone)
+    "manage_cycles": CYCLE_MANAGER_ROLES,
+    # skip a stage for someone (a late self review, an unsigned target), with a reason
+    "skip_stages": frozenset({Role.HR, Role.ADMIN}),
+    # the calibration view and its adjustments, with a reason
+    "calibrate": CYCLE_MANAGER_ROLES,
+    # publish a cycle's results and close it
+    "publish_cycles": frozenset({Role.HR, Role.ADMIN}),
+    # decide appeals (besides the cycle's named appeal reviewer; never the original manager)
+    "decide_appeals": frozenset({Role.HR, Role.ADMIN}),
+    # the results table, its export and the appeal statistics, within scope
+    "read_cycle_results": CYCLE_MANAGER_ROLES | {Role.AUDITOR},
 }
 
 

@@ -1,0 +1,3 @@
+"""The reviews pages of the appraisal cycles (cycle_urls.py mounts them)."""
+
+urlpatterns: list = []
