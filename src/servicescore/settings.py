@@ -205,6 +205,9 @@ USE_TZ = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 # The company zone that periods (months, quarters) are cut in; see core/periods.py.
 COMPANY_TIME_ZONE = env.str("COMPANY_TIME_ZONE", default=TIME_ZONE)
+# Public holidays (ISO dates) left out of working-day windows: appraisal confirmation and
+# appeal deadlines (core/periods.py add_working_days).
+COMPANY_HOLIDAYS = env.list("COMPANY_HOLIDAYS", default=[])
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"

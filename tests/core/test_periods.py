@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from servicescore.core.periods import month_of, parse_period
+from servicescore.core.periods import add_working_days, company_zone, month_of, parse_period
 
 UTC = datetime.UTC
 
@@ -34,3 +34,14 @@ def test_quarter_of_a_month():
         "2026-Q1", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2026-Q4",
     ]  # fmt: skip
     assert parse_period(quarter_of("2026-11")).months == ["2026-10", "2026-11", "2026-12"]
+
+
+def test_working_days_skip_the_weekend_and_run_to_the_end_of_the_last_day():
+    friday = datetime.datetime(2026, 12, 4, 15, 0, tzinfo=company_zone())
+    assert add_working_days(friday, 5) == datetime.datetime(2026, 12, 12, tzinfo=company_zone())
+
+
+def test_working_days_skip_the_company_holidays(settings):
+    settings.COMPANY_HOLIDAYS = ["2026-12-07"]
+    friday = datetime.datetime(2026, 12, 4, 15, 0, tzinfo=company_zone())
+    assert add_working_days(friday, 1) == datetime.datetime(2026, 12, 9, tzinfo=company_zone())

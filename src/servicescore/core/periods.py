@@ -97,3 +97,20 @@ def local_today(now: datetime.datetime | None = None) -> datetime.date:
     from django.utils import timezone
 
     return (now or timezone.now()).astimezone(company_zone()).date()
+
+
+def add_working_days(moment: datetime.datetime, days: int) -> datetime.datetime:
+    """The end (local midnight after it) of the `days`-th working day after `moment`'s
+    day, company zone: Monday to Friday, less the dates in settings.COMPANY_HOLIDAYS
+    (ISO dates; public holidays differ by country and year). A window of 5 working days
+    opened on a Friday runs to the end of the next Friday."""
+    from django.conf import settings
+
+    holidays = {datetime.date.fromisoformat(day) for day in getattr(settings, "COMPANY_HOLIDAYS", ())}
+    day = local_today(moment)
+    left = days
+    while left > 0:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5 and day not in holidays:
+            left -= 1
+    return day_start(day + datetime.timedelta(days=1))
