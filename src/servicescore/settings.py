@@ -338,6 +338,15 @@ CELERY_BEAT_SCHEDULE = {
     "voice-send-survey-invitations": {"task": "voice.send_survey_invitations", "schedule": 300.0},
     # Complaints past their deadline, one escalation level at a time (voice/services/complaints.py).
     "voice-escalate-overdue-complaints": {"task": "voice.escalate_overdue_complaints", "schedule": 600.0},
+    # Appraisal cycles' due and late reminders (appraisal/services/cycle_notices.py);
+    # `servicescore cycle_reminders` from cron does the same without a broker.
+    "appraisal-send-cycle-reminders": {"task": "appraisal.send_cycle_reminders", "schedule": 3600.0},
+    # Results past their window to confirm or appeal become final; appeals past their
+    # deadline are escalated once (appraisal/services/appeals.py).
+    "appraisal-finalise-due-evaluations": {"task": "appraisal.finalise_due_evaluations", "schedule": 3600.0},
+    "appraisal-escalate-overdue-appeals": {"task": "appraisal.escalate_overdue_appeals", "schedule": 3600.0},
+    # 360° feedback answered in full or past its deadline goes on to calibration.
+    "appraisal-close-due-feedback": {"task": "appraisal.close_due_feedback", "schedule": 3600.0},
     # The overview's stored figures of this month and the last (voice/services/overview_summary.py);
     # `servicescore voice_summary` from cron does the same without a broker.
     "voice-build-voice-months": {"task": "voice.build_voice_months", "schedule": 3600.0},

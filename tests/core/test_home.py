@@ -166,7 +166,7 @@ def nav_keys(response):
 def test_navigation_shows_only_what_the_role_can_open(client, network):
     login(client, network.tech)
     response = client.get(reverse("home"))
-    assert nav_keys(response) == ["home", "mine", "work_orders", "people", "scores"]
+    assert nav_keys(response) == ["home", "mine", "work_orders", "people", "scores", "cycle_todo"]
     assert reverse("exchange:upload") not in response.content.decode()
     assert reverse("org:me") in response.content.decode()  # a technician's "people" is his own profile
     assert response.context["nav_active"] == "home"
@@ -181,11 +181,13 @@ def test_navigation_shows_only_what_the_role_can_open(client, network):
         "praise",
         "people",
         "scores",
+        "cycle_todo",
         "team_scores",
         "ratings",
         "voice_overview",
         "voice_reviews",
         "facts",
+        "cycles",
         "templates",
         "import",
     ]
@@ -201,11 +203,14 @@ def test_navigation_shows_only_what_the_role_can_open(client, network):
         "praise",
         "people",
         "scores",
+        "cycle_todo",
         "team_scores",
         "ratings",
         "voice_overview",
         "voice_reviews",
         "facts",
+        "cycles",
+        "appeals",
         "templates",
         "import",
         "audit",

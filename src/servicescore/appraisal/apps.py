@@ -74,6 +74,42 @@ class AppraisalConfig(AppConfig):
             active=("kpi:ratings",),
             group="performance",
         )
+        # X: the to-do list of the appraisal cycles (views/reviews.py)
+        register_nav(
+            "cycle_todo",
+            label=_("My appraisal tasks"),
+            url_name="appraisal:todo",
+            visible=policy.shows_cycle_todo,
+            order=510,
+            active=("appraisal:todo", "appraisal:evaluation"),
+            group="performance",
+        )
+        # W: the appraisal cycles, their progress and stage moves (views/cycles.py)
+        from .selectors.cycles import may_open_cycle_pages
+
+        register_nav(
+            "cycles",
+            label=_("Appraisal cycles"),
+            url_name="appraisal:cycles",
+            visible=may_open_cycle_pages,
+            order=680,
+            active=("appraisal:cycles", "appraisal:cycle", "appraisal:cycle_new"),
+            group="performance",
+        )
+        from .services.cycles import cycle_history_labels
+
+        cycle_history_labels()
+        # The appeals queue for HR and administrators (no query); a cycle's named appeal
+        # reviewer reaches the appeals from "My appraisal tasks".
+        register_nav(
+            "appeals",
+            label=_("Appeals"),
+            url_name="appraisal:appeals",
+            visible=lambda user: policy.allows(user, "decide_appeals"),
+            order=690,
+            active=("appraisal:appeals", "appraisal:appeal", "appraisal:appeal_stats"),
+            group="performance",
+        )
         register_nav(
             "templates",
             label=_("Appraisal templates"),

@@ -234,3 +234,187 @@ def ratings_refusal(problems: list[RatingProblem]):
     if RATING_SELF in codes:
         return RatingsRefused(problems)
     return RatingsInvalid(problems)
+
+
+# --- confirmation and appeals (services/appeals.py) -----------------------------------------
+NOT_OWN_EVALUATION = declare(
+    "not_own_evaluation",
+    Refused,
+    "Only the appraised person confirms or appeals their own published result.",
+    area=AREA,
+)
+NOT_PUBLISHED = declare(
+    "evaluation_not_published",
+    Conflict,
+    "The evaluation is not published and waiting for confirmation (not yet published, appealed or final).",
+    area=AREA,
+)
+CONFIRM_WINDOW_CLOSED = declare(
+    "confirm_window_closed",
+    Refused,
+    "The window to confirm or appeal has passed; the result is final.",
+    area=AREA,
+)
+APPEAL_REASON_MISSING = declare("appeal_reason_missing", Invalid, "An appeal needs a reason.", area=AREA)
+APPEAL_NOT_AN_ITEM = declare(
+    "appeal_not_an_item",
+    Invalid,
+    "An appealed item is not an item of the evaluation's scheme version.",
+    area=AREA,
+)
+APPEAL_EVIDENCE_FILE = declare(
+    "appeal_evidence_file",
+    Invalid,
+    "An evidence file is not a PDF or an image, too large, or one too many; nothing was saved.",
+    area=AREA,
+)
+NOT_A_DECIDER = declare(
+    "appeal_not_decider",
+    Refused,
+    "Appeals are decided by HR, administrators or the cycle's appeal reviewer.",
+    area=AREA,
+)
+DECIDER_IS_REVIEWER = declare(
+    "appeal_decider_is_reviewer",
+    Refused,
+    "The evaluation's reviewer (or second-level reviewer) or the appraised person does not decide "
+    "its appeal.",
+    area=AREA,
+)
+APPEAL_CLOSED = declare(
+    "appeal_not_open",
+    Conflict,
+    "The appeal is not in a state that allows this (already decided, or not waiting for that).",
+    area=AREA,
+)
+DECISION_TEXT_MISSING = declare(
+    "appeal_text_missing",
+    Invalid,
+    "A decision needs a reason, a request for information a question, an answer some text.",
+    area=AREA,
+)
+APPEAL_ADJUSTMENT_EMPTY = declare(
+    "appeal_adjustment_empty",
+    Invalid,
+    "An adjustment needs at least one excluded work order or a score change.",
+    area=AREA,
+)
+APPEAL_ADJUSTMENT_LIMIT = declare(
+    "appeal_adjustment_limit",
+    Invalid,
+    "A score change is a number within the cycle's adjustment limit.",
+    area=AREA,
+)
+EXCLUSION_NOT_AN_ITEM = declare(
+    "exclusion_not_an_item",
+    Invalid,
+    "An exclusion names an indicator that is not an item of the evaluation.",
+    area=AREA,
+)
+EXCLUSION_NOT_SEPARABLE = declare(
+    "exclusion_not_separable",
+    Invalid,
+    "The indicator's value cannot be recomputed without one work order (derived, manual or imported "
+    "figure, or no frozen numerator and denominator).",
+    area=AREA,
+)
+EXCLUSION_NOT_BEHIND = declare(
+    "exclusion_not_behind",
+    Invalid,
+    "The work order is not among the records behind the indicator for this person and period.",
+    area=AREA,
+)
+EXCLUSION_REPEATED = declare(
+    "exclusion_repeated",
+    Invalid,
+    "The work order is already excluded from this indicator (or named twice).",
+    area=AREA,
+)
+
+
+# --- 360° feedback (services/feedback.py) ----------------------------------------------------
+FEEDBACK_INVITERS_ONLY = declare(
+    "feedback_inviters_only",
+    Refused,
+    "Only the evaluation's reviewer, or someone who runs cycles for the person, invites 360° raters.",
+    area=AREA,
+)
+FEEDBACK_NOT_OPEN = declare(
+    "feedback_not_open",
+    Conflict,
+    "360° feedback is asked and given only while the evaluation is in self review, manager "
+    "review or 360° feedback.",
+    area=AREA,
+)
+FEEDBACK_RATER_REFUSED = declare(
+    "feedback_rater_refused",
+    Refused,
+    "The appraised person and his or her reviewers cannot be 360° raters.",
+    area=AREA,
+)
+FEEDBACK_RATER_UNKNOWN = declare(
+    "feedback_rater_unknown",
+    NotFound,
+    "No such active employee with a user account to invite as a 360° rater.",
+    area=AREA,
+)
+FEEDBACK_RATERS_MISSING = declare(
+    "feedback_raters_missing", Invalid, "Name at least one rater to invite.", area=AREA
+)
+FEEDBACK_RATER_INVITED = declare(
+    "feedback_rater_invited",
+    Conflict,
+    "The rater has already been asked for feedback on this evaluation.",
+    area=AREA,
+)
+FEEDBACK_ITEMS_INVALID = declare(
+    "feedback_items_invalid",
+    Invalid,
+    "360° raters rate chosen manual items of the evaluation's scheme version, at least one.",
+    area=AREA,
+)
+FEEDBACK_ANSWERED = declare(
+    "feedback_answered",
+    Conflict,
+    "The feedback request was already submitted or declined; nothing was saved.",
+    area=AREA,
+)
+FEEDBACK_RATING_MISSING = declare(
+    "feedback_rating_missing", Invalid, "Every item of a 360° request needs a rating from 1 to 5.", area=AREA
+)
+FEEDBACK_CLOSE_REFUSED = declare(
+    "feedback_close_refused",
+    Refused,
+    "Only those who run cycles for the people close 360° feedback; only HR closes it early.",
+    area=AREA,
+)
+FEEDBACK_CLOSE_REASON = declare(
+    "feedback_close_reason",
+    Invalid,
+    "Closing 360° feedback before every answer is in and before its deadline needs a reason.",
+    area=AREA,
+)
+
+# --- calibration (services/calibration.py) -------------------------------------------------
+CALIBRATORS_ONLY = declare(
+    "calibrators_only",
+    Refused,
+    "Only service managers, HR and administrators calibrate, within their scope and never themselves.",
+    area=AREA,
+)
+NOT_IN_CALIBRATION = declare(
+    "not_in_calibration", Conflict, "The evaluation is not in calibration; nothing was changed.", area=AREA
+)
+CALIBRATION_REASON = declare("calibration_reason", Invalid, "A calibration change needs a reason.", area=AREA)
+CALIBRATION_NOTHING = declare(
+    "calibration_nothing", Invalid, "Give an adjustment or a grade to change.", area=AREA
+)
+CALIBRATION_OUT_OF_RANGE = declare(
+    "calibration_out_of_range",
+    Invalid,
+    "The adjustment would take the reviewed part below 0 or above its weight.",
+    area=AREA,
+)
+CALIBRATION_GRADE_UNKNOWN = declare(
+    "calibration_grade_unknown", Invalid, "The grade is not one of the cycle's grade bands.", area=AREA
+)

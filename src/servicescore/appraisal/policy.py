@@ -180,3 +180,12 @@ def require_rater(user) -> None:
         raise PermissionDenied(
             _("Only team leads, service managers, HR and administrators rate people's manual items.")
         )
+
+
+def shows_cycle_todo(user) -> bool:
+    """Whether the navigation offers "My appraisal tasks" (appraisal:todo): a role with
+    pages and an employee record; company-wide roles get it anyway (they decide appeals).
+    No query: the scope is cached on the user."""
+    if not allows(user, "open_own_scorecard"):
+        return False
+    return user.effective_role in COMPANY_WIDE_ROLES or scope_for(user).employee_id is not None
