@@ -19,6 +19,7 @@ from servicescore.voice.services.overview_summary import build_voice_months
 
 from . import bulk, labour
 from .config import SCALES, Clock, Scale
+from .cycles import build_cycles
 from .people import (
     ACCOUNT_NAMES,
     DEMO_PASSWORD,
@@ -58,6 +59,8 @@ class Report:
     # Month (YYYY-MM) → (seconds, scorecards stored) of its recompute, oldest first; empty
     # when the build was asked for no scores.
     scores: dict[str, tuple[float, int]] = field(default_factory=dict)
+    # Month → the stage its appraisal cycle was left in (demo/cycles.py).
+    cycles: dict[str, str] = field(default_factory=dict)
 
 
 def demo_today() -> datetime.date:
@@ -144,10 +147,19 @@ def build_demo(
             connection.enable_constraint_checking()
 
     scored = {}
+    cycles = {}
     if scores:
         mark = time.perf_counter()
         scored = compute_scores(ctx.clock)
         timings["scores"] = time.perf_counter() - mark
+        # The appraisal cycles rest on the computed months (demo/cycles.py).
+        mark = time.perf_counter()
+        cycles = build_cycles(
+            reviews_done=scale.accounts_for_all,
+            seed=seed,
+            now=datetime.datetime.fromtimestamp(ctx.clock.now, company_zone()),
+        )
+        timings["cycles"] = time.perf_counter() - mark
     # The customer-voice overview's stored figures of every month (voice/services/overview_summary.py).
     build_voice_months([month.code for month in ctx.clock.months])
 
@@ -164,6 +176,7 @@ def build_demo(
         seconds=time.perf_counter() - started,
         timings=timings,
         scores=scored,
+        cycles=cycles,
     )
 
 

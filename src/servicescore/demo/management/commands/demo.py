@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from servicescore.appraisal.models import Cycle
 from servicescore.core.roles import Role
 from servicescore.demo.builder import build_demo, demo_today
 from servicescore.demo.config import SCALES
@@ -112,6 +113,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Scores of %(month)s: %(scorecards)s scorecards in %(seconds).1f s.")
                 % {"month": month, "scorecards": f"{scorecards:,}", "seconds": seconds}
+            )
+        stages = dict(Cycle.Stage.choices)
+        for month, stage in report.cycles.items():
+            self.stdout.write(
+                _("Appraisal cycle of %(month)s: %(stage)s.")
+                % {"month": month, "stage": stages.get(stage, stage)}
             )
 
 
