@@ -161,6 +161,34 @@ def voice_targets(users, session, token, rng, anchor) -> list:
     ]
 
 
+def cycle_targets(users, session) -> list[tuple]:
+    """The appraisal cycle's pages on the newest cycle (the large demo's is frozen over
+    everyone, in self review: demo/cycles.py): HR's progress board, the list, calibration
+    and the results, the manager's board, the technician's to-do list and evaluation."""
+    from servicescore.appraisal.models import Cycle, Evaluation
+
+    cycle = Cycle.objects.order_by("-pk").first()
+    if cycle is None:
+        return []
+    mine = (
+        Evaluation.objects.filter(cycle=cycle, employee__user=users["tech"])
+        .values_list("pk", flat=True)
+        .first()
+    )
+    targets = [
+        ("cycles list, HR", "/appraisal/cycles/", session("hr")),
+        ("cycle progress board, HR", f"/appraisal/cycles/{cycle.pk}/", session("hr")),
+        ("cycle progress board, manager", f"/appraisal/cycles/{cycle.pk}/", session("manager")),
+        ("calibration, HR whole company", f"/appraisal/cycles/{cycle.pk}/calibration/", session("hr")),
+        ("cycle results, HR", f"/appraisal/cycles/{cycle.pk}/results/", session("hr")),
+        ("appraisal to-do, manager", "/appraisal/todo/", session("manager")),
+        ("appraisal to-do, technician", "/appraisal/todo/", session("tech")),
+    ]
+    if mine:
+        targets.append(("evaluation, technician", f"/appraisal/evaluations/{mine}/", session("tech")))
+    return targets
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -237,6 +265,7 @@ def main():
         ),
     ]
     targets += voice_targets(users, session, {"Authorization": f"Bearer {raw}"}, rng, args.anchor)
+    targets += cycle_targets(users, session)
     if args.only:
         targets = [target for target in targets if args.only in target[0]]
 

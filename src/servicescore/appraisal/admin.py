@@ -1,12 +1,26 @@
-"""Admin of appraisal: the stored scorecards (read-only, the recompute writes them) and the
-read-only history of scheme changes."""
+"""Admin of appraisal: the stored scorecards (read-only, the recompute writes them), the
+read-only history of scheme changes, and the appraisal cycles with their evaluations,
+changes, appeals and exclusions — view-only: the cycle services change them (each write
+audited, with its EvaluationChange), and nobody, a superuser included, adds, edits or
+deletes them here. The 360° ratings are not in the admin (their anonymity is the
+feedback pages' rule)."""
 
 from django.contrib import admin
 from django.db.models import Q
 
+from servicescore.core.hooks import ask
 from servicescore.kpi.admin import ReadOnlyResultAdmin
 
-from .models import Scorecard, TemplateChange
+from .models import (
+    Appeal,
+    Cycle,
+    CycleVersion,
+    Evaluation,
+    EvaluationChange,
+    Exclusion,
+    Scorecard,
+    TemplateChange,
+)
 
 
 @admin.register(Scorecard)
@@ -46,3 +60,97 @@ class TemplateChangeAdmin(ReadOnlyResultAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- appraisal cycles (models/cycles.py): read, never written here ---------------------------------
+class CycleHistoryAdmin(ReadOnlyResultAdmin):
+    """View-only for everyone: no add, change or delete permission, whatever the role or
+    the model permissions (a delete would take the cycle's history with it)."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.concrete_fields]
+
+
+class CycleVersionInline(admin.TabularInline):
+    model = CycleVersion
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["position", "version"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Cycle)
+class CycleAdmin(CycleHistoryAdmin):
+    """A cycle is visible to a staff reader with at least one of its people in scope."""
+
+    list_display = ["name", "period", "kind", "stage", "opened_at", "published_at", "closed_at"]
+    list_filter = ["stage", "kind"]
+    search_fields = ["name", "period"]
+    date_hierarchy = "created"
+    inlines = [CycleVersionInline]
+    scope_rules = (("employee", "employee__"),)
+
+    def scope_q(self, user) -> Q:
+        people = Evaluation.objects.filter(ask("scope.employees_q", user, "employee__"))
+        return Q(pk__in=people.values("cycle"))
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(CycleHistoryAdmin):
+    scope_rules = (("employee", "employee__"),)
+    list_display = ["cycle", "employee", "position", "state", "final_score", "grade", "calibrated_grade"]
+    list_filter = ["state", ("cycle", admin.RelatedOnlyFieldListFilter), "position", "grade"]
+    search_fields = ["employee__employee_no", "employee__name", "cycle__name"]
+    list_select_related = ["cycle", "employee"]
+
+
+@admin.register(EvaluationChange)
+class EvaluationChangeAdmin(CycleHistoryAdmin):
+    """The cycles' history (who, when, old → new, why): append-only."""
+
+    scope_rules = (("employee", "evaluation__employee__"),)
+    list_display = ["at", "evaluation", "kind", "field", "old", "new", "by", "reason"]
+    list_filter = ["kind", ("evaluation__cycle", admin.RelatedOnlyFieldListFilter)]
+    search_fields = [
+        "evaluation__employee__employee_no",
+        "evaluation__employee__name",
+        "by__username",
+        "reason",
+    ]
+    list_select_related = ["evaluation__employee", "by"]
+    date_hierarchy = "at"
+
+
+@admin.register(Appeal)
+class AppealAdmin(CycleHistoryAdmin):
+    scope_rules = (("employee", "evaluation__employee__"),)
+    list_display = ["evaluation", "state", "by", "due_at", "escalated_at", "decided_by", "decided_at"]
+    list_filter = ["state", ("evaluation__cycle", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["evaluation__employee__employee_no", "evaluation__employee__name", "reason"]
+    list_select_related = ["evaluation__employee", "by", "decided_by"]
+    date_hierarchy = "created"
+
+
+@admin.register(Exclusion)
+class ExclusionAdmin(CycleHistoryAdmin):
+    scope_rules = (("employee", "evaluation__employee__"),)
+    list_display = ["at", "evaluation", "indicator", "work_order", "by", "reason"]
+    list_filter = ["indicator", ("evaluation__cycle", admin.RelatedOnlyFieldListFilter)]
+    search_fields = [
+        "evaluation__employee__employee_no",
+        "evaluation__employee__name",
+        "work_order__external_id",
+    ]
+    list_select_related = ["evaluation__employee", "work_order", "by"]
+    date_hierarchy = "at"

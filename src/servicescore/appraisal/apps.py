@@ -99,6 +99,10 @@ class AppraisalConfig(AppConfig):
         from .services.cycles import cycle_history_labels
 
         cycle_history_labels()
+        # B: the rest of the cycles' audit entries in words (/audit/, the admin's history)
+        from .selectors.cycle_changes import cycle_audit_labels
+
+        cycle_audit_labels()
         # The appeals queue for HR and administrators (no query); a cycle's named appeal
         # reviewer reaches the appeals from "My appraisal tasks".
         register_nav(

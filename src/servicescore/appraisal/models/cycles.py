@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from servicescore.core.models import TimeStampedModel
@@ -196,7 +197,7 @@ class Evaluation(ConcurrentTransitionMixin, TimeStampedModel):
         CALIBRATION = "calibration", _("Calibration")
         PUBLISHED = "published", _("Published")
         APPEALED = "appealed", _("Appealed")
-        FINAL = "final", _("Final")
+        FINAL = "final", pgettext_lazy("evaluation state", "Final")
 
     cycle = models.ForeignKey(
         Cycle, verbose_name=_("cycle"), on_delete=models.CASCADE, related_name="evaluations"
@@ -250,6 +251,11 @@ class Evaluation(ConcurrentTransitionMixin, TimeStampedModel):
     items = models.JSONField(_("items"), default=list, blank=True)
     kpi_score = models.FloatField(_("KPI part"), null=True, blank=True)
     manual_score = models.FloatField(_("reviewed part"), null=True, blank=True)
+    # The KPI part as 0–100 points (over the KPI items' weight share) and its standard
+    # error from the rate items' samples: what calibration compares and flags, kept with
+    # the score so that a cycle of 10,000 people is calibrated without reading its items.
+    kpi_points = models.FloatField(_("KPI points"), null=True, blank=True)
+    kpi_error = models.FloatField(_("KPI standard error"), default=0)
     base_score = models.FloatField(_("base score"), null=True, blank=True)
     review_adjustment = models.FloatField(_("manager adjustment"), default=0)
     review_adjustment_reason = models.CharField(_("reason for the adjustment"), max_length=500, blank=True)
@@ -287,7 +293,11 @@ class Evaluation(ConcurrentTransitionMixin, TimeStampedModel):
         indexes = [models.Index(fields=["cycle", "state"], name="evaluation_cycle_state")]
 
     def __str__(self):
-        return f"{self.cycle_id} {self.employee_id}"
+        # The audit trail stores this; the related rows are named when already loaded (the
+        # services load them), never fetched one by one for a bulk move.
+        person = self.employee.name if type(self).employee.is_cached(self) else f"#{self.employee_id}"
+        cycle = self.cycle.name if type(self).cycle.is_cached(self) else f"#{self.cycle_id}"
+        return f"{person} · {cycle}"
 
     @property
     def shown_grade(self) -> str:

@@ -35,7 +35,6 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from servicescore.core.errors import NotFound
-from servicescore.kpi.catalog import catalog
 from servicescore.kpi.registry import MANUAL_RATINGS
 from servicescore.org.models import OrgUnit, Position
 from servicescore.org.scope import visible_appraisees, visible_org_units
@@ -48,6 +47,9 @@ LENIENCY_K = 3
 Z_95 = 1.96
 HISTOGRAM_WIDTH = 10
 RESULTS_PAGE_SIZE = 100
+CALIBRATION_PAGE_SIZE = 100
+# An evaluation's frozen figures and scored lines: kilobytes each, which no list shows.
+SNAPSHOT_FIELDS = ("figures", "priors", "items", "targets")
 
 
 # --- the numbers ---------------------------------------------------------------------------
@@ -248,43 +250,51 @@ def calibration_cycle(user, pk) -> Cycle:
     return _scoped(user, pk, "calibrate")[0]
 
 
-def calibration_board(user, pk, *, org_unit=None, position=None, sort=None) -> dict:
+def calibration_board(user, pk, *, org_unit=None, position=None, sort=None, page=None) -> dict:
     """The calibration view of cycle `pk` for `user`: the people (not himself) in scope,
-    filtered by org unit and position, sorted; the score histogram, the grade counts and
-    shares, the forced-distribution rule, the reviewers' leniency and the boundary flags."""
+    filtered by org unit and position, sorted and paged; over all of them the score
+    histogram, the grade counts and shares, the forced-distribution rule, the reviewers'
+    leniency and the boundary flags. The figures come from each evaluation's stored
+    scalars (`kpi_points`, `kpi_error`), never its items: a fixed number of queries, and
+    no JSON read, however many people."""
     cycle, rows = _scoped(user, pk, "calibrate")
     rows = rows.exclude(employee__user=user)
     all_rows = rows
     rows, unit, position = _filtered(user, rows, org_unit, position)
     rows, sort = _order(rows, sort)
-    evaluations = list(rows.select_related("employee", "org_unit", "reviewer"))
-    indicators = catalog(manual=False)
     bands = cycle.grade_bands or []
+    figures = {}
+    grades, scores = [], []
+    in_feedback = 0
+    for pk_, final, grade, calibrated, points, error, state in rows.values_list(
+        "pk", "final_score", "grade", "calibrated_grade", "kpi_points", "kpi_error", "state"
+    ):
+        in_feedback += state == Evaluation.State.FEEDBACK
+        implied = implied_rating(points)
+        figures[pk_] = (implied, error or 0.0, near_boundary(final, error or 0.0, bands))
+        grades.append(calibrated or grade)
+        if final is not None:
+            scores.append(final)
     ratings: dict[int, dict[int, list[int]]] = {}  # evaluation → rater → ratings
     raters: dict[int, str] = {}
     for evaluation_id, rater_id, rater_name, rating in EvaluationRating.objects.filter(
-        evaluation__in=[e.pk for e in evaluations],
+        evaluation__in=rows.order_by().values("pk"),
         role=EvaluationRating.Role.MANAGER,
         submitted_at__isnull=False,
     ).values_list("evaluation", "rater", "rater__name", "rating"):
         ratings.setdefault(evaluation_id, {}).setdefault(rater_id, []).append(rating)
         raters[rater_id] = rater_name
     differences: dict[int, list[float]] = {}
-    people = []
-    for evaluation in evaluations:
-        implied = implied_rating(kpi_points(evaluation.items, evaluation.kpi_score))
-        error = kpi_standard_error(evaluation.items, indicators)
-        boundary = near_boundary(evaluation.final_score, error, bands)
-        people.append({"evaluation": evaluation, "implied": implied, "error": error, "boundary": boundary})
+    for evaluation_id, by_rater in ratings.items():
+        implied = figures.get(evaluation_id, (None,))[0]
         if implied is None:
             continue
-        for rater_id, values in ratings.get(evaluation.pk, {}).items():
+        for rater_id, values in by_rater.items():
             differences.setdefault(rater_id, []).append(sum(values) / len(values) - implied)
     reviewers = sorted(
         ({"name": raters[rater_id], "stats": leniency(values)} for rater_id, values in differences.items()),
         key=lambda row: (-row["stats"].n, row["name"]),
     )
-    grades = [e.shown_grade for e in evaluations]
     graded = [g for g in grades if g]
     grade_rows = []
     for band in bands:
@@ -292,24 +302,31 @@ def calibration_board(user, pk, *, org_unit=None, position=None, sort=None) -> d
         grade_rows.append(
             {"grade": band["grade"], "count": count, "share": 100.0 * count / len(graded) if graded else 0.0}
         )
-    histogram = _histogram([e.final_score for e in evaluations if e.final_score is not None])
+    shown = rows.select_related("employee", "org_unit", "reviewer").defer(*SNAPSHOT_FIELDS)
+    page_obj = Paginator(shown, CALIBRATION_PAGE_SIZE).get_page(page)
+    people = []
+    for evaluation in page_obj:
+        implied, error, boundary = figures.get(evaluation.pk, (None, 0.0, None))
+        people.append({"evaluation": evaluation, "implied": implied, "error": error, "boundary": boundary})
     units, positions = _units_and_positions(all_rows)
     return {
         "cycle": cycle,
         "people": people,
-        "count": len(evaluations),
+        "page_obj": page_obj,
+        "count": len(figures),
         "grades": grade_rows,
         "graded_count": len(graded),
-        "histogram": histogram,
+        "histogram": _histogram(scores),
         "forced": forced_shares(grades, cycle.forced_distribution),
         "reviewers": reviewers,
-        "boundary_count": sum(1 for p in people if p["boundary"] is not None),
+        "boundary_count": sum(1 for _i, _e, boundary in figures.values() if boundary is not None),
         "org_unit": unit,
         "position": position,
         "org_units": units,
         "positions": positions,
         "sort": sort,
         "leniency_k": LENIENCY_K,
+        "in_feedback": in_feedback,
     }
 
 
@@ -331,7 +348,7 @@ def results_table(user, pk, *, org_unit=None, position=None, sort=None, page=Non
     all_rows = rows
     rows, unit, position = _filtered(user, rows, org_unit, position)
     rows, sort = _order(rows, sort)
-    rows = rows.select_related("employee", "org_unit", "reviewer")
+    rows = rows.select_related("employee", "org_unit", "reviewer").defer(*SNAPSHOT_FIELDS)
     paginator = Paginator(rows, RESULTS_PAGE_SIZE)
     page_obj = paginator.get_page(page)
     units, positions = _units_and_positions(all_rows)
@@ -353,4 +370,4 @@ def results_rows(user, pk, *, org_unit=None, position=None, sort=None) -> tuple[
     cycle, rows = _scoped(user, pk, "read_cycle_results")
     rows, _unit, _position = _filtered(user, rows, org_unit, position)
     rows, _sort = _order(rows, sort)
-    return cycle, list(rows.select_related("employee", "org_unit", "reviewer"))
+    return cycle, list(rows.select_related("employee", "org_unit", "reviewer").defer(*SNAPSHOT_FIELDS))

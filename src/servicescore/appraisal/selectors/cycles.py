@@ -45,7 +45,7 @@ TIMELINE = [
 ]
 # The late people the board names (the count says how many more there are): a centre
 # that has not started shows its whole staff, and the page must stay quick.
-LATE_SHOWN = 200
+LATE_SHOWN = 50
 # An evaluation's state → the deadline of the step it waits on.
 STEP_DUE = {
     Evaluation.State.TARGETS: "targets_due",
@@ -182,9 +182,11 @@ def cycle_progress(user, cycle: Cycle, *, today: datetime.date | None = None) ->
     late = []
     late_rows = evaluations.filter(late_filter(cycle, today))
     late_total = late_rows.count()
-    for ev in late_rows.select_related("employee", "reviewer", "second_reviewer").order_by(
-        "employee__name", "pk"
-    )[:LATE_SHOWN]:
+    for ev in (
+        late_rows.select_related("employee", "reviewer", "second_reviewer")
+        .defer(*SNAPSHOT_FIELDS)
+        .order_by("pk")[:LATE_SHOWN]  # org-chart order, as the list below
+    ):
         ev.cycle = cycle
         actor_role = pending_step(ev, cycle)
         if actor_role is None:
@@ -223,6 +225,10 @@ def cycle_progress(user, cycle: Cycle, *, today: datetime.date | None = None) ->
     )
 
 
+# An evaluation's frozen figures and scored lines: kilobytes each, which no list shows.
+SNAPSHOT_FIELDS = ("figures", "priors", "items", "targets")
+
+
 def cycle_evaluations(user, cycle: Cycle):
     """The cycle's evaluations the user may read, with their people and reviewers, for
     the cycle page's paged list (a queryset; `with_links` adds each one's `link`)."""
@@ -230,7 +236,8 @@ def cycle_evaluations(user, cycle: Cycle):
         readable_evaluations(user)
         .filter(cycle=cycle)
         .select_related("employee", "org_unit", "reviewer")
-        .order_by("org_unit__path", "employee__name", "pk")
+        .defer(*SNAPSHOT_FIELDS)
+        .order_by("pk")  # created in org-chart order (unit path, employee no.): no sort of the cycle
     )
 
 

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from servicescore.core.errors import NotFound
-from servicescore.org.scope import employee_of, visible_appraisees
+from servicescore.org.scope import employee_of, scope_for, visible_appraisees
 
 from ..models import Cycle, Evaluation
 
@@ -17,11 +17,15 @@ def readable_evaluations(user) -> QuerySet:
     """The evaluations `user` may read."""
     if not getattr(user, "is_authenticated", False):
         return Evaluation.objects.none()
-    # A draft cycle is its makers' business: the appraised person meets it when it opens.
-    own_draft = Q(employee__user=user) & Q(cycle__stage=Cycle.Stage.DRAFT)
-    reach = Q(employee__in=visible_appraisees(user)) & ~own_draft
     me = employee_of(user)
+    if scope_for(user).everything:
+        # No IN list of the whole company: at 10,000 people it cost the cycle page 50 ms.
+        reach = Q()
+    else:
+        reach = Q(employee__in=visible_appraisees(user))
     if me is not None:
+        # A draft cycle is its makers' business: the appraised person meets it when it opens.
+        reach &= ~Q(employee=me.pk, cycle__stage=Cycle.Stage.DRAFT)
         reach |= Q(reviewer=me) | Q(second_reviewer=me) | Q(cycle__appeal_reviewer=me)
     return Evaluation.objects.filter(reach)
 

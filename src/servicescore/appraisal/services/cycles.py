@@ -685,6 +685,7 @@ def cycle_freeze(*, cycle: Cycle, by, reason: str = "") -> Cycle:
     _refuse_behind([ev for ev in evaluations if ev.state == Evaluation.State.TARGETS], by, reason)
     snapshot = frozen_snapshot(period, evaluations)
     ratings = _cycle_ratings(evaluations)
+    indicators = catalog(manual=False) | MANUAL_RATINGS
     moved = []
     for ev in evaluations:
         old = ev.state
@@ -692,7 +693,7 @@ def cycle_freeze(*, cycle: Cycle, by, reason: str = "") -> Cycle:
             continue
         ev.freeze()
         ev.figures, ev.priors = snapshot[ev.pk]
-        rescore(ev, ratings=ratings[ev.pk])
+        rescore(ev, ratings=ratings[ev.pk], indicators=indicators)
         moved.append((ev, old, old == Evaluation.State.TARGETS))
     Evaluation.objects.bulk_update(
         [ev for ev, _o, _s in moved],
@@ -702,6 +703,8 @@ def cycle_freeze(*, cycle: Cycle, by, reason: str = "") -> Cycle:
             "items",
             "kpi_score",
             "manual_score",
+            "kpi_points",
+            "kpi_error",
             "base_score",
             "final_score",
             "grade",

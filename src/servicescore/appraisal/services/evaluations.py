@@ -28,6 +28,7 @@ from servicescore.kpi.registry import MANUAL_RATINGS
 from ..errors import AREA
 from ..models import Evaluation, EvaluationChange, EvaluationRating
 from ..scoring import grade_for, lowest_grade, score
+from ..selectors.calibration import kpi_points, kpi_standard_error
 
 EVALUATION_CHANGED = declare(
     "evaluation_changed",
@@ -102,7 +103,7 @@ def reviewer_ratings(evaluation: Evaluation) -> dict[str, Figure]:
     return {code: Figure(sum(r) / len(r), None, None, len(r)) for code, r in found.items()}
 
 
-def rescore(evaluation: Evaluation, *, ratings: dict[str, Figure] | None = None) -> None:
+def rescore(evaluation: Evaluation, *, ratings: dict[str, Figure] | None = None, indicators=None) -> None:
     """Score the evaluation again from its frozen figures, its personal targets and the
     cycle's ratings (`ratings`, default `reviewer_ratings`), and set items, the KPI and
     reviewed parts, the base and final score and the grade on the instance. Does not save:
@@ -114,12 +115,13 @@ def rescore(evaluation: Evaluation, *, ratings: dict[str, Figure] | None = None)
     figures = frozen_figures(evaluation)
     figures.update(reviewer_ratings(evaluation) if ratings is None else ratings)
     cycle = evaluation.cycle
+    indicators = indicators or (catalog(manual=False) | MANUAL_RATINGS)
     result = score(
         items,
         cycle.grade_bands,
         figures,
         evaluation.priors or {},
-        catalog(manual=False) | MANUAL_RATINGS,
+        indicators,
         min_data_share=version.min_data_share,
     )
     kpi = manual = None
@@ -133,6 +135,8 @@ def rescore(evaluation: Evaluation, *, ratings: dict[str, Figure] | None = None)
             kpi = (kpi or 0.0) + contribution
     evaluation.items = result.items
     evaluation.kpi_score, evaluation.manual_score = kpi, manual
+    evaluation.kpi_points = kpi_points(result.items, kpi)
+    evaluation.kpi_error = kpi_standard_error(result.items, indicators)
     evaluation.base_score = result.base
     evaluation.vetoed, evaluation.insufficient_data = result.vetoed, result.insufficient
     if result.final is None:
@@ -170,6 +174,8 @@ def save_scored(evaluation: Evaluation, fields: list[str]) -> None:
             "items",
             "kpi_score",
             "manual_score",
+            "kpi_points",
+            "kpi_error",
             "base_score",
             "final_score",
             "grade",

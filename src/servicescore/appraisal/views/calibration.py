@@ -49,23 +49,32 @@ def _filters(request) -> dict:
     }
 
 
+def _without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _page(request) -> dict:
+    return {"page": request.GET.get("page") or None}
+
+
 @login_required
 def calibration(request, pk):
     """The calibration view of a cycle: distributions, forced-distribution shares, the
     reviewers' leniency, boundary flags and the sortable list."""
     try:
-        context = calibration_board(request.user, pk, **_filters(request))
+        context = calibration_board(request.user, pk, **_filters(request), **_page(request))
     except NotFound:
         raise Http404 from None
     context.update(
         sort_links=_sort_links(request, context["sort"]),
-        query=request.GET.urlencode(),
+        query=_without_page(request),
         chart={
             "bins": [row["label"] for row in context["histogram"]],
             "counts": [row["count"] for row in context["histogram"]],
             "label": _("People"),
         },
-        in_feedback=sum(1 for p in context["people"] if p["evaluation"].state == Evaluation.State.FEEDBACK),
     )
     return render(request, "appraisal/cycles/calibration.html", context)
 
