@@ -72,6 +72,8 @@ def test_technician_drills_down_from_his_scorecard_to_a_work_order(page, live_se
     base = live_server.url
     log_in(page, base, "t1")
     page.locator(".navbar-toggler").click()  # the phone's collapsed navigation
+    # The performance menu: the scorecard and the appraisal tasks.
+    page.locator("[data-nav-group=performance] .dropdown-toggle").click()
     page.locator("#main-nav a[href='/scores/']").click()
     expect(page).to_have_url(f"{base}/scores/T1/2026-10/")
     expect(page.locator("[data-final]")).to_be_visible()

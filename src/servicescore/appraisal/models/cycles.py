@@ -290,6 +290,8 @@ class Evaluation(ConcurrentTransitionMixin, TimeStampedModel):
         verbose_name_plural = _("evaluations")
         ordering = ["cycle", "pk"]
         constraints = [models.UniqueConstraint(fields=["cycle", "employee"], name="one_evaluation_per_cycle")]
+        # Also, on PostgreSQL, (cycle, final score descending, empty last) for the
+        # calibration view's and results table's first page: migration 0007.
         indexes = [models.Index(fields=["cycle", "state"], name="evaluation_cycle_state")]
 
     def __str__(self):

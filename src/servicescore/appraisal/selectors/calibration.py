@@ -36,8 +36,8 @@ from django.utils.translation import gettext as _
 
 from servicescore.core.errors import NotFound
 from servicescore.kpi.registry import MANUAL_RATINGS
-from servicescore.org.models import OrgUnit, Position
-from servicescore.org.scope import visible_appraisees, visible_org_units
+from servicescore.org.models import Employee, OrgUnit, Position
+from servicescore.org.scope import scope_for, visible_appraisees, visible_org_units
 
 from ..models import Cycle, Evaluation, EvaluationRating
 from ..policy import allows
@@ -190,7 +190,9 @@ def forced_shares(grades: list[str], rules: list[dict]) -> list[dict]:
 def _scoped(user, cycle_pk, action: str) -> tuple[Cycle, QuerySet]:
     if not allows(user, action):
         raise NotFound(_("No such appraisal cycle."))
-    rows = readable_evaluations(user).filter(cycle_id=cycle_pk, employee__in=visible_appraisees(user))
+    rows = readable_evaluations(user).filter(cycle_id=cycle_pk)
+    if not scope_for(user).everything:  # a reviewer's reach ends at the scope here
+        rows = rows.filter(employee__in=visible_appraisees(user))
     cycle = Cycle.objects.filter(pk=cycle_pk, pk__in=rows.values("cycle")).first()
     if cycle is None:
         raise NotFound(_("No such appraisal cycle."))
@@ -258,7 +260,8 @@ def calibration_board(user, pk, *, org_unit=None, position=None, sort=None, page
     scalars (`kpi_points`, `kpi_error`), never its items: a fixed number of queries, and
     no JSON read, however many people."""
     cycle, rows = _scoped(user, pk, "calibrate")
-    rows = rows.exclude(employee__user=user)
+    # Nobody calibrates himself (a subquery: no join of every row to the people).
+    rows = rows.exclude(employee__in=Employee.objects.filter(user=user).values("pk"))
     all_rows = rows
     rows, unit, position = _filtered(user, rows, org_unit, position)
     rows, sort = _order(rows, sort)
