@@ -238,11 +238,13 @@ def _order(rows: QuerySet, sort: str | None) -> tuple[QuerySet, str]:
     return rows.order_by(primary, tie, "pk"), sort
 
 
-def _units_and_positions(rows: QuerySet) -> tuple[list, list]:
-    units = list(
-        OrgUnit.objects.filter(pk__in=rows.order_by().values("org_unit")).order_by("path").only("pk", "name")
-    )
-    codes = set(rows.order_by().values_list("position", flat=True).distinct())
+def _units_and_positions(rows: QuerySet, seen: tuple[set, set] | None = None) -> tuple[list, list]:
+    """The org units and positions the filters offer: those of `rows`, or the (unit ids,
+    position codes) already `seen` while reading them."""
+    unit_ids, codes = seen if seen is not None else (rows.order_by().values("org_unit"), None)
+    units = list(OrgUnit.objects.filter(pk__in=unit_ids).order_by("path").only("pk", "name"))
+    if codes is None:
+        codes = set(rows.order_by().values_list("position", flat=True).distinct())
     positions = [(code, label) for code, label in Position.choices if code in codes]
     return units, positions
 
@@ -269,10 +271,21 @@ def calibration_board(user, pk, *, org_unit=None, position=None, sort=None, page
     figures = {}
     grades, scores = [], []
     in_feedback = 0
-    for pk_, final, grade, calibrated, points, error, state in rows.values_list(
-        "pk", "final_score", "grade", "calibrated_grade", "kpi_points", "kpi_error", "state"
+    unit_ids, codes = set(), set()
+    for pk_, final, grade, calibrated, points, error, state, unit_id, code in rows.values_list(
+        "pk",
+        "final_score",
+        "grade",
+        "calibrated_grade",
+        "kpi_points",
+        "kpi_error",
+        "state",
+        "org_unit",
+        "position",
     ):
         in_feedback += state == Evaluation.State.FEEDBACK
+        unit_ids.add(unit_id)
+        codes.add(code)
         implied = implied_rating(points)
         figures[pk_] = (implied, error or 0.0, near_boundary(final, error or 0.0, bands))
         grades.append(calibrated or grade)
@@ -306,12 +319,15 @@ def calibration_board(user, pk, *, org_unit=None, position=None, sort=None, page
             {"grade": band["grade"], "count": count, "share": 100.0 * count / len(graded) if graded else 0.0}
         )
     shown = rows.select_related("employee", "org_unit", "reviewer").defer(*SNAPSHOT_FIELDS)
-    page_obj = Paginator(shown, CALIBRATION_PAGE_SIZE).get_page(page)
+    paginator = Paginator(shown, CALIBRATION_PAGE_SIZE)
+    paginator.count = len(figures)  # counted above: no COUNT of the cycle again
+    page_obj = paginator.get_page(page)
     people = []
     for evaluation in page_obj:
         implied, error, boundary = figures.get(evaluation.pk, (None, 0.0, None))
         people.append({"evaluation": evaluation, "implied": implied, "error": error, "boundary": boundary})
-    units, positions = _units_and_positions(all_rows)
+    # Unfiltered, the rows read above are the filters' choices: no second pass over them.
+    units, positions = _units_and_positions(all_rows, None if unit or position else (unit_ids, codes))
     return {
         "cycle": cycle,
         "people": people,
