@@ -22,7 +22,7 @@ from django.utils import timezone
 from servicescore.appraisal.models import Cycle, Evaluation
 from servicescore.appraisal.services import cycles as cycle_services
 from servicescore.appraisal.services import reviews
-from servicescore.core.periods import parse_period
+from servicescore.core.periods import local_today, parse_period
 from servicescore.kpi.models import ComputedPeriod
 from servicescore.kpi.registry import MANUAL_RATINGS
 from servicescore.org.models import OrgUnit
@@ -47,21 +47,22 @@ def complete_months(now: datetime.datetime | None = None) -> list[str]:
     return sorted(code for code in codes if parse_period(code).end <= now)
 
 
-def _deadlines(code: str) -> dict:
-    """Stage deadlines in the first weeks after the month."""
-    first = parse_period(code).end.date()
+def _deadlines() -> dict:
+    """Stage deadlines in the days after the build: the steps the demo takes are on time,
+    and the ones it leaves open are not yet late."""
+    today = local_today()
     return {
-        "targets_due": first + datetime.timedelta(days=2),
-        "self_review_due": first + datetime.timedelta(days=6),
-        "manager_review_due": first + datetime.timedelta(days=10),
-        "calibration_due": first + datetime.timedelta(days=14),
+        "targets_due": today + datetime.timedelta(days=1),
+        "self_review_due": today + datetime.timedelta(days=4),
+        "manager_review_due": today + datetime.timedelta(days=8),
+        "calibration_due": today + datetime.timedelta(days=12),
     }
 
 
 def _create(code: str, hr) -> Cycle:
     company = OrgUnit.objects.filter(parent__isnull=True).order_by("pk").values_list("pk", flat=True)
     cycle = cycle_services.cycle_create(
-        by=hr, name=f"{_month_name(code)}月度考核", period=code, units=list(company), **_deadlines(code)
+        by=hr, name=f"{_month_name(code)}月度考核", period=code, units=list(company), **_deadlines()
     )
     return cycle_services.cycle_open(cycle=cycle, by=hr)
 
