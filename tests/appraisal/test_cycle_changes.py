@@ -421,3 +421,23 @@ def test_the_audit_page_names_the_cycle_actions_in_words(
     html = client.get(reverse("audit:list")).content.decode()
     assert words in html
     assert ">cycle." not in html
+
+
+def test_a_score_kept_whole_in_the_audit_trail_names_its_parts_in_the_readers_language(network):
+    from django.utils import translation
+
+    from servicescore.core.audit import audit_record
+    from servicescore.core.history import changes_in_words
+
+    from .review_factories import make_cycle, make_evaluation, technician_scheme
+
+    evaluation = make_evaluation(make_cycle(technician_scheme()), network.tech, network.foreman)
+    entry = audit_record(
+        actor=network.hr.user,
+        action="cycle.freeze",
+        obj=evaluation,
+        changes={"final_score": [None, {"final_score": 71.2, "grade": "C"}]},
+    )
+    with translation.override("zh-hans"):
+        [change] = changes_in_words(entry)
+    assert change.new == "最终得分 71.2, 等级 C"

@@ -116,9 +116,9 @@ def _text(model, name, value, related) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, list):
-        return "; ".join(_record(item) if isinstance(item, dict) else str(item) for item in value)
+        return "; ".join(_record(item, model) if isinstance(item, dict) else str(item) for item in value)
     if isinstance(value, dict):
-        return _record(value)
+        return _record(value, model)
     db_field = _field(model, name)
     if isinstance(db_field, models.ForeignKey):
         return related.get((name, value), f"#{value}")
@@ -127,9 +127,15 @@ def _text(model, name, value, related) -> str:
     return str(value)
 
 
-def _record(value: dict) -> str:
-    """A record kept whole (a scheme's item as it was): its values, in the order kept."""
-    return ", ".join(f"{key} {item}" for key, item in value.items() if item not in (None, "", [], {}))
+def _record(value: dict, model=None) -> str:
+    """A record kept whole (a scheme's item as it was, a score with its grade): its values in
+    the order kept, each after its name — the model's label for a key that is one of its
+    fields or registered changes ("最终得分 71.2, 等级 C"), else the key."""
+    return ", ".join(
+        f"{_label(model, key) if model is not None else key} {item}"
+        for key, item in value.items()
+        if item not in (None, "", [], {})
+    )
 
 
 def _is_record(value) -> bool:
