@@ -12,4 +12,5 @@ urlpatterns = [
     path("evaluations/<int:pk>/sign/", reviews.evaluation_sign, name="evaluation_sign"),
     path("evaluations/<int:pk>/self-review/", reviews.evaluation_self_review, name="evaluation_self_review"),
     path("evaluations/<int:pk>/review/", reviews.evaluation_review, name="evaluation_review"),
+    path("evaluations/<int:pk>/recalculate/", reviews.evaluation_recalculate, name="evaluation_recalculate"),
 ]

@@ -26,6 +26,8 @@ from ..forms_reviews import (
 )
 from ..selectors.evaluations import evaluation_for
 from ..selectors.reviews import evaluation_page, todo_for
+from ..services.recalculation import evaluation_recalculate as evaluation_recalculate_service
+from ..services.recalculation import may_recalculate
 from ..services.reviews import manager_review_save, self_review_save, targets_set, targets_sign
 
 TEMPLATE = "appraisal/cycles/evaluation.html"
@@ -33,9 +35,11 @@ TEMPLATE = "appraisal/cycles/evaluation.html"
 
 def _page(user, pk) -> dict:
     try:
-        return evaluation_page(user, pk)
+        context = evaluation_page(user, pk)
     except NotFound:
         raise Http404 from None
+    context["may_recalculate"] = may_recalculate(user, context["evaluation"])
+    return context
 
 
 def _evaluation(user, pk):
@@ -49,6 +53,24 @@ def _evaluation(user, pk):
 def evaluation(request, pk):
     """One evaluation: targets, score, reviews, and the forms the user may fill in."""
     return render(request, TEMPLATE, _page(request.user, pk))
+
+
+@login_required
+@require_POST
+def evaluation_recalculate(request, pk):
+    """HR freezes the evaluation's figures again from the stored results, with a reason."""
+    target = _evaluation(request.user, pk)
+    try:
+        evaluation_recalculate_service(
+            by=request.user,
+            evaluation=target,
+            revision=revision_of(request.POST),
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as error:
+        return _refused(request, pk, error)
+    messages.success(request, _("The evaluation was recalculated from the current figures."))
+    return redirect("appraisal:evaluation", pk=pk)
 
 
 def _refused(request, pk, error: DomainError, place=None):
