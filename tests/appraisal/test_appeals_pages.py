@@ -248,3 +248,14 @@ def test_the_stats_are_scoped_a_service_manager_sees_only_his_centre(client, pub
 def test_a_technician_cannot_open_the_stats(client, published):
     login(client, published.net.tech)
     assert client.get(reverse("appraisal:appeal_stats")).status_code == 403
+
+
+def test_a_refused_appeal_shows_the_page_again_with_the_form_open_and_what_was_typed(client, published):
+    english(client)
+    login(client, published.net.tech)
+    url = reverse("appraisal:appeal_file", args=[published.evaluation.pk])
+    response = client.post(url, {"indicators": ["NOPE"], "reason": "配件缺货，不是维修质量问题"})
+    html = response.content.decode()
+    assert response.status_code == 422 and not Appeal.objects.exists()
+    assert "data-appeal-form open" in html
+    assert "配件缺货，不是维修质量问题</textarea>" in html

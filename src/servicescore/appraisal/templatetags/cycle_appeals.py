@@ -15,4 +15,12 @@ def evaluation_appeal(context, evaluation):
     request = context["request"]
     panel = evaluation_appeal_panel(request.user, evaluation)
     panel.update(request=request, csrf_token=context.get("csrf_token"))
+    match = getattr(request, "resolver_match", None)
+    if request.method == "POST" and match is not None and match.url_name == "appeal_file":
+        # A refused appeal: the form stays open with what was typed.
+        panel.update(
+            form_open=True,
+            posted_reason=request.POST.get("reason", ""),
+            posted_indicators=request.POST.getlist("indicators"),
+        )
     return panel

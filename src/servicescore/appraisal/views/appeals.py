@@ -41,6 +41,7 @@ from ..selectors.appeals import (
 from ..selectors.appeals import appeal_stats as stats_of
 from ..selectors.evaluations import evaluation_for, readable_cycles
 from ..services import appeals as services
+from .reviews import page_with_error
 
 
 def _back(request, evaluation):
@@ -90,8 +91,8 @@ def appeal_file(request, pk):
     except NotFound:
         raise Http404 from None
     except DomainError as error:
-        messages.error(request, error.message_text)
-        return _back(request, evaluation)
+        # The page again, the form open with what was typed (files must be chosen again).
+        return page_with_error(request, evaluation.pk, error)
     messages.success(
         request,
         _("Your appeal is filed; it will be decided by %(due)s.")

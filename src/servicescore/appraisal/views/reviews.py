@@ -83,6 +83,12 @@ def _refused(request, pk, error: DomainError, place=None):
     return render(request, TEMPLATE, context, status=error.status)
 
 
+def page_with_error(request, pk, error: DomainError):
+    """The evaluation page again with `error` above it, for a form posted from it elsewhere
+    (the appeal form keeps what was typed: templatetags/cycle_appeals.py)."""
+    return _refused(request, pk, error)
+
+
 @login_required
 @require_POST
 def evaluation_targets(request, pk):
