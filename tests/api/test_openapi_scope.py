@@ -86,6 +86,12 @@ CALLS = {
     ("get", "/api/voice/praise/{praise_id}"): {},
     ("post", "/api/voice/work-orders/{work_order_id}/survey"): {"channel": "wecom"},
     ("post", "/api/voice/responses/{response_id}/review"): {"decision": "confirm", "reason": "x"},
+    # appraisal cycles (tests/api/test_appraisal_api.py checks their scope with evaluations)
+    ("get", "/api/appraisal/todo"): {},
+    ("get", "/api/appraisal/evaluations/{evaluation_id}"): {},
+    ("post", "/api/appraisal/evaluations/{evaluation_id}/sign"): {"revision": 0},
+    ("post", "/api/appraisal/evaluations/{evaluation_id}/confirm"): {},
+    ("get", "/api/appraisal/cycles/{cycle_id}/progress"): {},
 }
 
 
@@ -141,6 +147,8 @@ def test_every_endpoint_returns_only_in_scope_data(client, network, world, token
             followup_id=0,
             complaint_id=0,
             praise_id=0,
+            evaluation_id=0,
+            cycle_id=0,
         )
         response = call(api, method, url, body)
         assert response.status_code in (200, 201, 403, 404, 422), (method, url, response.status_code)
@@ -173,6 +181,8 @@ def test_every_endpoint_returns_only_in_scope_data(client, network, world, token
             assert data["employee_no"] == "T1" and data["period"] == "2026-10"
         elif path.startswith("/api/voice/") and method == "get":
             assert data["items"] == []  # no customer voice in this world
+        elif path == "/api/appraisal/todo":
+            assert data["items"] == []  # no appraisal cycle in this world
         else:
             raise AssertionError(f"say what {method} {path} answers a technician")
 

@@ -208,6 +208,7 @@ def _too_large(request, exc):
     )
 
 
+from .appraisal import router as appraisal_router  # noqa: E402
 from .imports import router as imports_router  # noqa: E402
 from .kpi import router as kpi_router  # noqa: E402
 from .org import router as org_router  # noqa: E402
@@ -221,3 +222,4 @@ api.add_router("/import", imports_router)
 api.add_router("/kpi", kpi_router)
 api.add_router("/ratings", ratings_router)
 api.add_router("/voice", voice_router)
+api.add_router("/appraisal", appraisal_router)
