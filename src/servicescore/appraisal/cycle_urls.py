@@ -3,7 +3,15 @@ and their progress (urls_cycles), the evaluations with their targets and reviews
 to-do list (urls_reviews), 360° feedback, calibration and results (urls_calibration),
 publication and appeals (urls_appeals), goals (urls_goals), the change log (urls_changes)."""
 
-from . import urls_appeals, urls_calibration, urls_changes, urls_cycles, urls_goals, urls_reviews
+from . import (
+    urls_appeals,
+    urls_calibration,
+    urls_changes,
+    urls_cycle_ratings,
+    urls_cycles,
+    urls_goals,
+    urls_reviews,
+)
 
 app_name = "appraisal"
 
@@ -14,4 +22,5 @@ urlpatterns = [
     *urls_appeals.urlpatterns,
     *urls_goals.urlpatterns,
     *urls_changes.urlpatterns,
+    *urls_cycle_ratings.urlpatterns,
 ]
