@@ -32,6 +32,7 @@ FAMILY_LABELS = {
     "voice": gettext_lazy("Customer voice"),
     "facts": gettext_lazy("Facts from other systems"),
     "derived": gettext_lazy("Derived indicators"),
+    "goals": gettext_lazy("Goals"),
     "manual": gettext_lazy("Manual ratings"),
 }
 

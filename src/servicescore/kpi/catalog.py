@@ -5,6 +5,7 @@ from .models import DerivedIndicator, FactIndicator
 from .registry import (
     DERIVED,
     FACTS,
+    GOAL_ITEMS,
     INDICATORS,
     MANUAL_RATINGS,
     Indicator,
@@ -14,7 +15,8 @@ from .registry import (
 
 
 def catalog(*, manual: bool = True) -> dict[str, Indicator]:
-    """code → Indicator, in the order work orders, voice, facts, derived, manual."""
+    """code → Indicator, in the order work orders, voice, facts, derived, goal attainment
+    (given by the appraisal cycle, never computed), manual."""
     items: dict[str, Indicator] = dict(INDICATORS)
     for fact in FactIndicator.objects.order_by("code"):
         items[fact.code] = fact_indicator(
@@ -24,13 +26,15 @@ def catalog(*, manual: bool = True) -> dict[str, Indicator]:
         items[item.code] = derived_indicator(
             item.code, item.name_zh, item.name_en, item.unit, item.direction, item.formula
         )
+    items.update(GOAL_ITEMS)
     if manual:
         items.update(MANUAL_RATINGS)
     return items
 
 
 def computed_codes(items: dict[str, Indicator]) -> list[str]:
-    """The codes `kpi compute` prints and the engine stores (all but manual ratings)."""
+    """The codes `kpi compute` prints and the engine stores (all but manual ratings and
+    goal attainment)."""
     return [code for code, item in items.items() if item.computed]
 
 

@@ -50,7 +50,7 @@ from servicescore.workorders.models import LabourLine, State, WorkOrder
 from .derived import Formula
 from .families.voice import COMPLAINT_DEADLINE, COVERAGE_WINDOW
 from .families.work_orders import RESPONSE_LIMIT, comeback_window
-from .registry import DERIVED, FACTS, Indicator
+from .registry import DERIVED, FACTS, GOALS, Indicator
 
 NUMERATOR, DENOMINATOR, RECORDS = "numerator", "denominator", "records"
 
@@ -517,7 +517,7 @@ class Evidence:
         one query per section. Facts with no row have neither (no data); otherwise an empty
         numerator is 0 and an empty denominator 0."""
         item = self.indicator
-        if self.is_derived:
+        if self.is_derived or item.family == GOALS:
             return None, None
         numerator = denominator = None
         for section in self.sections:
@@ -541,6 +541,8 @@ class Evidence:
     def value(self, numerator, denominator):
         """The indicator's value from the totals, as `kpi.compute.value_of` gives it."""
         item = self.indicator
+        if item.family == GOALS:
+            return None
         if item.family == FACTS:
             if numerator is None:
                 return None
@@ -592,6 +594,8 @@ def evidence(indicator: Indicator, employee, period: Period) -> Evidence:
     """The records behind `indicator` for `employee` (with its `position`) in `period`, as
     lazy querysets: nothing is read until a section is listed or added up."""
     found = Evidence(indicator, employee, period)
+    if indicator.family == GOALS:
+        return found  # no records: goal attainment is the appraisal cycle's goals
     if indicator.family == DERIVED:
         found.components = sorted(Formula(indicator.expression).names)
         return found

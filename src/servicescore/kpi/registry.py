@@ -22,7 +22,8 @@ from django.utils.translation import gettext_noop
 
 UP, DOWN = "up", "down"
 WORK_ORDERS, VOICE, FACTS, DERIVED, MANUAL = "work_orders", "voice", "facts", "derived", "manual"
-FAMILIES = [WORK_ORDERS, VOICE, FACTS, DERIVED, MANUAL]
+GOALS = "goals"
+FAMILIES = [WORK_ORDERS, VOICE, FACTS, DERIVED, GOALS, MANUAL]
 
 # Component groups whose records follow the service advisor when the person is one.
 ADVISOR_GROUPS = {"done": "done_advisor", "made": "made_advisor"}
@@ -36,7 +37,7 @@ class Indicator:
     unit: str
     direction: str
     family: str
-    shape: str  # count | sum | mean | rate | fact | derived | manual
+    shape: str  # count | sum | mean | rate | fact | derived | goal | manual
     formula: str  # in words, for the scorecard and docs/kpi.md
     population: str = ""  # who it counts for, in words
     numerator: tuple[str, str] | None = None  # (component group, key)
@@ -57,8 +58,9 @@ class Indicator:
 
     @property
     def computed(self) -> bool:
-        """Printed by `kpi compute` and stored; manual ratings are entered by reviewers."""
-        return self.shape != "manual"
+        """Printed by `kpi compute` and stored; manual ratings are entered by reviewers,
+        goal attainment is given by the appraisal cycle."""
+        return self.shape not in ("manual", "goal")
 
     @property
     def shrinkable(self) -> bool:
@@ -541,13 +543,37 @@ MANUAL_INDICATORS = [
     ]
 ]
 
+# Goal attainment: a scheme item may score how far the person got with their goals (OKR) in
+# an appraisal cycle. Declared here so the catalogue, the scheme editor and the scoring know
+# it; nothing here computes it: the appraisal cycle freezes it with the other figures
+# (appraisal.services.goals.goal_figures). Outside a cycle it has no data.
+GOAL_ATTAINMENT = "GOAL_ATTAINMENT"
+GOAL_INDICATORS = [
+    _i(
+        GOAL_ATTAINMENT,
+        "目标达成率",
+        "Goal attainment",
+        "%",
+        UP,
+        GOALS,
+        "goal",
+        gettext_noop(
+            "mean progress of the person's goals in the appraisal cycle (each goal its key results' "
+            "weighted progress, 0 to 100), frozen at the data freeze; no data outside a cycle"
+        ),
+        gettext_noop("the employee appraised"),
+        None,
+    )
+]
+
 INDICATORS: dict[str, Indicator] = {i.code: i for i in WORK_ORDER_INDICATORS + VOICE_INDICATORS}
 MANUAL_RATINGS: dict[str, Indicator] = {i.code: i for i in MANUAL_INDICATORS}
+GOAL_ITEMS: dict[str, Indicator] = {i.code: i for i in GOAL_INDICATORS}
 
 
 def indicator(code: str) -> Indicator:
     """The built-in indicator with this code; KeyError names it otherwise."""
-    return INDICATORS.get(code) or MANUAL_RATINGS[code]
+    return INDICATORS.get(code) or GOAL_ITEMS.get(code) or MANUAL_RATINGS[code]
 
 
 FACT_SUMS = gettext_noop(
@@ -610,6 +636,7 @@ SHAPES_NOTE = {
     "fact": "value = the imported figure; null when none was imported",
     "derived": "value = the formula over the other indicators; null when one of them is null or "
     "the formula divides by zero",
+    "goal": "value = the person's goal attainment in an appraisal cycle, frozen at the data freeze",
     "manual": "value = the mean of the reviewers' 1–5 ratings",
 }
 
@@ -655,6 +682,14 @@ def markdown() -> str:
         *table(BUILTIN_FACTS),
         "",
         "A company adds its own fact indicators in the admin (Fact indicators).",
+        "",
+        "## Goals",
+        "",
+        *table(GOAL_INDICATORS),
+        "",
+        "Given by the appraisal cycle, not computed by `kpi compute`: at the data freeze each",
+        "evaluation stores the person's goal attainment with its other figures (docs/scoring.md,",
+        "Goals). A scheme item on it has no data on the monthly scorecards.",
         "",
         "## Manual ratings",
         "",

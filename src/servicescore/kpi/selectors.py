@@ -52,6 +52,10 @@ SHAPE_EXPLANATIONS = {
     "fact": gettext_lazy("The value is the figure imported from another system."),
     "derived": gettext_lazy("The value is the formula worked out on the indicators it names."),
     "manual": gettext_lazy("The value is the mean of the reviewers' 1–5 ratings."),
+    "goal": gettext_lazy(
+        "The value is the person's goal attainment in an appraisal cycle, frozen at the data "
+        "freeze; it has no records here: the evaluation's goals page shows the goals behind it."
+    ),
 }
 # Columns that are not plain model fields, or whose field name alone would mislead.
 COLUMN_LABELS = {

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from servicescore.core.errors import NotFound
 from servicescore.core.periods import parse_period
 from servicescore.kpi.models import IndicatorResult
+from servicescore.kpi.registry import GOAL_ATTAINMENT
 from servicescore.org.scope import employee_of
 
 from ..models import Cycle, Evaluation, Goal, KeyResult
@@ -71,7 +72,8 @@ def _periods(cycle: Cycle) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def _goals(goals: QuerySet) -> list[Goal]:
+def loaded_goals(goals: QuerySet) -> list[Goal]:
+    """The goals with their person, cycle and ordered key results (two queries)."""
     return list(
         goals.select_related("employee", "cycle").prefetch_related(
             Prefetch("key_results", queryset=KeyResult.objects.order_by("order", "pk"))
@@ -132,9 +134,18 @@ def goal_attainment(progress: list[GoalProgress]) -> float | None:
     return sum(measured) / len(measured) if measured else None
 
 
+def scored_goal_attainment(evaluation: Evaluation) -> dict | None:
+    """{"value": the goal attainment the score uses, None for no data} when the evaluation
+    is frozen and its scheme scores goal attainment (GOAL_ATTAINMENT); None otherwise.
+    Frozen at the data freeze (services.goals.goal_figures): a check marked done later
+    shows in the goals' progress but not here. No query."""
+    figure = (evaluation.figures or {}).get(GOAL_ATTAINMENT) if evaluation.frozen_at else None
+    return None if figure is None else {"value": figure[0]}
+
+
 def evaluation_goals(evaluation: Evaluation) -> list[GoalProgress]:
     """The goals of an evaluation the caller already may read (`evaluation_for`)."""
-    goals = _goals(Goal.objects.filter(cycle=evaluation.cycle_id, employee=evaluation.employee_id))
+    goals = loaded_goals(Goal.objects.filter(cycle=evaluation.cycle_id, employee=evaluation.employee_id))
     frozen = {evaluation.employee_id: evaluation.figures} if evaluation.frozen_at else None
     return with_progress(goals, frozen)
 
@@ -158,7 +169,7 @@ def team_goals(user, cycle_id) -> tuple[Cycle, list[GoalProgress]]:
     if not people and not team:
         raise NotFound(_("No such cycle."))
     goals = Goal.objects.filter(cycle=cycle, employee__in=people | team)
-    shown = [goal for goal in _goals(goals) if goal.employee_id in people or goal.shared]
+    shown = [goal for goal in loaded_goals(goals) if goal.employee_id in people or goal.shared]
     frozen = dict(
         Evaluation.objects.filter(
             cycle=cycle, employee__in={goal.employee_id for goal in shown}, frozen_at__isnull=False

@@ -7,17 +7,19 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicescore.core.periods import parse_period
 from servicescore.kpi.catalog import catalog
 from servicescore.kpi.fact_selectors import vetoes_with_facts
+from servicescore.kpi.registry import GOALS
 from servicescore.kpi.selectors import figures_status, indicator_name, unit_label, visible_employee
 from servicescore.org.models import Employee, OrgUnit
 from servicescore.org.scope import visible_appraisees
 
-from ..models import Scorecard, TemplateItem
+from ..models import Evaluation, Scorecard, TemplateItem
 from ..policy import may_see_team
 
 
@@ -123,7 +125,9 @@ def rank_in_centre(scorecard: Scorecard) -> Rank | None:
 
 def scorecard_lines(scorecard: Scorecard, items: dict) -> list[dict]:
     """The scorecard's items as the page shows them: each stored item dict with `name`,
-    `unit_label`, `kind_label`, `rule_label`, `no_data_label` and `code` added."""
+    `unit_label`, `kind_label`, `rule_label`, `no_data_label` and `code` added; a goal
+    attainment line has no records behind it (`goals`): in an evaluation it links to the
+    evaluation's goals (`goals_url`), on a monthly scorecard to nothing."""
     kinds, rules, policies = (
         dict(TemplateItem.Kind.choices),
         dict(TemplateItem.Rule.choices),
@@ -144,6 +148,12 @@ def scorecard_lines(scorecard: Scorecard, items: dict) -> list[dict]:
             no_data_label=policies.get(line.get("no_data_policy"), ""),
             direction_label=_("higher is better") if line.get("direction") == "up" else _("lower is better"),
             note=_(line["note"]) if line.get("note") else "",
+        )
+        line["goals"] = indicator is not None and indicator.family == GOALS
+        line["goals_url"] = (
+            reverse("appraisal:goals", args=[scorecard.pk])
+            if line["goals"] and isinstance(scorecard, Evaluation)
+            else ""
         )
         lines.append(line)
     return lines

@@ -9,6 +9,13 @@ Who changes them and when (docs/scoring.md, Appraisal cycles):
   until the review is submitted;
 - a final evaluation changes no more.
 Every write is audited on the goal.
+
+Goal attainment as a scheme item (GOAL_ATTAINMENT, kpi.registry): at the data freeze
+`goal_figures` gives each evaluation its person's goal attainment — the mean progress of
+their goals that have a measured key result (selectors.goals.goal_attainment), from the
+stored indicator values of the cycle's period — frozen with the other figures. A key
+result marked done after the freeze shows on the goals page but does not move the score;
+only a recalculation (services/recalculation.py) freezes the goals again.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -19,11 +26,13 @@ from django.utils.translation import gettext as _
 from servicescore.core.audit import audit_record
 from servicescore.core.errors import Invalid, Refused, declare
 from servicescore.kpi.catalog import catalog
+from servicescore.kpi.registry import GOAL_ATTAINMENT
 from servicescore.org.scope import employee_of, visible_appraisees
 
 from ..errors import AREA
 from ..models import Evaluation, Goal, KeyResult
 from ..policy import allows
+from ..selectors.goals import goal_attainment, loaded_goals, with_progress
 
 GOALS_FIXED = declare(
     "goals_fixed",
@@ -249,3 +258,34 @@ def key_result_mark(*, by, key_result: KeyResult, evaluation: Evaluation, done: 
         key_result.done = done
         key_result.save(update_fields=["done"])
     return key_result
+
+
+def goal_figures(evaluations) -> dict[int, list]:
+    """evaluation id → the frozen figure of GOAL_ATTAINMENT, [value, numerator, denominator,
+    sample] = [the person's goal attainment in % (None: no goal measured, so no data), None,
+    None, the number of goals measured], for the evaluations whose scheme version has a
+    GOAL_ATTAINMENT item. A goal counts when at least one of its key results is measured
+    (a manual check always is; an indicator's needs a stored value in the cycle's period);
+    the others are left out of the mean. Read from the stored values, never from frozen
+    figures: the freeze and a recalculation both freeze from what is stored now. Three
+    queries (goals, key results, stored values) however many evaluations, none when no
+    evaluation's scheme has the item (the versions' items prefetched)."""
+    wanted = [ev for ev in evaluations if any(i.indicator == GOAL_ATTAINMENT for i in ev.version.items.all())]
+    if not wanted:
+        return {}
+    goals = loaded_goals(
+        Goal.objects.filter(
+            cycle__in={ev.cycle_id for ev in wanted},
+            employee__anyof=sorted({ev.employee_id for ev in wanted}),
+        ).order_by("pk")
+    )
+    mine: dict[tuple[int, int], list] = {}
+    for progress in with_progress(goals):
+        mine.setdefault((progress.goal.cycle_id, progress.goal.employee_id), []).append(progress)
+    found = {}
+    for ev in wanted:
+        progress = mine.get((ev.cycle_id, ev.employee_id), [])
+        value = goal_attainment(progress)
+        measured = sum(1 for goal in progress if goal.progress is not None)
+        found[ev.pk] = [None if value is None else round(value, 4), None, None, measured]
+    return found

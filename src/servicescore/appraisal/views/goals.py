@@ -17,7 +17,7 @@ from servicescore.kpi.catalog import catalog
 
 from ..models import Goal, KeyResult
 from ..selectors.evaluations import evaluation_for
-from ..selectors.goals import evaluation_goals, goal_attainment, team_goals
+from ..selectors.goals import evaluation_goals, goal_attainment, scored_goal_attainment, team_goals
 from ..selectors.schemes import indicator_name
 from ..services import goals as services
 
@@ -151,6 +151,7 @@ def goals(request, pk):
         "evaluation": evaluation,
         "goals": progress,
         "attainment": goal_attainment(progress),
+        "scored": scored_goal_attainment(evaluation),
         "may_set": services.may_set_goals(request.user, evaluation),
         "may_mark": services.may_mark_done(request.user, evaluation),
         "indicators": _indicator_choices(),
