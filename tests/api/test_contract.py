@@ -237,7 +237,7 @@ def test_the_document_states_the_bounds_of_every_limit(openapi):
         for path, method, operation in operations(openapi)
         if any(p["name"] == "limit" for p in operation.get("parameters", []))
     ]
-    assert len(limits) == 8
+    assert len(limits) == 10
     assert all((s["type"], s["minimum"], s["maximum"]) == ("integer", 1, 500) for s in limits), limits
 
 

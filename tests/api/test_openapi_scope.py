@@ -92,6 +92,17 @@ CALLS = {
     ("post", "/api/appraisal/evaluations/{evaluation_id}/sign"): {"revision": 0},
     ("post", "/api/appraisal/evaluations/{evaluation_id}/confirm"): {},
     ("get", "/api/appraisal/cycles/{cycle_id}/progress"): {},
+    # (tests/api/test_appraisal_api_cycle.py checks these with cycles and appeals in reach)
+    ("get", "/api/appraisal/cycles"): {},
+    ("get", "/api/appraisal/cycles/{cycle_id}"): {},
+    ("post", "/api/appraisal/evaluations/{evaluation_id}/self-review"): {"revision": 0},
+    ("post", "/api/appraisal/evaluations/{evaluation_id}/manager-review"): {"revision": 0},
+    ("post", "/api/appraisal/evaluations/{evaluation_id}/appeal"): {"reason": "x"},
+    ("post", "/api/appraisal/evaluations/{evaluation_id}/appeal/upload"): {"reason": "x"},
+    ("get", "/api/appraisal/appeals"): {},
+    ("get", "/api/appraisal/appeals/{appeal_id}"): {},
+    ("post", "/api/appraisal/appeals/{appeal_id}/decide"): {"action": "uphold", "reason": "x"},
+    ("post", "/api/appraisal/appeals/{appeal_id}/answer"): {"text": "x"},
 }
 
 
@@ -149,6 +160,7 @@ def test_every_endpoint_returns_only_in_scope_data(client, network, world, token
             praise_id=0,
             evaluation_id=0,
             cycle_id=0,
+            appeal_id=0,
         )
         response = call(api, method, url, body)
         assert response.status_code in (200, 201, 403, 404, 422), (method, url, response.status_code)
@@ -181,7 +193,7 @@ def test_every_endpoint_returns_only_in_scope_data(client, network, world, token
             assert data["employee_no"] == "T1" and data["period"] == "2026-10"
         elif path.startswith("/api/voice/") and method == "get":
             assert data["items"] == []  # no customer voice in this world
-        elif path == "/api/appraisal/todo":
+        elif path in ("/api/appraisal/todo", "/api/appraisal/cycles", "/api/appraisal/appeals"):
             assert data["items"] == []  # no appraisal cycle in this world
         else:
             raise AssertionError(f"say what {method} {path} answers a technician")

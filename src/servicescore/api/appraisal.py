@@ -9,8 +9,11 @@ through their services (appraisal.services.reviews.targets_sign,
 appraisal.services.appeals.evaluation_confirm), whose coded refusals api/main.py answers
 as `{code, message, field}` with the refusal's status.
 
-This first version exposes no ratings and no review comments at all (self, manager,
-second-level or 360°): the hidden-ratings rule of the evaluation page stays the page's."""
+One evaluation carries the self, manager and second-level ratings and comments exactly as
+the evaluation page shows them to the caller (appraisal.selectors.reviews.evaluation_page:
+until both reviews are in, each side sees only its own), and the review form the caller
+may fill; 360° answers stay the feedback pages'. The reviews, the cycles list and the
+appeals are in api/appraisal_cycle.py, mounted on the same /api/appraisal."""
 
 import datetime
 
@@ -19,7 +22,7 @@ from ninja import Field, Router, Schema
 
 from servicescore.appraisal.selectors.cycles import cycle_for, cycle_progress, may_open_cycle_pages
 from servicescore.appraisal.selectors.evaluations import evaluation_for
-from servicescore.appraisal.selectors.reviews import SHOWS_RANKS, todo_for
+from servicescore.appraisal.selectors.reviews import SHOWS_RANKS, evaluation_page, todo_for
 from servicescore.appraisal.selectors.scorecards import scorecard_lines
 from servicescore.appraisal.services.appeals import evaluation_confirm
 from servicescore.appraisal.services.reviews import targets_sign
@@ -121,6 +124,65 @@ class EvaluationItemOut(Schema):
     no_data: bool
 
 
+class RatingOut(Schema):
+    indicator: str = Field(description="The manual item's indicator code.")
+    role: str = Field(description="self, manager or second.")
+    rater: str = Field(description="The rater's name.")
+    rating: int = Field(description="1–5.")
+    comment: str
+    submitted: bool = Field(description="False: a draft (only its author sees it).")
+
+
+class ReviewOut(Schema):
+    """The reviews as the evaluation page shows them to the caller: until the manager
+    review is submitted after the self review, each side sees only its own ratings and
+    comments (the employee never the reviewers', the reviewers never the employee's,
+    nobody else either); afterwards every reader sees the submitted ones."""
+
+    revealed: bool = Field(description="Whether both sides' submitted reviews are shown to every reader.")
+    self_comment: str | None = Field(description="null: hidden from the caller.")
+    self_submitted_at: datetime.datetime | None
+    manager_comment: str | None = Field(description="null: hidden from the caller.")
+    review_adjustment_reason: str | None = Field(description="null: hidden from the caller.")
+    manager_submitted_at: datetime.datetime | None
+    second_comment: str | None = Field(description="null: hidden from the caller.")
+    second_submitted_at: datetime.datetime | None
+    ratings: list[RatingOut] = Field(description="The ratings the caller may see (360° answers excluded).")
+
+
+class FormCellOut(Schema):
+    indicator: str
+    name: str = Field(description="The item's name in the caller's language.")
+    weight: float | None
+    rating: int | None = Field(description="As stored, or carried in from the month's manual rating.")
+    comment: str
+    carried: bool = Field(description="The value comes from the month's rating outside the cycle.")
+
+
+class ReviewFormOut(Schema):
+    kind: str = Field(
+        description="self_review (POST …/self-review), manager_review or second_review "
+        "(POST …/manager-review)."
+    )
+    items: list[FormCellOut] = Field(description="The manual items to rate, in the scheme's order.")
+    comment: str
+    adjustment: float | None = Field(description="The reviewer's adjustment (null for the other forms).")
+    adjustment_reason: str
+    adjustment_limit: float | None = Field(description="± points the reviewer may adjust by.")
+    may_submit: bool = Field(
+        description="False while the self review is not in: the reviewer may only save a draft."
+    )
+
+
+class StepsLateOut(Schema):
+    """Steps done (or still waiting) after their deadline, in the company's time zone: a
+    late review is accepted while the cycle is in its stage, and shown as late."""
+
+    targets: bool
+    self_review: bool
+    manager_review: bool
+
+
 class EvaluationOut(Schema):
     id: int
     cycle: CycleRefOut
@@ -135,12 +197,21 @@ class EvaluationOut(Schema):
     deadlines: DeadlinesOut
     kpi_score: float | None
     manual_score: float | None
-    review_adjustment: float
+    review_adjustment: float | None = Field(
+        description="The reviewer's adjustment; null while hidden from the caller (as his comment)."
+    )
     calibration_adjustment: float
     final_score: float | None
     grade: str = Field(description="The grade shown: the calibrated one when set, else the score's.")
     ranks: RanksOut | None = Field(description="Only once the result is published; null before.")
     items: list[EvaluationItemOut] = Field(description="The scored lines, once the figures are frozen.")
+    review: ReviewOut
+    form: ReviewFormOut | None = Field(
+        description="The review the caller may write now (self review, or his review as the "
+        "reviewer or second-level reviewer), with what is stored; null when none."
+    )
+    may_sign: bool = Field(description="The caller signs off these targets now (POST …/sign).")
+    late: StepsLateOut
 
 
 def _number(value) -> float | None:
@@ -160,7 +231,10 @@ def _item_out(line: dict) -> dict:
     }
 
 
-def _evaluation_out(evaluation) -> dict:
+def _evaluation_out(evaluation, lines=None) -> dict:
+    """The evaluation's fields; `lines`: its scored lines as already read (else read here)."""
+    if lines is None:
+        lines = scorecard_lines(evaluation, catalog()) if evaluation.items else []
     cycle = evaluation.cycle
     published = evaluation.state in SHOWS_RANKS
     return {
@@ -190,7 +264,81 @@ def _evaluation_out(evaluation) -> dict:
         }
         if published
         else None,
-        "items": [_item_out(line) for line in scorecard_lines(evaluation, catalog()) if evaluation.items],
+        "items": [_item_out(line) for line in lines],
+    }
+
+
+def _cell_out(cell, names: dict) -> dict:
+    return {
+        "indicator": cell.code,
+        "name": names.get(cell.code) or cell.label or cell.code,
+        "weight": _number(cell.weight),
+        "rating": int(cell.rating) if cell.rating else None,
+        "comment": cell.comment,
+        "carried": cell.carried,
+    }
+
+
+def _form_out(page: dict, names: dict) -> dict | None:
+    if page["self_form"] is not None:
+        form, kind, reviewer = page["self_form"], "self_review", False
+    elif page["review_form"] is not None:
+        form = page["review_form"]
+        kind, reviewer = ("second_review", False) if form["second"] else ("manager_review", True)
+    else:
+        return None
+    return {
+        "kind": kind,
+        "items": [_cell_out(cell, names) for cell in form["cells"]],
+        "comment": form["comment"],
+        "adjustment": page["evaluation"].review_adjustment if reviewer else None,
+        "adjustment_reason": form.get("adjustment_reason", "") if reviewer else "",
+        "adjustment_limit": _number(form.get("limit")) if reviewer else None,
+        "may_submit": form.get("may_submit", True),
+    }
+
+
+def _review_out(page: dict) -> dict:
+    evaluation = page["evaluation"]
+    manager = page["show_manager_comment"]
+    return {
+        "revealed": page["revealed"],
+        "self_comment": evaluation.self_comment if page["show_self_comment"] else None,
+        "self_submitted_at": evaluation.self_submitted_at,
+        "manager_comment": evaluation.manager_comment if manager else None,
+        "review_adjustment_reason": evaluation.review_adjustment_reason if manager else None,
+        "manager_submitted_at": evaluation.manager_submitted_at,
+        "second_comment": evaluation.second_comment if page["show_second_comment"] else None,
+        "second_submitted_at": evaluation.second_submitted_at,
+        "ratings": [
+            {
+                "indicator": rating.indicator,
+                "role": rating.role,
+                "rater": rating.rater.name,
+                "rating": rating.rating,
+                "comment": rating.comment,
+                "submitted": rating.submitted_at is not None,
+            }
+            for rating in page["shown_ratings"]
+        ],
+    }
+
+
+def evaluation_view(request, evaluation_id: int) -> dict:
+    """The evaluation as the caller may read it, through the evaluation page's selector
+    (its hidden-ratings rule included); 404 when out of reach."""
+    if not 0 < evaluation_id <= MAX_INT:
+        raise NotFound(_("No such evaluation."))
+    page = evaluation_page(request.user, evaluation_id)
+    # the page's scored lines (frozen figures), with their names in the caller's language
+    names = {line["code"]: str(line["name"]) for line in page["lines"]}
+    return _evaluation_out(page["evaluation"], page["lines"]) | {
+        "review": _review_out(page),
+        "form": _form_out(page, names),
+        "may_sign": page["may_sign"],
+        "late": {key: bool(page["late"][key]) for key in ("targets", "self_review", "manager_review")},
+        # the reviewer's adjustment is part of his review: hidden as his comment is
+        "review_adjustment": page["evaluation"].review_adjustment if page["show_manager_comment"] else None,
     }
 
 
@@ -212,8 +360,10 @@ def get_evaluation(request, evaluation_id: int):
     """One evaluation the caller may read (the appraised person, the people whose scope
     holds him, the reviewers the cycle named): the cycle, the person, the state and
     revision, the deadlines, the scores and grade, the ranks once published, and the
-    scored lines once frozen. No ratings and no comments in this version."""
-    return _evaluation_out(_readable(request, evaluation_id))
+    scored lines once frozen; the reviews as the caller may see them (until both the self
+    review and the manager review are in, each side sees only its own ratings and
+    comments) and the review form he may fill now."""
+    return evaluation_view(request, evaluation_id)
 
 
 class SignIn(ObjectIn):
@@ -234,7 +384,7 @@ def sign_targets(request, evaluation_id: int, payload: SignIn):
     `review_step_closed`; a stale revision 409 `evaluation_changed`."""
     evaluation = _readable(request, evaluation_id)
     targets_sign(evaluation=evaluation, by=request.user, revision=payload.revision)
-    return _evaluation_out(_readable(request, evaluation_id))
+    return evaluation_view(request, evaluation_id)
 
 
 @router.post(
@@ -250,7 +400,7 @@ def confirm_result(request, evaluation_id: int):
     `evaluation_not_published`."""
     evaluation = _readable(request, evaluation_id)
     evaluation_confirm(by=request.user, evaluation=evaluation)
-    return _evaluation_out(_readable(request, evaluation_id))
+    return evaluation_view(request, evaluation_id)
 
 
 # --- a cycle's progress ---------------------------------------------------------------------------

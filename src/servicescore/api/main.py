@@ -127,7 +127,9 @@ def _invalid(request, exc):
 def _schema_error(item: dict) -> dict:
     """One pydantic error as an ErrorItem, in the request's language where we know the type;
     our own formats (common.py) raise errors whose type is already our code."""
-    location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+    location = [
+        str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path", "form", "payload")
+    ]
     kind, context = item.get("type", ""), item.get("ctx") or {}
     known = {
         "missing": ("required", _("This field is required.")),
@@ -209,6 +211,7 @@ def _too_large(request, exc):
 
 
 from .appraisal import router as appraisal_router  # noqa: E402
+from .appraisal_cycle import router as appraisal_cycle_router  # noqa: E402
 from .imports import router as imports_router  # noqa: E402
 from .kpi import router as kpi_router  # noqa: E402
 from .org import router as org_router  # noqa: E402
@@ -223,3 +226,4 @@ api.add_router("/kpi", kpi_router)
 api.add_router("/ratings", ratings_router)
 api.add_router("/voice", voice_router)
 api.add_router("/appraisal", appraisal_router)
+api.add_router("/appraisal", appraisal_cycle_router)
