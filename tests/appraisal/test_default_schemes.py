@@ -57,3 +57,22 @@ def test_a_new_default_does_not_displace_a_scheme_the_company_made_for_the_posit
     TemplateVersion.objects.create(template=own, number=1, status="active")
     install_default_templates()
     assert Template.objects.get(code="HR").versions.get().status == "draft"
+
+
+def test_the_technicians_scheme_has_a_manual_item_for_the_cycles_reviews():
+    install_default_templates()
+    version = Template.objects.get(code="TECH-NEV").versions.get()
+    items = {item.indicator: item for item in version.items.all()}
+    assert (items["COMPLIANCE"].rule, items["COMPLIANCE"].weight) == ("manual", 10)
+    assert "取自工时利用率" in items["COMPLIANCE"].rationale  # where its 10 % came from, and why
+    assert "PRODUCTIVITY" not in items
+
+
+def test_installing_again_leaves_a_technicians_scheme_installed_before_the_change_alone():
+    install_default_templates()
+    version = Template.objects.get(code="TECH-NEV").versions.get()
+    version.items.filter(indicator="COMPLIANCE").update(indicator="PRODUCTIVITY", rule="linear", target=85)
+    schemes.install_defaults(by=None)
+    versions = list(Template.objects.get(code="TECH-NEV").versions.all())
+    assert versions == [version]
+    assert "COMPLIANCE" not in set(version.items.values_list("indicator", flat=True))

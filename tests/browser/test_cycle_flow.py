@@ -25,13 +25,12 @@ import re
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils import translation
 from playwright.sync_api import expect
 
 from servicescore.appraisal.models import Appeal, Cycle, Evaluation
 from servicescore.appraisal.people_scoring import active_versions
-from servicescore.appraisal.services import reviews, schemes
+from servicescore.appraisal.services import reviews
 from servicescore.demo.builder import build_demo
 from servicescore.demo.people import DEMO_PASSWORD
 from servicescore.org.models import Employee, OrgUnit, Position
@@ -56,19 +55,9 @@ NO_OVERFLOW_JS = "document.documentElement.scrollWidth <= window.innerWidth"
 @pytest.fixture
 def demo(transactional_db):
     build_demo("small", anchor=ANCHOR, scores=True)
-    technicians_are_rated_on_service_compliance()
-
-
-def technicians_are_rated_on_service_compliance():
-    """The demo's technician scheme is all KPI; HR trades its productivity item for a
-    manual one (service compliance, rated 1–5), so the self and manager reviews rate
-    something. As the scheme editor would: a new version, activated."""
-    hr = get_user_model().objects.get(username="hr")
-    template = active_versions()[(Position.TECHNICIAN, None)].template
-    draft = schemes.start_draft(template, by=hr, note="加入服务规范评分")
-    schemes.remove_item(draft, draft.items.get(indicator="PRODUCTIVITY").pk, by=hr)
-    schemes.add_item(draft, by=hr, kind="scored", indicator=MANUAL, weight=10, rule="manual")
-    schemes.activate(draft, by=hr)
+    # The technicians' default scheme (TECH-NEV) has the manual item the reviews rate.
+    technician_items = active_versions()[(Position.TECHNICIAN, None)].items.all()
+    assert MANUAL in {item.indicator for item in technician_items}
 
 
 def log_in(page, base, username):

@@ -99,9 +99,11 @@ TEMPLATES = [
         Text("新能源车间技师", "NEV workshop technician"),
         "technician",
         Text(
-            "客户满意度和首次修复率占总分的一半，返修和准时完工等占其余部分；样本量小时向服务中心水平收缩。",
-            "Customer satisfaction and first-time fixes carry half the score; comebacks and on-time "
-            "completion the rest; small samples shrink towards the centre's rate.",
+            "客户满意度和首次修复率占总分的一半，返修、准时完工、效率和主管评定的服务规范占其余部分；"
+            "样本量小时向服务中心水平收缩。",
+            "Customer satisfaction and first-time fixes carry half the score; comebacks, on-time "
+            "completion, efficiency and the reviewer's rating of service compliance the rest; small "
+            "samples shrink towards the centre's rate.",
         ),
         [
             scored("CSAT", 30, target=95, threshold=70, k=10, why=Text("满意度占 30%", "satisfaction 30 %")),
@@ -116,7 +118,17 @@ TEMPLATES = [
                 why=Text("准时完工目标 90%", "on-time target 90 %"),
             ),
             scored("EFFICIENCY", 10, rule="ratio", target=100, cap=120),
-            scored("PRODUCTIVITY", 10, target=85, threshold=50),
+            manual(
+                "COMPLIANCE",
+                10,
+                why=Text(
+                    "服务规范由主管评定（1–5 分），让自评和主管评价有内容可评；这 10% 取自工时利用率，"
+                    "它主要取决于派工量而非技师本人，且与技师效率重叠。",
+                    "service compliance rated 1–5 by the reviewer, so that the self and manager reviews "
+                    "rate something; the 10 % comes from productivity (clocked over available hours), "
+                    "which follows the dispatch load more than the technician and overlaps efficiency",
+                ),
+            ),
             PRAISE,
             COMPLAINTS,
             SAFETY_VETO,

@@ -27,9 +27,20 @@ class CycleForm(forms.Form):
     )
     kind = forms.ChoiceField(
         label=_("Period type"),
-        choices=[(Cycle.Kind.MONTH, Cycle.Kind.MONTH.label), (Cycle.Kind.QUARTER, Cycle.Kind.QUARTER.label)],
+        choices=Cycle.Kind.choices,
         widget=forms.Select(attrs={"class": "form-select"}),
-        help_text=_("A quarter is scored on its results recomputed over the whole quarter."),
+    )
+    pooling = forms.ChoiceField(
+        label=_("A quarter or year is scored as"),
+        choices=Cycle.Pooling.choices,
+        initial=Cycle.Pooling.MEAN,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        help_text=_(
+            "The mean of its months: each month's published cycle result, appeals included (a year "
+            "only so). Recomputed: the quarter's indicators over all its days, scored once. A month "
+            "cycle ignores this."
+        ),
     )
     period = forms.CharField(
         label=_("Period"),
@@ -37,7 +48,7 @@ class CycleForm(forms.Form):
         widget=forms.TextInput(
             attrs={"class": "form-control", "placeholder": "2026-11", "inputmode": "text"}
         ),
-        help_text=_("A month as YYYY-MM (2026-11) or a quarter as YYYY-Qn (2026-Q4)."),
+        help_text=_("A month as YYYY-MM (2026-11), a quarter as YYYY-Qn (2026-Q4), a year as YYYY (2026)."),
     )
     units = forms.ModelMultipleChoiceField(
         label=_("Org units"),
@@ -106,6 +117,8 @@ class CycleForm(forms.Form):
             "name": data["name"],
             "kind": data["kind"],
             "period": data["period"],
+            # none chosen: the service's default (a quarter recomputed, a year from its months)
+            "pooling": data["pooling"] or None if data["kind"] != Cycle.Kind.MONTH else Cycle.Pooling.MEAN,
             "units": [unit.pk for unit in data["units"]],
             "positions": list(data["positions"]),
             **{name: data[name] for name in self.DEADLINE_LABELS},

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 QUARTER_RE = re.compile(r"(\d{4})-Q([1-4])")
+YEAR_RE = re.compile(r"(\d{4})")
 
 
 def company_zone() -> zoneinfo.ZoneInfo:
@@ -64,6 +65,17 @@ def parse_period(code: str) -> Period:
         _("'%(code)s' is not a period: use YYYY-MM (e.g. 2026-10) or YYYY-Qn (e.g. 2026-Q4).")
         % {"code": code}
     )
+
+
+def parse_span(code: str) -> Period:
+    """A month, a quarter or a whole year ('YYYY'): the periods an appraisal cycle may
+    cover. Indicators are computed per month and quarter only (`parse_period`); a year is
+    appraised from its months."""
+    code = (code or "").strip()
+    if m := YEAR_RE.fullmatch(code):
+        year = int(m[1])
+        return Period(code, _local_midnight(year, 1), _local_midnight(year + 1, 1))
+    return parse_period(code)
 
 
 def quarter_of(month: str) -> str:

@@ -36,6 +36,24 @@ def unit_channels(unit: OrgUnit) -> list[UnitChannel]:
     return [channel for channel in channels if depth[channel.org_unit_id] == nearest]
 
 
+def channel_owners(units) -> dict[int, OrgUnit | None]:
+    """unit id → the unit whose channels a message to it uses (itself or its nearest
+    ancestor with an active channel, as `unit_channels` chooses), or None. Two queries for
+    any number of units, so a message per group can be sent to thousands of people's units
+    without one query per unit."""
+    chains = {
+        unit.pk: [int(pk) for pk in unit.path.strip("/").split("/") if pk] or [unit.pk] for unit in units
+    }
+    owning = set(
+        UnitChannel.objects.filter(
+            org_unit_id__in={pk for chain in chains.values() for pk in chain}, active=True
+        ).values_list("org_unit_id", flat=True)
+    )
+    nearest = {pk: next((up for up in reversed(chain) if up in owning), None) for pk, chain in chains.items()}
+    found = OrgUnit.objects.in_bulk({pk for pk in nearest.values() if pk is not None})
+    return {pk: found.get(owner) if owner is not None else None for pk, owner in nearest.items()}
+
+
 def notify_unit(
     *, unit: OrgUnit, subject: str, body: str = "", link: str = "", kind: str = "general", by=None
 ):

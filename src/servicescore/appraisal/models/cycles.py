@@ -249,6 +249,11 @@ class Evaluation(ConcurrentTransitionMixin, TimeStampedModel):
     frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
     # The scored lines as on a scorecard, recomputed from the snapshot and the ratings.
     items = models.JSONField(_("items"), default=list, blank=True)
+    # A quarter or year scored as the mean of its months (Cycle.Pooling.MEAN): each month's
+    # published result, frozen at the freeze — [{"period", "evaluation", "cycle",
+    # "cycle_name", "final_score", "kpi_score", "manual_score", "kpi_points", "kpi_error",
+    # "grade", "vetoed", "insufficient_data"}], the months without one left out.
+    months = models.JSONField(_("monthly results"), default=list, blank=True)
     kpi_score = models.FloatField(_("KPI part"), null=True, blank=True)
     manual_score = models.FloatField(_("reviewed part"), null=True, blank=True)
     # The KPI part as 0–100 points (over the KPI items' weight share) and its standard
@@ -260,6 +265,9 @@ class Evaluation(ConcurrentTransitionMixin, TimeStampedModel):
     review_adjustment = models.FloatField(_("manager adjustment"), default=0)
     review_adjustment_reason = models.CharField(_("reason for the adjustment"), max_length=500, blank=True)
     calibration_adjustment = models.FloatField(_("calibration adjustment"), default=0)
+    # Points an appeal decision added, kept apart from calibration's so that the results
+    # and the change log tell the two apart; calibration never writes it.
+    appeal_adjustment = models.FloatField(_("appeal adjustment"), default=0)
     final_score = models.FloatField(_("final score"), null=True, blank=True)
     grade = models.CharField(_("grade"), max_length=10, blank=True)
     # The grade set in calibration instead of the one the score gives (blank: none).

@@ -22,6 +22,7 @@ from servicescore.workorders.models import WorkOrder
 from ..models import Appeal, AppealEvidence, Cycle, Evaluation
 from ..policy import allows
 from ..services.appeals import OPEN_STATES, cycle_period, decider_refusal, exclusion_sections
+from ..services.cycle_months import scored_from_months
 from .evaluations import readable_evaluations
 
 RECORDS_SHOWN = 100  # records behind one item listed on the appeal page
@@ -41,6 +42,19 @@ def _deciders_appeals(user):
         rows = rows.exclude(evaluation__employee=me).exclude(evaluation__reviewer=me)
         rows = rows.exclude(evaluation__second_reviewer=me)
     return rows
+
+
+def openable_appeals(user):
+    """The appeals `user` may open, as `appeal_for` decides one: those he filed and those
+    he may decide (a queryset, for the API's paged list)."""
+    return Appeal.objects.filter(evaluation__in=readable_evaluations(user)).filter(
+        Q(by=user) | Q(pk__in=_deciders_appeals(user).values("pk"))
+    )
+
+
+def decidable_among(user, pks) -> set[int]:
+    """Which of the appeals `pks` the user may decide (one query)."""
+    return set(_deciders_appeals(user).filter(pk__in=list(pks)).values_list("pk", flat=True))
 
 
 def is_decider(user) -> bool:
@@ -133,6 +147,8 @@ def item_records(appeal: Appeal, codes=None) -> list[ItemRecords]:
     numerator and denominator, and whether it is already excluded; for an item no work
     order can be left out of, the reason instead. A few queries per item."""
     evaluation = appeal.evaluation
+    if scored_from_months(evaluation.cycle):
+        return []  # its records are in the months' cycles
     known = catalog()
     items = list(evaluation.version.items.values_list("indicator", "label"))
     wanted = set(codes or appeal.indicators or [code for code, _label in items])
@@ -188,7 +204,10 @@ def _rows(sections, code, excluded):
 
 
 def item_names(evaluation: Evaluation) -> dict[str, str]:
-    """indicator code → the item's name in the reader's language, for the evaluation's items."""
+    """indicator code → the item's name in the reader's language, for the evaluation's items
+    (none for a quarter or year scored from its months: it is appealed as a whole)."""
+    if scored_from_months(evaluation.cycle):
+        return {}
     known = catalog()
     return {
         code: indicator_name(known[code], label) if code in known else code

@@ -272,7 +272,8 @@ def calibration_board(user, pk, *, org_unit=None, position=None, sort=None, page
     grades, scores = [], []
     in_feedback = 0
     unit_ids, codes = set(), set()
-    for pk_, final, grade, calibrated, points, error, state, unit_id, code in rows.values_list(
+    left = 0
+    for pk_, final, grade, calibrated, points, error, state, unit_id, code, status in rows.values_list(
         "pk",
         "final_score",
         "grade",
@@ -282,12 +283,16 @@ def calibration_board(user, pk, *, org_unit=None, position=None, sort=None, page
         "state",
         "org_unit",
         "position",
+        "employee__status",
     ):
         in_feedback += state == Evaluation.State.FEEDBACK
         unit_ids.add(unit_id)
         codes.add(code)
         implied = implied_rating(points)
         figures[pk_] = (implied, error or 0.0, near_boundary(final, error or 0.0, bands))
+        if status == Employee.Status.LEFT:  # not in the shares (services/cycles.py, Leavers)
+            left += 1
+            continue
         grades.append(calibrated or grade)
         if final is not None:
             scores.append(final)
@@ -346,6 +351,7 @@ def calibration_board(user, pk, *, org_unit=None, position=None, sort=None, page
         "sort": sort,
         "leniency_k": LENIENCY_K,
         "in_feedback": in_feedback,
+        "left_count": left,
     }
 
 

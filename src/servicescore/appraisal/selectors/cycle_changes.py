@@ -40,6 +40,7 @@ SCORE_FIELDS = {
     "manual_score",
     "review_adjustment",
     "calibration_adjustment",
+    "appeal_adjustment",
 }
 GRADE_FIELDS = {"grade", "calibrated_grade"}
 # Who made a change the product made by itself (a scheduled task): the actor filter's value.
@@ -195,6 +196,8 @@ def field_label(field: str, names: dict) -> str:
     if field.startswith("figures."):
         code = field.partition(".")[2]
         return _("Figure of %(indicator)s") % {"indicator": names.get(code, code)}
+    if field.startswith("months."):
+        return _("Result of %(month)s") % {"month": field.partition(".")[2]}
     try:
         return str(Evaluation._meta.get_field(field).verbose_name)
     except FieldDoesNotExist:  # a field the model no longer has: its stored name

@@ -180,7 +180,8 @@ def cycle_progress(user, cycle: Cycle, *, today: datetime.date | None = None) ->
     for row in rows:
         row["counts"] = [row["counts"][i] for i in shown]
     late = []
-    late_rows = evaluations.filter(late_filter(cycle, today))
+    # Leavers hold nothing, so they are never late (services/cycles.py, Leavers).
+    late_rows = evaluations.filter(late_filter(cycle, today)).exclude(employee__status=Employee.Status.LEFT)
     late_total = late_rows.count()
     for ev in (
         late_rows.select_related("employee", "reviewer", "second_reviewer")

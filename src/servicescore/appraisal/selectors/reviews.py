@@ -23,6 +23,7 @@ from servicescore.core.periods import local_today
 from servicescore.kpi.catalog import catalog
 from servicescore.kpi.models import ManualRating
 from servicescore.kpi.selectors import unit_label
+from servicescore.org.models import Employee
 from servicescore.org.scope import employee_of
 
 from ..models import Appeal, Cycle, Evaluation, EvaluationRating, FeedbackRequest, TemplateItem
@@ -35,6 +36,7 @@ from ..services.reviews import (
     review_role,
     submitted_late,
 )
+from .cycle_months import month_rows
 from .evaluations import evaluation_for, readable_evaluations
 from .scorecards import scorecard_lines
 
@@ -162,6 +164,8 @@ def evaluation_page(user, pk) -> dict:
         "period_ref": {"code": cycle.period},
         "no_evidence_link": cycle.kind != Cycle.Kind.MONTH,
         "target_rows": _target_rows(evaluation, items),
+        # a quarter or year scored as the mean of its months: those months instead
+        "months": month_rows(user, evaluation),
         "lines": lines,
         "scored": [line for line in lines if line.get("kind") == TemplateItem.Kind.SCORED],
         "adjustments": [line for line in lines if line.get("kind") in ("bonus", "deduction")],
@@ -245,6 +249,9 @@ class Task:
     url: str
     due: datetime.date | None
     late: bool
+    # the cycle's id: the to-do list links the team rating screen of a cycle where the
+    # user owes several reviews (templatetags/cycle_ratings.py)
+    cycle_id: int | None = None
 
 
 def _task(kind, title, evaluation, url, due) -> Task:
@@ -258,6 +265,7 @@ def _task(kind, title, evaluation, url, due) -> Task:
         url=url,
         due=due,
         late=due is not None and local_today() > due,
+        cycle_id=evaluation.cycle_id,
     )
 
 
@@ -306,7 +314,9 @@ def _steps_of(user, me) -> list[Task]:
             state=Evaluation.State.MANAGER_REVIEW,
         )
     )
-    for evaluation in reviews.exclude(employee=me).select_related("cycle", "employee"):
+    # A leaver's review holds nothing and is asked of nobody (services/cycles.py, Leavers).
+    reviews = reviews.exclude(employee=me).exclude(employee__status=Employee.Status.LEFT)
+    for evaluation in reviews.select_related("cycle", "employee"):
         url = reverse("appraisal:evaluation", args=[evaluation.pk])
         if evaluation.state == Evaluation.State.SELF_REVIEW:
             title = _("Prepare the review (self review not in yet)")

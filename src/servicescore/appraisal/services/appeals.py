@@ -17,7 +17,6 @@ leaves an EvaluationChange with its audit entry (services.evaluations.record_cha
 final evaluation is locked: nothing here changes it again.
 """
 
-import datetime
 import os
 from dataclasses import dataclass
 
@@ -32,7 +31,7 @@ from servicescore.core.audit import audit_record
 from servicescore.core.errors import Conflict, Invalid, NotFound, Refused
 from servicescore.core.models import User
 from servicescore.core.notify import notify
-from servicescore.core.periods import Period, add_working_days, company_zone, parse_period
+from servicescore.core.periods import Period, add_working_days, company_zone, parse_span
 from servicescore.core.roles import Role
 from servicescore.core.uploads import check_document
 from servicescore.kpi.catalog import catalog
@@ -64,6 +63,7 @@ from ..errors import (
 from ..models import Appeal, AppealEvidence, Evaluation, EvaluationChange, Exclusion
 from ..policy import allows
 from ..selectors.evaluations import readable_evaluations
+from .cycle_months import scored_from_months
 from .evaluations import claim_revision, record_change, rescore, save_scored
 
 # At most this many evidence files per appeal or answer; each within core.uploads'
@@ -260,7 +260,13 @@ def appeal_file(*, by, evaluation: Evaluation, indicators=(), reason: str, files
     now = now or timezone.now()
     found = _own(by, evaluation, now=now)
     reason = _text(reason, APPEAL_REASON_MISSING, _("Say why you appeal."), "reason")
-    items = set(found.version.items.values_list("indicator", flat=True))
+    # a quarter or year scored from its months is appealed as a whole (its items' records
+    # are appealed in the months' cycles)
+    items = (
+        set()
+        if scored_from_months(found.cycle)
+        else set(found.version.items.values_list("indicator", flat=True))
+    )
     chosen = list(dict.fromkeys(str(code) for code in (indicators or [])))
     strangers = [code for code in chosen if code not in items]
     if strangers:
@@ -420,15 +426,7 @@ class Planned:
 
 def cycle_period(cycle) -> Period:
     """The cycle's period as a core.periods.Period (a year too)."""
-    if cycle.kind == cycle.Kind.YEAR or len(cycle.period) == 4:
-        year = int(cycle.period[:4])
-        zone = company_zone()
-        return Period(
-            cycle.period,
-            datetime.datetime(year, 1, 1, tzinfo=zone),
-            datetime.datetime(year + 1, 1, 1, tzinfo=zone),
-        )
-    return parse_period(cycle.period)
+    return parse_span(cycle.period)
 
 
 def _not_separable(indicator) -> Invalid:
@@ -600,8 +598,9 @@ def _adjustment(value, limit) -> float | None:
 def appeal_adjust(*, by, appeal: Appeal, reason: str, exclusions=(), adjustment=None) -> Appeal:
     """The decider adjusts the result: each (indicator, work order, reason) in `exclusions`
     leaves that work order out of that indicator for this evaluation only, and
-    `adjustment` (points, within the cycle's limit) is added to the evaluation's
-    post-review adjustment; the evaluation is scored again and becomes final."""
+    `adjustment` (points, within the cycle's limit) is added to the evaluation's appeal
+    adjustment (its own field: calibration's stays as calibration left it); the
+    evaluation is scored again and becomes final."""
     found = _for_decider(by, appeal)
     reason = _text(reason, DECISION_TEXT_MISSING, _("Give the reason for the decision."), "reason")
     evaluation = (
@@ -642,16 +641,16 @@ def appeal_adjust(*, by, appeal: Appeal, reason: str, exclusions=(), adjustment=
     evaluation.figures = figures
     fields = ["figures", "state", "final_at"]
     if points is not None:
-        old_adjustment = evaluation.calibration_adjustment
-        evaluation.calibration_adjustment = old_adjustment + points
-        fields.append("calibration_adjustment")
+        old_adjustment = evaluation.appeal_adjustment
+        evaluation.appeal_adjustment = old_adjustment + points
+        fields.append("appeal_adjustment")
         record_change(
             evaluation,
             kind=EvaluationChange.Kind.APPEAL,
             by=by,
-            field="calibration_adjustment",
+            field="appeal_adjustment",
             old=old_adjustment,
-            new=evaluation.calibration_adjustment,
+            new=evaluation.appeal_adjustment,
             reason=reason,
         )
     rescore(evaluation)

@@ -21,7 +21,7 @@ from servicescore.core.periods import local_today
 
 from ..models import Cycle, CycleReminder, Evaluation
 from ..selectors.cycles import STEP_DUE, evaluation_link
-from .cycles import pending_step
+from .cycles import has_left, pending_step
 
 KIND = "appraisal_cycle"
 # The stages whose steps remind (calibration and 360° wait on no one person per evaluation).
@@ -35,8 +35,9 @@ OPEN_STAGES = (
 
 
 def _actor(evaluation: Evaluation, role: str | None):
-    """The user account of who must act, or None."""
-    if role is None:
+    """The user account of who must act, or None (nobody acts on a leaver's evaluation:
+    services/cycles.py, Leavers)."""
+    if role is None or has_left(evaluation):
         return None
     person = evaluation.employee if role == "employee" else getattr(evaluation, role)
     user = getattr(person, "user", None) if person is not None else None
@@ -82,9 +83,14 @@ def _turn_text(evaluation: Evaluation, step: str) -> tuple[str, str]:
     return subject, body % {"period": cycle.period, "name": evaluation.employee.name}
 
 
-def notify_turn(evaluations, step: str, *, by=None) -> int:
+def notify_turn(evaluations, step: str, *, by=None, groups: bool = False) -> int:
     """Tell whoever must act on each evaluation at `step` (a cycle stage) that it is their
-    turn, once each, with a link to the evaluation. The number of messages sent."""
+    turn, once each, with a link to the evaluation; with `groups` (a whole stage opening)
+    also post it to the people's group channels (`post_stage`). The number of messages
+    sent to people."""
+    evaluations = list(evaluations)
+    if groups and evaluations:
+        post_stage(evaluations[0].cycle, step, evaluations, by=by)
     sent = 0
     for evaluation in evaluations:
         role = "reviewer" if step == Cycle.Stage.MANAGER_REVIEW else "employee"
@@ -107,7 +113,10 @@ def notify_turn(evaluations, step: str, *, by=None) -> int:
 
 def notify_published(evaluations, *, by=None) -> int:
     """Tell each person their result is published and until when they may confirm or
-    appeal it."""
+    appeal it, and post it to their group channels (`post_stage`)."""
+    evaluations = list(evaluations)
+    if evaluations:
+        post_stage(evaluations[0].cycle, Cycle.Stage.PUBLISHED, evaluations, by=by)
     sent = 0
     for evaluation in evaluations:
         recipient = _actor(evaluation, "employee")
@@ -141,7 +150,7 @@ def send_due_reminders(now: datetime.datetime | None = None) -> dict:
     for its step — "due tomorrow" on the day before the step's deadline, "late" after it
     (and the newly late people listed for the cycle's creator). Each message once."""
     today = local_today(now or timezone.now())
-    counts = {"due": 0, "late": 0, "creator": 0}
+    counts = {"due": 0, "late": 0, "creator": 0, "groups": 0}
     cycles = Cycle.objects.filter(stage__in=OPEN_STAGES).select_related("created_by")
     for cycle in cycles:
         windows = {}
@@ -194,6 +203,7 @@ def send_due_reminders(now: datetime.datetime | None = None) -> dict:
                 if kind == "late":
                     newly_late.append(evaluation)
         counts["creator"] += _tell_creator(cycle, newly_late)
+        counts["groups"] += post_late(cycle, newly_late)
     return counts
 
 
@@ -229,3 +239,89 @@ def _tell_creator(cycle: Cycle, late: list[Evaluation]) -> int:
         kind=KIND,
     )
     return 1
+
+
+# --- the units' group channels (WeCom, DingTalk and Feishu robots, group mailboxes) --------
+# One message per group when a stage opens or the results are published, and the people
+# who became late listed in their group: service teams run their day in these groups, so
+# the cycle's turns are seen there too. A group is the unit's own channels or its nearest
+# ancestor's (org.notify); nothing is posted where no unit up the tree has one.
+
+
+def _group_text(cycle: Cycle, step: str, count: int, due) -> tuple[str, str]:
+    values = {"cycle": cycle.name, "count": count, "due": due or "—"}
+    if step == Cycle.Stage.TARGETS:
+        subject = _("%(cycle)s has started: confirm your targets")
+        body = _(
+            "%(count)s people here: confirm your template and targets under “My appraisal tasks” by %(due)s."
+        )
+    elif step == Cycle.Stage.SELF_REVIEW:
+        subject = _("%(cycle)s: self reviews are open")
+        body = _("%(count)s people here: write your self review under “My appraisal tasks” by %(due)s.")
+    elif step == Cycle.Stage.MANAGER_REVIEW:
+        subject = _("%(cycle)s: manager reviews are open")
+        body = _("%(count)s people here wait for their reviewer's review, due %(due)s.")
+    else:
+        subject = _("%(cycle)s: results are published")
+        body = _("%(count)s people here can read their result, and confirm or appeal it by %(due)s.")
+    return subject % values, body % values
+
+
+def _by_group(evaluations) -> dict:
+    """The unit whose channels reach each evaluation's people → those evaluations (leavers
+    left out). Three queries whatever the number."""
+    from servicescore.org.models import OrgUnit
+    from servicescore.org.notify import channel_owners
+
+    evaluations = [ev for ev in evaluations if not has_left(ev)]
+    units = OrgUnit.objects.in_bulk({ev.org_unit_id for ev in evaluations})
+    owners = channel_owners(units.values())
+    groups = defaultdict(list)
+    for ev in evaluations:
+        owner = owners.get(ev.org_unit_id)
+        if owner is not None:
+            groups[owner].append(ev)
+    return groups
+
+
+def post_stage(cycle: Cycle, step: str, evaluations, *, by=None) -> int:
+    """Post that `step` (a stage, or published) has opened to the group channels of the
+    evaluations' people, one message per group. The number of groups posted to."""
+    from django.urls import reverse
+
+    from servicescore.org.notify import notify_unit
+
+    groups = _by_group(evaluations)
+    for owner, mine in groups.items():
+        if step == Cycle.Stage.PUBLISHED:
+            dues = [ev.confirm_due for ev in mine if ev.confirm_due]
+            due = timezone.localtime(min(dues)).strftime("%Y-%m-%d") if dues else None
+        else:
+            name = STEP_DUE.get(step)
+            due = getattr(cycle, name) if name else None
+        with override(settings.LANGUAGE_CODE):
+            subject, body = _group_text(cycle, step, len(mine), due)
+        notify_unit(unit=owner, subject=subject, body=body, link=reverse("appraisal:todo"), kind=KIND, by=by)
+    return len(groups)
+
+
+def post_late(cycle: Cycle, late: list[Evaluation]) -> int:
+    """List the people who became late in their group channels, by step. The number of
+    groups posted to."""
+    from django.urls import reverse
+
+    from servicescore.org.notify import notify_unit
+
+    groups = _by_group(late)
+    for owner, mine in groups.items():
+        by_step = defaultdict(list)
+        for ev in mine:
+            by_step[ev.get_state_display()].append(ev.employee.name)
+        with override(settings.LANGUAGE_CODE):
+            subject = _("%(cycle)s: %(count)s people here are late") % {
+                "cycle": cycle.name,
+                "count": len(mine),
+            }
+            body = "\n".join(f"{step}: {', '.join(names)}" for step, names in by_step.items())
+        notify_unit(unit=owner, subject=subject, body=body, link=reverse("appraisal:todo"), kind=KIND)
+    return len(groups)

@@ -9,8 +9,20 @@ Rules chosen (issue 18, Bad input and edge cases):
   name; all within the creator's scope. Someone who has left before creation is not
   included.
 - Position: the one held when the cycle is created (the product keeps no position
-  history). Someone who changes position mid-cycle keeps the evaluation and scheme they
-  started with; HR may recreate their evaluation in a new cycle.
+  history, so "the position held longest in the period" cannot be known, and pro rata
+  would need the dates of the change). Someone who changes position mid-cycle keeps the
+  evaluation, position, scheme version and reviewer they started with through the
+  freeze, publication and ranks (ranked among the position they are appraised in); HR
+  may appraise them in their new position in a new cycle.
+- Leavers: someone who leaves (employee status "left") after the cycle is created keeps
+  their evaluation, which HR reads and which is marked "left" on the results, but it
+  holds nothing: at each stage move their unfinished step (targets, self review, the
+  reviewer's review) is skipped by itself, recorded per evaluation as a skip with the
+  reason "left the company", without HR's reason; they and their reviewers get no "your
+  turn", reminder or publication message for it; at publication they take no rank and
+  are not counted among the ranked, and calibration leaves them out of the grade shares
+  and the forced-distribution check; their unconfirmed result does not hold the close
+  (an appeal they filed does).
 - Scheme: the active version for the person's position and unit at creation (the
   deepest unit's scheme wins over a company-wide one), pinned on the evaluation; later
   edits make new versions that do not reach the cycle. People whose position has no
@@ -20,9 +32,12 @@ Rules chosen (issue 18, Bad input and edge cases):
   team lead or service manager up the org chart who is not the person. The second-level
   reviewer (cycles with `second_level`) is the reviewer's reviewer by the same rule,
   never the person.
-- Periods: month cycles; quarter cycles scored on the quarter's pooled stored results
-  ("pooled": kpi stores quarter results when the quarter is recomputed). The mean of
-  monthly scores and year cycles are refused as not yet supported.
+- Periods: month cycles; quarter cycles either scored on the quarter's pooled stored
+  results ("pooled": kpi stores quarter results when the quarter is recomputed) or as
+  the mean of the published month results ("mean", services/cycle_months.py); year
+  cycles as the mean of their months only (indicators are not stored per year). A span
+  scored from its months freezes once its months' cycles that appraise its people are
+  all published.
 - Moving on: the people who have not done the step of the stage being left (an unsigned
   target, a self or manager review not submitted) hold the cycle, unless HR (or an
   administrator) skips them with a reason, recorded per evaluation as a skip.
@@ -39,11 +54,11 @@ from django.utils.translation import gettext as _
 
 from servicescore.core.audit import audit_bulk, audit_record
 from servicescore.core.errors import Conflict, Invalid, Refused, declare
-from servicescore.core.periods import MONTH_RE, QUARTER_RE, add_working_days, parse_period
+from servicescore.core.periods import MONTH_RE, QUARTER_RE, YEAR_RE, add_working_days, parse_span
 from servicescore.kpi.catalog import catalog
 from servicescore.kpi.figures import NOTHING_STORED, Figure
 from servicescore.kpi.models import ComputedPeriod
-from servicescore.kpi.registry import MANUAL_RATINGS
+from servicescore.kpi.registry import GOAL_ATTAINMENT, MANUAL_RATINGS
 from servicescore.kpi.services.recompute import unit_chains
 from servicescore.org.models import Employee, Position
 from servicescore.org.scope import scope_for, visible_appraisees, visible_org_units
@@ -60,7 +75,9 @@ from ..people_scoring import (
     version_for,
 )
 from ..policy import allows
+from .cycle_months import month_cycles_running, month_results, scored_from_months
 from .evaluations import rescore
+from .goals import goal_figures
 
 CYCLE_MANAGERS_ONLY = declare(
     "cycle_managers_only",
@@ -72,13 +89,13 @@ CYCLE_NAME_MISSING = declare("cycle_name_missing", Invalid, "An appraisal cycle 
 CYCLE_PERIOD_INVALID = declare(
     "cycle_period_invalid",
     Invalid,
-    "The period does not match the cycle's type (month YYYY-MM, quarter YYYY-Qn).",
+    "The period does not match the cycle's type (month YYYY-MM, quarter YYYY-Qn, year YYYY).",
     area=AREA,
 )
 CYCLE_NOT_SUPPORTED = declare(
     "cycle_not_supported",
     Invalid,
-    "Year cycles and quarters scored as the mean of their months are not supported yet.",
+    "A year is appraised as the mean of its months; recomputing indicators over a year is not supported.",
     area=AREA,
 )
 CYCLE_SCOPE_EMPTY = declare(
@@ -107,6 +124,12 @@ CYCLE_STAGE = declare(
 )
 CYCLE_PERIOD_RUNNING = declare(
     "cycle_period_running", Conflict, "The period has not ended, so its figures cannot be frozen.", area=AREA
+)
+CYCLE_MONTHS_RUNNING = declare(
+    "cycle_months_running",
+    Conflict,
+    "A quarter or year scored from its months freezes once the month cycles of its people are published.",
+    area=AREA,
 )
 CYCLE_NOT_COMPUTED = declare(
     "cycle_not_computed",
@@ -187,14 +210,20 @@ def _stage_conflict(cycle: Cycle, expected) -> Conflict:
 
 def _check_period(kind: str, period: str, pooling: str) -> str:
     period = (period or "").strip()
-    if kind == Cycle.Kind.YEAR or (kind == Cycle.Kind.QUARTER and pooling == Cycle.Pooling.MEAN):
+    if pooling not in Cycle.Pooling.values:
+        raise Invalid(
+            _("Choose how a quarter or year is scored: the mean of its months, or recomputed."),
+            code=CYCLE_PERIOD_INVALID,
+            field="pooling",
+        )
+    if kind == Cycle.Kind.YEAR and pooling == Cycle.Pooling.POOLED:
         raise Invalid(
             _(
-                "Year cycles and quarters scored as the mean of their months are not supported yet; "
-                "use a month cycle, or a quarter recomputed over the whole period."
+                "A year is appraised as the mean of its months' published results; indicators are "
+                "not recomputed over a whole year."
             ),
             code=CYCLE_NOT_SUPPORTED,
-            field="kind" if kind == Cycle.Kind.YEAR else "pooling",
+            field="pooling",
         )
     if kind == Cycle.Kind.MONTH and not MONTH_RE.fullmatch(period):
         raise Invalid(
@@ -208,15 +237,21 @@ def _check_period(kind: str, period: str, pooling: str) -> str:
             code=CYCLE_PERIOD_INVALID,
             field="period",
         )
+    if kind == Cycle.Kind.YEAR and not YEAR_RE.fullmatch(period):
+        raise Invalid(
+            _("“%(period)s” is not a year: write it as YYYY, e.g. 2026.") % {"period": period},
+            code=CYCLE_PERIOD_INVALID,
+            field="period",
+        )
     if kind not in Cycle.Kind.values:
         raise Invalid(
-            _("Choose the cycle's type: month or quarter."), code=CYCLE_PERIOD_INVALID, field="kind"
+            _("Choose the cycle's type: month, quarter or year."), code=CYCLE_PERIOD_INVALID, field="kind"
         )
     return period
 
 
 def _check_deadlines(period: str, deadlines: dict) -> None:
-    start = parse_period(period).start.date()
+    start = parse_span(period).start.date()
     previous = None
     for name in DEADLINES:
         due = deadlines.get(name)
@@ -345,8 +380,8 @@ def cycle_create(
             code=CYCLE_NAME_MISSING,
             field="name",
         )
-    pooling = settings.get(
-        "pooling", Cycle.Pooling.POOLED if kind == Cycle.Kind.QUARTER else Cycle.Pooling.MEAN
+    pooling = settings.get("pooling") or (
+        Cycle.Pooling.POOLED if kind == Cycle.Kind.QUARTER else Cycle.Pooling.MEAN
     )
     settings["pooling"] = pooling
     period = _check_period(kind, period, pooling)
@@ -466,6 +501,17 @@ def pending_step(evaluation: Evaluation, cycle: Cycle) -> str | None:
     return None
 
 
+def has_left(evaluation: Evaluation) -> bool:
+    """Whether the appraised person has left the company (the employee record's status,
+    read when asked): their evaluation holds no stage, gets no messages and takes no rank."""
+    return evaluation.employee.status == Employee.Status.LEFT
+
+
+def left_reason() -> str:
+    """The reason a leaver's step is skipped with, as the change record keeps it."""
+    return _("left the company")
+
+
 def _moves(cycle: Cycle, evaluations, target: str):
     """[(evaluation, transition name, skipped?)] to bring the evaluations to the cycle's
     stage `target`."""
@@ -489,6 +535,7 @@ def _moves(cycle: Cycle, evaluations, target: str):
 
 
 def _refuse_behind(behind: list[Evaluation], by, reason: str) -> None:
+    behind = [ev for ev in behind if not has_left(ev)]  # skipped by themselves (_record_moves)
     if behind and not (allows(by, "skip_stages") and reason.strip()):
         names = ", ".join(ev.employee.name for ev in behind[:10])
         more = len(behind) - 10
@@ -510,6 +557,7 @@ def _record_moves(cycle, moved: list[tuple], by, reason: str, action: str) -> No
         return
     now = timezone.now()
     changes = []
+    left = left_reason()
     for ev, old, skipped in moved:
         changes.append(
             EvaluationChange(
@@ -518,7 +566,7 @@ def _record_moves(cycle, moved: list[tuple], by, reason: str, action: str) -> No
                 field="state",
                 old=old,
                 new=ev.state,
-                reason=reason if skipped else "",
+                reason=(left if has_left(ev) else reason) if skipped else "",
                 by=by if getattr(by, "is_authenticated", False) else None,
                 at=now,
             )
@@ -538,7 +586,7 @@ def _record_moves(cycle, moved: list[tuple], by, reason: str, action: str) -> No
         action=action,
         objects=evaluations,
         changes_of=lambda ev: {"state": [old_of[ev.pk], ev.state]},
-        reason=reason if skipped_ids else "",
+        reason=(reason or left) if skipped_ids else "",
     )
 
 
@@ -577,18 +625,20 @@ def cycle_open(*, cycle: Cycle, by) -> Cycle:
     _move_cycle(cycle, by, "open")
     from .cycle_notices import notify_turn
 
-    notify_turn(_evaluations(cycle), Cycle.Stage.TARGETS, by=by)
+    notify_turn(_evaluations(cycle), Cycle.Stage.TARGETS, by=by, groups=True)
     return cycle
 
 
 def _freeze_period(cycle: Cycle):
-    period = parse_period(cycle.period)
+    period = parse_span(cycle.period)
     if period.end > timezone.now():
         raise Conflict(
             _("%(period)s has not ended yet: its figures can be frozen once it is over.")
             % {"period": cycle.period},
             code=CYCLE_PERIOD_RUNNING,
         )
+    if scored_from_months(cycle):
+        return period  # scored from the months' published results, not from stored figures
     if not ComputedPeriod.objects.filter(period=cycle.period).exists():
         raise Conflict(
             _("The indicator results of %(period)s are not computed yet; recompute the period first.")
@@ -596,6 +646,27 @@ def _freeze_period(cycle: Cycle):
             code=CYCLE_NOT_COMPUTED,
         )
     return period
+
+
+def _months_to_freeze(cycle: Cycle, evaluations) -> dict[int, list[dict]]:
+    """A span scored from its months: each person's published month results, once no
+    month cycle of theirs in the span is still running."""
+    people = [ev.employee_id for ev in evaluations]
+    running = month_cycles_running(cycle, people)
+    if running:
+        raise Conflict(
+            _(
+                "These month cycles of %(period)s are not published yet: %(names)s. The %(kind)s is "
+                "scored from its months' published results, so publish them first."
+            )
+            % {
+                "period": cycle.period,
+                "names": ", ".join(f"{c.name} ({c.period})" for c in running[:10]),
+                "kind": cycle.get_kind_display().lower(),
+            },
+            code=CYCLE_MONTHS_RUNNING,
+        )
+    return month_results(cycle, people)
 
 
 def frozen_snapshot(period, evaluations) -> dict[int, tuple[dict, dict]]:
@@ -624,6 +695,7 @@ def frozen_snapshot(period, evaluations) -> dict[int, tuple[dict, dict]]:
     centre_of = centre_of_units(chains, kinds)
     centres = {centre_of.get(ev.org_unit_id) for ev in evaluations} - {None}
     priors_of = _unit_figures(period, centres, codes, NOTHING_STORED)
+    goals = goal_figures(evaluations)
     snapshot = {}
     for ev in evaluations:
         mine = dict(read.get(ev.employee_id, {}))
@@ -638,6 +710,8 @@ def frozen_snapshot(period, evaluations) -> dict[int, tuple[dict, dict]]:
         for item in ev.version.items.all():
             figure = mine.get(item.indicator) or empty_figure(lookup.get(item.indicator))
             figures[item.indicator] = [_plain(v) for v in figure]
+        if ev.pk in goals:
+            figures[GOAL_ATTAINMENT] = goals[ev.pk]
         prior = {
             code: _plain(figure.value)
             for code, figure in priors_of.get(centre_of.get(ev.org_unit_id), {}).items()
@@ -683,7 +757,12 @@ def cycle_freeze(*, cycle: Cycle, by, reason: str = "") -> Cycle:
     for ev in evaluations:
         ev.cycle = cycle
     _refuse_behind([ev for ev in evaluations if ev.state == Evaluation.State.TARGETS], by, reason)
-    snapshot = frozen_snapshot(period, evaluations)
+    months = None
+    if scored_from_months(cycle):
+        months = _months_to_freeze(cycle, evaluations)
+        snapshot = {ev.pk: ({}, {}) for ev in evaluations}
+    else:
+        snapshot = frozen_snapshot(period, evaluations)
     ratings = _cycle_ratings(evaluations)
     indicators = catalog(manual=False) | MANUAL_RATINGS
     moved = []
@@ -693,6 +772,8 @@ def cycle_freeze(*, cycle: Cycle, by, reason: str = "") -> Cycle:
             continue
         ev.freeze()
         ev.figures, ev.priors = snapshot[ev.pk]
+        if months is not None:
+            ev.months = months.get(ev.employee_id, [])
         rescore(ev, ratings=ratings[ev.pk], indicators=indicators)
         moved.append((ev, old, old == Evaluation.State.TARGETS))
     Evaluation.objects.bulk_update(
@@ -700,6 +781,7 @@ def cycle_freeze(*, cycle: Cycle, by, reason: str = "") -> Cycle:
         [
             "figures",
             "priors",
+            "months",
             "items",
             "kpi_score",
             "manual_score",
@@ -733,7 +815,7 @@ def cycle_freeze(*, cycle: Cycle, by, reason: str = "") -> Cycle:
     _record_moves(cycle, moved, by, reason, "cycle.freeze")
     from .cycle_notices import notify_turn
 
-    notify_turn([ev for ev, _o, _s in moved], Cycle.Stage.SELF_REVIEW, by=by)
+    notify_turn([ev for ev, _o, _s in moved], Cycle.Stage.SELF_REVIEW, by=by, groups=True)
     return cycle
 
 
@@ -783,7 +865,7 @@ def cycle_advance(*, cycle: Cycle, by, reason: str = "", to: str | None = None) 
     if target == Cycle.Stage.MANAGER_REVIEW:
         from .cycle_notices import notify_turn
 
-        notify_turn([ev for ev, _o, _s in moved], Cycle.Stage.MANAGER_REVIEW, by=by)
+        notify_turn([ev for ev, _o, _s in moved], Cycle.Stage.MANAGER_REVIEW, by=by, groups=True)
     return cycle
 
 
@@ -800,13 +882,14 @@ def competition_ranks(scored: list[tuple[int, float]]) -> dict[int, int]:
 
 def _rank(evaluations) -> None:
     """Set rank_in_position, rank_in_centre and ranked_among on the evaluations: by final
-    score within the cycle and position, and within position and service centre."""
+    score within the cycle and position, and within position and service centre; people
+    who have left take no rank and do not count among the ranked."""
     chains, kinds = unit_chains()
     centre_of = centre_of_units(chains, kinds)
     by_position, by_centre = defaultdict(list), defaultdict(list)
     for ev in evaluations:
         ev.rank_in_position = ev.rank_in_centre = ev.ranked_among = None
-        if ev.final_score is None:
+        if ev.final_score is None or has_left(ev):
             continue
         by_position[ev.position].append((ev.pk, ev.final_score))
         by_centre[ev.position, centre_of.get(ev.org_unit_id)].append((ev.pk, ev.final_score))
@@ -878,13 +961,15 @@ def cycle_close(*, cycle: Cycle, by, reason: str = "") -> Cycle:
     open_ones = [
         ev for ev in evaluations if ev.state in (Evaluation.State.PUBLISHED, Evaluation.State.APPEALED)
     ]
-    if open_ones and not reason:
+    # A leaver's unconfirmed result holds nothing; an appeal they filed still does.
+    holding = [ev for ev in open_ones if ev.state == Evaluation.State.APPEALED or not has_left(ev)]
+    if holding and not reason:
         raise Conflict(
             _(
                 "%(count)s results are not final yet (not confirmed, or under appeal): %(names)s. Wait for "
                 "them, or give a reason to finalise them now."
             )
-            % {"count": len(open_ones), "names": ", ".join(ev.employee.name for ev in open_ones[:10])},
+            % {"count": len(holding), "names": ", ".join(ev.employee.name for ev in holding[:10])},
             code=CYCLE_PEOPLE_BEHIND,
             field="reason",
         )

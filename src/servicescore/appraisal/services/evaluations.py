@@ -8,9 +8,10 @@ The score of an evaluation (docs/scoring.md, Appraisal cycles):
 - the reviewed part is the manual items, rated by the reviewer in the cycle (the rating a
   reviewer entered for the month outside the cycle is carried in as the starting value at
   the freeze); 360° ratings inform the reviewer and calibration, they do not score;
-- the final score is their sum plus the manager's adjustment (within ±the cycle's limit)
-  and the calibration adjustment, never below 0; the grade follows from the cycle's grade
-  bands unless calibration set one, and a veto gives the lowest grade.
+- the final score is their sum plus the manager's adjustment (within ±the cycle's limit),
+  the calibration adjustment and an appeal decision's adjustment, never below 0; the grade
+  follows from the cycle's grade bands unless calibration set one, and a veto gives the
+  lowest grade.
 """
 
 from decimal import Decimal
@@ -29,6 +30,7 @@ from ..errors import AREA
 from ..models import Evaluation, EvaluationChange, EvaluationRating
 from ..scoring import grade_for, lowest_grade, score
 from ..selectors.calibration import kpi_points, kpi_standard_error
+from .cycle_months import rescore_from_months, scored_from_months
 
 EVALUATION_CHANGED = declare(
     "evaluation_changed",
@@ -107,7 +109,11 @@ def rescore(evaluation: Evaluation, *, ratings: dict[str, Figure] | None = None,
     """Score the evaluation again from its frozen figures, its personal targets and the
     cycle's ratings (`ratings`, default `reviewer_ratings`), and set items, the KPI and
     reviewed parts, the base and final score and the grade on the instance. Does not save:
-    the caller saves with its change record."""
+    the caller saves with its change record. A quarter or year scored as the mean of its
+    months scores from its frozen months instead (services.cycle_months)."""
+    if scored_from_months(evaluation.cycle):
+        rescore_from_months(evaluation)
+        return
     version = evaluation.version
     items = list(version.items.all())
     if evaluation.targets:
@@ -143,7 +149,11 @@ def rescore(evaluation: Evaluation, *, ratings: dict[str, Figure] | None = None,
         evaluation.final_score = None
     else:
         evaluation.final_score = max(
-            0.0, result.final + evaluation.review_adjustment + evaluation.calibration_adjustment
+            0.0,
+            result.final
+            + evaluation.review_adjustment
+            + evaluation.calibration_adjustment
+            + evaluation.appeal_adjustment,
         )
     if evaluation.vetoed:
         evaluation.grade = lowest_grade(cycle.grade_bands)

@@ -4,6 +4,10 @@ not move it. When HR decides that it should, recalculating is an explicit act: t
 person's figures are frozen again from the stored results as they are now, the score and
 grade follow, and the change is recorded old → new with the reason, besides its audit
 entry. Only before publication: a published result changes only through an appeal.
+
+A quarter or year scored as the mean of its months (services/cycle_months.py) takes its
+months' published results again instead: a month whose appeal was decided after the
+freeze then reaches the span.
 """
 
 from django.db import transaction
@@ -15,6 +19,7 @@ from servicescore.core.periods import parse_period
 from ..errors import AREA
 from ..models import Evaluation, EvaluationChange
 from ..policy import allows
+from .cycle_months import month_results, scored_from_months
 from .cycles import frozen_snapshot
 from .evaluations import claim_revision, record_change, rescore, save_scored
 
@@ -68,20 +73,32 @@ def evaluation_recalculate(*, by, evaluation: Evaluation, revision: int, reason:
     with transaction.atomic():
         claim_revision(evaluation, revision)
         before = {"final_score": evaluation.final_score, "grade": evaluation.grade}
-        old_figures = evaluation.figures
-        evaluation.figures, evaluation.priors = frozen_snapshot(
-            parse_period(evaluation.cycle.period), [evaluation]
-        )[evaluation.pk]
-        rescore(evaluation)
-        save_scored(evaluation, ["figures", "priors", "revision"])
-        for code in sorted(set(old_figures) | set(evaluation.figures)):
-            old, new = old_figures.get(code), evaluation.figures.get(code)
+        if scored_from_months(evaluation.cycle):
+            old_figures = {m["period"]: [m.get("final_score")] for m in evaluation.months or []}
+            evaluation.months = month_results(evaluation.cycle, [evaluation.employee_id]).get(
+                evaluation.employee_id, []
+            )
+            new_figures = {m["period"]: [m.get("final_score")] for m in evaluation.months}
+            rescore(evaluation)
+            save_scored(evaluation, ["months", "revision"])
+            label = "months"
+        else:
+            old_figures = evaluation.figures
+            evaluation.figures, evaluation.priors = frozen_snapshot(
+                parse_period(evaluation.cycle.period), [evaluation]
+            )[evaluation.pk]
+            new_figures = evaluation.figures
+            rescore(evaluation)
+            save_scored(evaluation, ["figures", "priors", "revision"])
+            label = "figures"
+        for code in sorted(set(old_figures) | set(new_figures)):
+            old, new = old_figures.get(code), new_figures.get(code)
             if old != new:
                 record_change(
                     evaluation,
                     kind=EvaluationChange.Kind.RECALCULATION,
                     by=by,
-                    field=f"figures.{code}",
+                    field=f"{label}.{code}",
                     old=old[0] if old else None,
                     new=new[0] if new else None,
                     reason=reason[:2000],

@@ -43,6 +43,7 @@ from ..errors import AREA, RATING_MISSING, RATING_VALUE, REVIEWER_WITHOUT_EMPLOY
 from ..models import Cycle, Evaluation, EvaluationChange, EvaluationRating, FeedbackRequest
 from ..policy import allows
 from ..scoring import item_text
+from .cycle_months import scored_from_months
 from .cycle_notices import notify_turn
 from .evaluations import claim_revision, record_change, rescore, save_scored
 from .ratings import COMMENT_MAX_LENGTH, parse_rating
@@ -146,8 +147,9 @@ def is_own(evaluation: Evaluation, user) -> bool:
 
 
 def may_set_targets(evaluation: Evaluation, user) -> bool:
-    """The reviewer, or a cycle manager who has the person in scope — never the person."""
-    if is_own(evaluation, user):
+    """The reviewer, or a cycle manager who has the person in scope — never the person;
+    nobody in a quarter or year scored from its months (no target there moves a score)."""
+    if is_own(evaluation, user) or scored_from_months(evaluation.cycle):
         return False
     me = employee_of(user)
     if me is not None and evaluation.reviewer_id == me.pk:
@@ -181,6 +183,10 @@ def targets_set(*, evaluation: Evaluation, by, revision: int, targets: dict, rea
     from 0 to 100); any problem refuses the whole form. Returns the targets now set."""
     if is_own(evaluation, by):
         raise Refused(_("You cannot set targets on your own evaluation."), code=REVIEW_OWN_EVALUATION)
+    if scored_from_months(evaluation.cycle):
+        raise _closed(
+            _("This cycle is scored as the mean of its months' results: the targets of each month apply.")
+        )
     if not may_set_targets(evaluation, by):
         raise Refused(
             _("Only %(name)s's reviewer or a cycle manager may set personal targets.")
@@ -305,7 +311,10 @@ def targets_sign(*, evaluation: Evaluation, by, revision: int) -> Evaluation:
 
 # --- ratings of the manual items ------------------------------------------------------------
 def manual_items(evaluation: Evaluation) -> list:
-    """The evaluation's scored manual items, in the scheme's order."""
+    """The evaluation's scored manual items, in the scheme's order; none in a quarter or
+    year scored from its months (the months' ratings are in the months' scores)."""
+    if scored_from_months(evaluation.cycle):
+        return []
     return [
         item
         for item in evaluation.version.items.all()
@@ -368,6 +377,9 @@ def _check_ratings(evaluation: Evaluation, entries, *, submit: bool) -> tuple[di
                     _("%(item)s: rate it before you submit.") % {"item": name}, code=REVIEW_INCOMPLETE
                 )
     return problems, parsed
+
+
+check_ratings = _check_ratings  # the public name (services.cycle_ratings: the team screen)
 
 
 def _write_ratings(evaluation, rater, role, parsed: dict, submitted_at) -> dict:
