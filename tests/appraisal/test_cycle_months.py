@@ -280,3 +280,17 @@ def test_a_quarter_from_its_months_is_appealed_as_a_whole_and_adjusted(network, 
     assert mine.appeal_adjustment == 2
     assert mine.final_score == pytest.approx(87.0)
     assert mine.state == Evaluation.State.FINAL
+
+
+def test_before_the_freeze_the_page_names_the_month_cycle_it_waits_for(client, network, months):
+    version = months[0].versions.first().version
+    december = _month(version, "2026-12", stage=Cycle.Stage.SELF_REVIEW, name="十二月考核")
+    make_evaluation(december, network.tech, network.foreman, state=Evaluation.State.SELF_REVIEW)
+    cycle = _quarter(network)
+    cycle_open(cycle=cycle, by=network.hr.user)
+    mine = _evaluation(cycle, network.tech)
+    client.force_login(network.tech.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(f"/appraisal/evaluations/{mine.pk}/").content.decode()
+    assert "十二月考核 is still running: the freeze waits for its result" in page
+    assert "data-sign-form" in page
