@@ -183,6 +183,20 @@ class StepsLateOut(Schema):
     manager_review: bool
 
 
+class MonthOut(Schema):
+    period: str = Field(description="The month, YYYY-MM.")
+    cycle_name: str = Field(description="The month cycle whose published result counts (empty: none).")
+    final_score: float | None = Field(
+        description="That month's final score (null: none, or insufficient data)."
+    )
+    grade: str
+    published: bool = Field(description="Whether a published month result exists.")
+    running: str = Field(
+        description="Before the freeze: the month cycle still running that the freeze waits for."
+    )
+    evaluation: str = Field(description="The month evaluation's page (a path), when the caller may open it.")
+
+
 class EvaluationOut(Schema):
     id: int
     cycle: CycleRefOut
@@ -201,8 +215,14 @@ class EvaluationOut(Schema):
         description="The reviewer's adjustment; null while hidden from the caller (as his comment)."
     )
     calibration_adjustment: float
+    appeal_adjustment: float = Field(description="Points an appeal decision added (its own field).")
     final_score: float | None
     grade: str = Field(description="The grade shown: the calibrated one when set, else the score's.")
+    months: list[MonthOut] | None = Field(
+        description="A quarter or year scored as the mean of its months: each month of the span and "
+        "the published result it counts (frozen at the freeze; before it, the results so far); null "
+        "for other cycles."
+    )
     ranks: RanksOut | None = Field(description="Only once the result is published; null before.")
     items: list[EvaluationItemOut] = Field(description="The scored lines, once the figures are frozen.")
     review: ReviewOut
@@ -255,7 +275,9 @@ def _evaluation_out(evaluation, lines=None) -> dict:
         "manual_score": evaluation.manual_score,
         "review_adjustment": evaluation.review_adjustment,
         "calibration_adjustment": evaluation.calibration_adjustment,
+        "appeal_adjustment": evaluation.appeal_adjustment,
         "final_score": evaluation.final_score,
+        "months": None,
         "grade": evaluation.shown_grade,
         "ranks": {
             "rank_in_position": evaluation.rank_in_position,
@@ -337,6 +359,20 @@ def evaluation_view(request, evaluation_id: int) -> dict:
         "form": _form_out(page, names),
         "may_sign": page["may_sign"],
         "late": {key: bool(page["late"][key]) for key in ("targets", "self_review", "manager_review")},
+        "months": [
+            {
+                "period": row.period,
+                "cycle_name": row.cycle_name,
+                "final_score": row.final_score,
+                "grade": row.grade,
+                "published": row.published,
+                "running": row.running,
+                "evaluation": row.url,
+            }
+            for row in page["months"]["rows"]
+        ]
+        if page["months"]
+        else None,
         # the reviewer's adjustment is part of his review: hidden as his comment is
         "review_adjustment": page["evaluation"].review_adjustment if page["show_manager_comment"] else None,
     }
