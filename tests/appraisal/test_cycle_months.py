@@ -222,19 +222,40 @@ def test_the_new_cycle_form_creates_a_year(client, network, months):
     assert Cycle.objects.get(period="2026").kind == "year"
 
 
-def test_the_new_cycle_form_puts_a_pooled_year_on_the_field(client, network, months):
+def test_the_new_cycle_form_puts_a_bad_year_on_the_field(client, network, months):
     client.force_login(network.hr.user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(
         "/appraisal/cycles/new/",
         {
-            "name": "2026年度考核", "kind": "year", "period": "2026", "pooling": "pooled",
+            "name": "2026年度考核", "kind": "year", "period": "2026-Q4", "pooling": "pooled",
             "units": [network.sc1.pk], "positions": ["technician"], "adjustment_limit": "5",
         },
     )  # fmt: skip
     assert response.status_code == 400  # the page again, with the refusal on the field
-    assert "A year is appraised as the mean of its months" in response.content.decode()
-    assert not Cycle.objects.filter(period="2026").exists()
+    assert "is not a year: write it as YYYY" in response.content.decode()
+    assert not Cycle.objects.filter(kind="year").exists()
+
+
+def test_a_year_recomputed_over_the_whole_year_freezes_its_stored_results(network, after_the_quarter):
+    from servicescore.kpi.models import ComputedPeriod
+
+    from ..factories import IndicatorResultFactory
+
+    technician_scheme()
+    cycle = _quarter(network, name="2026年度考核", kind="year", period="2026", pooling="pooled")
+    with pytest.raises(Conflict) as caught:
+        _frozen(cycle, network)
+    assert caught.value.domain_code == "cycle_not_computed"
+    assert "servicescore kpi recompute --period 2026" in str(caught.value)
+    IndicatorResultFactory(employee=network.tech, period="2026", indicator="FTFR", value=90.0)
+    ComputedPeriod.objects.create(period="2026", computed_at=timezone.now())
+    cycle.refresh_from_db()
+    cycle = cycle_freeze(cycle=cycle, by=network.hr.user)
+    mine = _evaluation(cycle, network.tech)
+    assert mine.figures["FTFR"][0] == 90.0
+    assert mine.months == []
+    assert mine.final_score == pytest.approx(100.0)  # FTFR at its target; compliance unrated, scaled back
 
 
 def test_a_bad_pooling_is_refused(network, months):

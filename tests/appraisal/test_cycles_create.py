@@ -124,7 +124,6 @@ def _refused(error_class, code, **fields):
         ({"period": "2026-13"}, "cycle_period_invalid"),
         ({"period": "2026-Q4"}, "cycle_period_invalid"),
         ({"kind": "quarter", "period": "2026-10"}, "cycle_period_invalid"),
-        ({"kind": "year", "period": "2026", "pooling": "pooled"}, "cycle_not_supported"),
         ({"kind": "year", "period": "2026-Q4", "pooling": "mean"}, "cycle_period_invalid"),
         ({"kind": "quarter", "period": "2026", "pooling": "mean"}, "cycle_period_invalid"),
         ({"kind": "quarter", "period": "2026-Q4", "pooling": "sum"}, "cycle_period_invalid"),

@@ -37,9 +37,8 @@ class CycleForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
         help_text=_(
-            "The mean of its months: each month's published cycle result, appeals included (a year "
-            "only so). Recomputed: the quarter's indicators over all its days, scored once. A month "
-            "cycle ignores this."
+            "The mean of its months: each month's published cycle result, appeals included. "
+            "Recomputed: the indicators over all its days, scored once. A month cycle ignores this."
         ),
     )
     period = forms.CharField(

@@ -20,7 +20,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from servicescore.core.errors import NotFound
-from servicescore.core.periods import parse_period
+from servicescore.core.periods import parse_span
 from servicescore.kpi.models import IndicatorResult
 from servicescore.kpi.registry import GOAL_ATTAINMENT
 from servicescore.org.scope import employee_of
@@ -66,7 +66,7 @@ def _periods(cycle: Cycle) -> list[str]:
     """The cycle's period code, then its months newest first."""
     codes = [cycle.period]
     try:
-        codes += list(reversed(parse_period(cycle.period).months))
+        codes += list(reversed(parse_span(cycle.period).months))
     except ValueError:
         pass
     return list(dict.fromkeys(codes))

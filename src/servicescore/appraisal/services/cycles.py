@@ -32,12 +32,12 @@ Rules chosen (issue 18, Bad input and edge cases):
   team lead or service manager up the org chart who is not the person. The second-level
   reviewer (cycles with `second_level`) is the reviewer's reviewer by the same rule,
   never the person.
-- Periods: month cycles; quarter cycles either scored on the quarter's pooled stored
-  results ("pooled": kpi stores quarter results when the quarter is recomputed) or as
-  the mean of the published month results ("mean", services/cycle_months.py); year
-  cycles as the mean of their months only (indicators are not stored per year). A span
-  scored from its months freezes once its months' cycles that appraise its people are
-  all published.
+- Periods: month cycles; quarter and year cycles either scored on the span's pooled
+  stored results ("pooled": kpi stores a quarter's or a year's results when it is
+  recomputed, `kpi recompute --period 2026-Q4` or `--period 2026`, and they follow their
+  months from then on) or as the mean of the published month results ("mean",
+  services/cycle_months.py). A span scored from its months freezes once its months'
+  cycles that appraise its people are all published.
 - Moving on: the people who have not done the step of the stage being left (an unsigned
   target, a self or manager review not submitted) hold the cycle, unless HR (or an
   administrator) skips them with a reason, recorded per evaluation as a skip.
@@ -90,12 +90,6 @@ CYCLE_PERIOD_INVALID = declare(
     "cycle_period_invalid",
     Invalid,
     "The period does not match the cycle's type (month YYYY-MM, quarter YYYY-Qn, year YYYY).",
-    area=AREA,
-)
-CYCLE_NOT_SUPPORTED = declare(
-    "cycle_not_supported",
-    Invalid,
-    "A year is appraised as the mean of its months; recomputing indicators over a year is not supported.",
     area=AREA,
 )
 CYCLE_SCOPE_EMPTY = declare(
@@ -214,15 +208,6 @@ def _check_period(kind: str, period: str, pooling: str) -> str:
         raise Invalid(
             _("Choose how a quarter or year is scored: the mean of its months, or recomputed."),
             code=CYCLE_PERIOD_INVALID,
-            field="pooling",
-        )
-    if kind == Cycle.Kind.YEAR and pooling == Cycle.Pooling.POOLED:
-        raise Invalid(
-            _(
-                "A year is appraised as the mean of its months' published results; indicators are "
-                "not recomputed over a whole year."
-            ),
-            code=CYCLE_NOT_SUPPORTED,
             field="pooling",
         )
     if kind == Cycle.Kind.MONTH and not MONTH_RE.fullmatch(period):
@@ -641,7 +626,11 @@ def _freeze_period(cycle: Cycle):
         return period  # scored from the months' published results, not from stored figures
     if not ComputedPeriod.objects.filter(period=cycle.period).exists():
         raise Conflict(
-            _("The indicator results of %(period)s are not computed yet; recompute the period first.")
+            _(
+                "The indicator results of %(period)s are not computed yet: recompute them first, e.g. "
+                "`servicescore kpi recompute --period %(period)s` (a quarter or year recomputed once "
+                "then follows its months)."
+            )
             % {"period": cycle.period},
             code=CYCLE_NOT_COMPUTED,
         )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from servicescore.core.audit import audit_record
 from servicescore.core.errors import Conflict, Invalid, Refused
-from servicescore.core.periods import month_of, parse_period, quarter_of
+from servicescore.core.periods import month_of, parse_span, quarter_of
 
 from ..errors import PERIOD_FORMAT, PERIOD_NOT_BEGUN, RECOMPUTE_NOT_ALLOWED, RECOMPUTE_RUNNING
 from ..models import ComputedPeriod, RecomputeJob
@@ -53,16 +53,18 @@ def active_job() -> RecomputeJob | None:
 
 
 def _order(codes) -> list[str]:
-    """Periods oldest first, a quarter after its months."""
-    periods = {parse_period(code) for code in codes}
+    """Periods oldest first, a quarter (and a year) after its months."""
+    periods = {parse_span(code) for code in codes}
     return [period.code for period in sorted(periods, key=lambda p: (p.end, p.start))]
 
 
 def _with_stored_quarters(months: list[str]) -> list[str]:
-    """The months and the quarters among theirs whose results are stored (`kpi recompute
-    --period 2026-Q4`): they pool the same records, so they follow their months."""
-    quarters = {quarter_of(code) for code in months if "Q" not in code}
-    stored = ComputedPeriod.objects.filter(period__in=quarters).values_list("period", flat=True)
+    """The months and the quarters and years among theirs whose results are stored (`kpi
+    recompute --period 2026-Q4` or `--period 2026`): they pool the same records, so they
+    follow their months."""
+    plain = [code for code in months if "-" in code and "Q" not in code]
+    spans = {quarter_of(code) for code in plain} | {code[:4] for code in plain}
+    stored = ComputedPeriod.objects.filter(period__in=spans).values_list("period", flat=True)
     return _order([*months, *stored])
 
 
@@ -74,7 +76,7 @@ def _checked_periods(periods) -> list[str]:
     parsed = []
     for code in periods:
         try:
-            parsed.append(parse_period(code))
+            parsed.append(parse_span(code))  # a year too: an annual cycle recomputed over it
         except ValueError as error:
             raise Invalid(str(error), code=PERIOD_FORMAT, field="period") from None
     now = timezone.now()

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from servicescore.core.audit import audit_record, diff, snapshot
 from servicescore.core.bulk import copy_rows
-from servicescore.core.periods import Period, day_start, month_of, parse_period, quarter_of
+from servicescore.core.periods import Period, day_start, month_of, parse_period, parse_span, quarter_of
 from servicescore.core.second_connection import SecondConnection
 from servicescore.org.models import Employee, OrgUnit, Position
 
@@ -29,7 +29,9 @@ from ..signals import figures_stored, figures_storing
 
 
 def _period(period) -> Period:
-    return period if isinstance(period, Period) else parse_period(period)
+    # a month, a quarter or a year (a year is stored only when asked for: an annual cycle
+    # recomputed over the whole year)
+    return period if isinstance(period, Period) else parse_span(period)
 
 
 # --- indicator results -------------------------------------------------------------------
@@ -573,24 +575,25 @@ def process_recompute_requests() -> dict:
                 # sums the days change.
                 people = set(Employee.objects.values_list("pk", flat=True))
             done[period_code], recomputed[period_code] = _recompute(period_code, people, asked["days"], False)
-    for quarter, people in _stored_quarters(recomputed).items():
-        done[quarter] = recompute_period(quarter, people, rebuild=False)
+    for span, people in _stored_quarters(recomputed).items():
+        done[span] = recompute_period(span, people, rebuild=False)
     queued._raw_delete(queued.db)
     return done
 
 
 def _stored_quarters(recomputed: dict[str, set[int] | None]) -> dict[str, set[int] | None]:
-    """The quarters, among those of the months just recomputed, whose results are stored
-    (`kpi recompute --period 2026-Q4`), each with the people to recompute in it (None:
-    everyone): they pool the same records, so they follow their months."""
+    """The quarters and years, among those of the months just recomputed, whose results
+    are stored (`kpi recompute --period 2026-Q4` or `--period 2026`), each with the people
+    to recompute in it (None: everyone): they pool the same records, so they follow their
+    months."""
     wanted: dict[str, set[int] | None] = {}
     for month, people in recomputed.items():
-        if "Q" in month or people == set():
+        if "-" not in month or "Q" in month or people == set():
             continue
-        quarter = quarter_of(month)
-        if quarter in wanted and wanted[quarter] is None:
-            continue
-        wanted[quarter] = None if people is None else wanted.get(quarter, set()) | people
+        for span in (quarter_of(month), month[:4]):
+            if span in wanted and wanted[span] is None:
+                continue
+            wanted[span] = None if people is None else wanted.get(span, set()) | people
     return {
         quarter: people
         for quarter, people in sorted(wanted.items())

@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicescore.core.periods import parse_period
+from servicescore.core.periods import parse_period, parse_span
 from servicescore.core.spreadsheets import write_csv
 from servicescore.kpi.catalog import catalog, computed_codes
 from servicescore.kpi.compute import compute_period
@@ -61,7 +61,10 @@ class Command(BaseCommand):
             "recompute", help="compute and store the results and roll-ups of a period (and its scorecards)"
         )
         recompute.add_argument(
-            "--period", required=True, action="append", help="YYYY-MM or YYYY-Qn (repeatable)"
+            "--period",
+            required=True,
+            action="append",
+            help="YYYY-MM, YYYY-Qn or YYYY (a year: for an annual cycle recomputed over it; repeatable)",
         )
         recompute_open = sub.add_parser(
             "recompute-open",
@@ -97,7 +100,7 @@ class Command(BaseCommand):
         from servicescore.kpi.services.recompute import recompute_period
 
         try:
-            parsed = [parse_period(code) for code in periods]
+            parsed = [parse_span(code) for code in periods]  # a year too
         except ValueError as error:
             raise CommandError(str(error), returncode=2) from None
         for period in parsed:
