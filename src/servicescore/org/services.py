@@ -99,7 +99,41 @@ def save_employee(employee, *, by=None, reason: str = ""):
     employee.full_clean()
     employee.save()
     _audit_save(employee, before, EMPLOYEE_AUDIT_FIELDS, by, reason)
+    if employee.status == Employee.Status.LEFT:
+        close_leavers_accounts([employee.pk], by=by, reason=reason)
     return employee
+
+
+def close_leavers_accounts(employee_ids, *, by=None, reason: str = "", channel: str = "") -> int:
+    """Deactivate the log-ins of the employees among `employee_ids` who have left (status
+    "left"): someone who has left signs in no more — their session ends at its next
+    request and their API tokens stop (both ask `is_active`). Audited per account, in the
+    caller's transaction. Never reactivates one: coming back is an administrator's act.
+    The number of accounts closed."""
+    from servicescore.core.audit import audit_bulk
+    from servicescore.core.models import User
+
+    from .models import Employee
+
+    users = list(
+        User.objects.filter(
+            employee__pk__in=list(employee_ids), employee__status=Employee.Status.LEFT, is_active=True
+        )
+    )
+    if not users:
+        return 0
+    for user in users:
+        user.is_active = False
+    User.objects.bulk_update(users, ["is_active"])
+    audit_bulk(
+        actor=by,
+        action="update",
+        objects=users,
+        changes_of=lambda user: {"is_active": [True, False]},
+        reason=reason or _("left the company"),
+        channel=channel,
+    )
+    return len(users)
 
 
 def rebuild_paths() -> int:

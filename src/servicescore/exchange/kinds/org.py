@@ -12,6 +12,7 @@ from servicescore.org.services import (
     PARENT_CYCLE,
     PARENT_KIND,
     check_parent,
+    close_leavers_accounts,
     rebuild_paths,
 )
 
@@ -259,6 +260,14 @@ class Employees(Kind):
         )
         self._sync_roles(updated, context)
         _audit_import(Employee, "employee_no", EMPLOYEE_AUDIT_FIELDS, before, created, updated, context)
+        leavers = [no for no, values in wanted.items() if values["status"] == Employee.Status.LEFT]
+        if leavers:
+            close_leavers_accounts(
+                Employee.objects.filter(employee_no__in=leavers).values_list("pk", flat=True),
+                by=context.user,
+                reason=context.source_label,
+                channel="import",
+            )
         context.forget()
         return len(created), len(updated), unchanged
 
