@@ -71,8 +71,11 @@ token=$("$BIN/servicescore" token create --user admin --name contract --scopes r
   --rate 1000000 | tail -n 1)
 
 echo "== gunicorn on 127.0.0.1:$PORT"
+# No request-line limit here: generated filters repeat a query parameter dozens of times,
+# and gunicorn's own 414 for a line over 4 KB (as nginx's in production) comes before the
+# application, so it is not the API's contract; the run checks what the API answers.
 "$BIN/gunicorn" servicescore.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --timeout 60 \
-  >"$work/server.log" 2>&1 &
+  --limit-request-line 0 >"$work/server.log" 2>&1 &
 server_pid=$!
 
 echo "== schemathesis (seed $SEED, $EXAMPLES examples per operation, at most ${SECONDS_ALLOWED} s)"
