@@ -378,7 +378,7 @@ def evaluation_view(request, evaluation_id: int) -> dict:
     }
 
 
-def _readable(request, evaluation_id: int):
+def readable_evaluation(request, evaluation_id: int):
     """The evaluation if the caller may read it; 404 otherwise (ids beyond a database
     integer included)."""
     if not 0 < evaluation_id <= MAX_INT:
@@ -418,7 +418,7 @@ def sign_targets(request, evaluation_id: int, payload: SignIn):
     """The appraised employee signs off his scheme and targets ('targets' → 'signed').
     Anyone else answers 403 `not_the_employee`; targets no longer waiting 409
     `review_step_closed`; a stale revision 409 `evaluation_changed`."""
-    evaluation = _readable(request, evaluation_id)
+    evaluation = readable_evaluation(request, evaluation_id)
     targets_sign(evaluation=evaluation, by=request.user, revision=payload.revision)
     return evaluation_view(request, evaluation_id)
 
@@ -434,7 +434,7 @@ def confirm_result(request, evaluation_id: int):
     final. Anyone else answers 403 `not_own_evaluation`; after the window 403
     `confirm_window_closed`; a result not published (or appealed, or final) 409
     `evaluation_not_published`."""
-    evaluation = _readable(request, evaluation_id)
+    evaluation = readable_evaluation(request, evaluation_id)
     evaluation_confirm(by=request.user, evaluation=evaluation)
     return evaluation_view(request, evaluation_id)
 

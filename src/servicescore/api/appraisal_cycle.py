@@ -37,7 +37,6 @@ from servicescore.appraisal.selectors.cycles import (
     timeline,
 )
 from servicescore.appraisal.selectors.evaluations import (
-    evaluation_for,
     readable_cycles,
     readable_evaluations,
 )
@@ -47,7 +46,7 @@ from servicescore.core.errors import DomainError, Invalid, NotFound
 from servicescore.org.scope import employee_of
 
 from . import auth
-from .appraisal import MAX_INT, EvaluationOut, evaluation_view
+from .appraisal import MAX_INT, EvaluationOut, evaluation_view, readable_evaluation
 from .common import DEFAULT_LIMIT, CursorParam, Limit, ObjectIn, decimal_in, error_responses, keyset_page
 
 router = Router(tags=["appraisal cycles"])
@@ -325,8 +324,7 @@ def _as_body_fields(error: DomainError) -> DomainError:
 
 
 def _review(request, evaluation_id: int, save, **fields):
-    _in_range(evaluation_id, _("No such evaluation."))
-    evaluation = evaluation_for(request.user, evaluation_id)
+    evaluation = readable_evaluation(request, evaluation_id)
     try:
         save(evaluation=evaluation, by=request.user, **fields)
     except Invalid as error:
@@ -582,8 +580,7 @@ def post_appeal(request, evaluation_id: int, payload: AppealIn):
     evaluation becomes 'appealed'; HR and the cycle's appeal reviewer are told. Anyone else
     answers 403 `not_own_evaluation`; after the window 403 `confirm_window_closed`; a
     result not published 409 `evaluation_not_published`."""
-    _in_range(evaluation_id, _("No such evaluation."))
-    evaluation = evaluation_for(request.user, evaluation_id)
+    evaluation = readable_evaluation(request, evaluation_id)
     appeal = appeal_services.appeal_file(
         by=request.user, evaluation=evaluation, indicators=payload.indicators, reason=payload.reason
     )
@@ -614,8 +611,7 @@ def post_appeal_upload(
     """As POST …/appeal, as multipart/form-data: `reason`, `indicators` (repeated) and up to
     10 evidence `files` (PDF or images, each checked by its content and size; a bad one
     answers 422 `appeal_evidence_file` and files nothing)."""
-    _in_range(evaluation_id, _("No such evaluation."))
-    evaluation = evaluation_for(request.user, evaluation_id)
+    evaluation = readable_evaluation(request, evaluation_id)
     appeal = appeal_services.appeal_file(
         by=request.user,
         evaluation=evaluation,
