@@ -51,6 +51,29 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by this process and by every PostgreSQL process on this
+    machine (its backends, the WAL writer, the checkpointer…), from /proc: the difference
+    over a step is what the step cost the machine's cores, whatever else was running. A
+    server on another machine shows as 0."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    ticks = os.sysconf("SC_CLK_TCK")
+    postgres = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        if name == "postgres":
+            postgres += int(rest[11]) + int(rest[12])  # utime, stime
+    return {"python": own.ru_utime + own.ru_stime, "postgres": postgres / ticks}
+
+
 def ensure_database(url: str) -> None:
     """Create the PostgreSQL database, or the SQLite file's folder, when missing."""
     if url.startswith("sqlite:"):

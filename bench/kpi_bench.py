@@ -44,7 +44,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from common import ROOT, add_anchor_argument, ensure_demo, peak_mb, setup_django
+from common import ROOT, add_anchor_argument, cpu_seconds, ensure_demo, peak_mb, setup_django
 
 TOLERANCE = 1e-6
 TARGETS = {"recompute": 60.0, "ratio": 1.5, "memory": 1024.0, "incremental": 5.0}
@@ -335,12 +335,13 @@ def bare_figures(groups, employees) -> dict[tuple[int, str], tuple]:
 
 def stored_figures(period_code: str) -> dict[tuple[int, str], tuple]:
     """(employee id, code) → (value, numerator, denominator) as the engine stored them."""
-    from servicescore.kpi.models import IndicatorResult
+    from servicescore.kpi.results import figures_of
 
-    rows = IndicatorResult.objects.filter(
-        period=period_code, employee__isnull=False, indicator__in=list(SPEC)
-    ).values_list("employee", "indicator", "value", "numerator", "denominator")
-    return {(emp, code): (value, num, den) for emp, code, value, num, den in rows.iterator(chunk_size=50_000)}
+    return {
+        (emp, code): figure[:3]
+        for emp, _period, figures in figures_of(period_code, codes=list(SPEC))
+        for code, figure in figures.items()
+    }
 
 
 def disagreements(expected: dict, stored: dict) -> list[tuple]:
@@ -424,16 +425,24 @@ def child(args) -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     result = steps[args.child]()
     seconds = time.perf_counter() - started
+    cpu = {name: round(used - cpu_before[name], 2) for name, used in cpu_seconds().items()}
     if profiler:
         import pstats
 
         profiler.disable()
         print(f"\n--- profile: {args.child} ---", file=sys.stderr)
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "base_mb": base, "result": result | extra}))
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(25)
+    print(
+        json.dumps(
+            {"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb(), "base_mb": base, "result": result | extra}
+        )
+    )
 
 
 def run_child(step: str, period_code: str, profile: bool, people_file: str | None = None) -> dict | None:
@@ -611,9 +620,9 @@ def incremental_only(args, bare, period, employees) -> int:
     from django.db import connection
 
     from servicescore.kpi.daily import unbuilt_months
-    from servicescore.kpi.models import IndicatorResult
+    from servicescore.kpi.models import EmployeeResults
 
-    if not IndicatorResult.objects.filter(period=period.code).exists() or unbuilt_months(period):
+    if not EmployeeResults.objects.filter(period=period.code).exists() or unbuilt_months(period):
         print(f"\nmonth {period.code} is not stored and built yet: recompute and build first …", flush=True)
         if not (run_child("recompute", period.code, False) and run_child("build", period.code, False)):
             return 1
@@ -628,15 +637,18 @@ def incremental_only(args, bare, period, employees) -> int:
         runs.append((incremental, undo, people))
         wrong += mismatched
     print(f"\nmonth {period.code}, incremental path only\n")
-    print("| run | +1 day, seconds | people | its parts | the day removed, seconds |")
-    print("|---:|---:|---:|---|---:|")
+    print("| run | +1 day, seconds | people | its parts | CPU seconds | the day removed, seconds |")
+    print("|---:|---:|---:|---|---|---:|")
     for n, (incremental, undo, people) in enumerate(runs, start=1):
         if not (incremental and undo):
-            print(f"| {n} | FAILED | | | |")
+            print(f"| {n} | FAILED | | | | |")
             continue
         parts = next(iter(incremental["result"].values()))["seconds"]
         shown = ", ".join(f"{name} {value:.2f}" for name, value in parts.items())
-        print(f"| {n} | {incremental['seconds']:.2f} | {people:,} | {shown} | {undo['seconds']:.2f} |")
+        cpu = incremental["cpu"]
+        used = f"Python {cpu['python']:.2f}, PostgreSQL {cpu['postgres']:.2f}"
+        seconds = f"{incremental['seconds']:.2f}"
+        print(f"| {n} | {seconds} | {people:,} | {shown} | {used} | {undo['seconds']:.2f} |")
     done = [run[0]["seconds"] for run in runs if run[0] and run[1]]
     if done:
         print(

@@ -9,7 +9,8 @@ from django.utils import timezone
 from servicescore.appraisal.models import Scorecard, Template, TemplateVersion
 from servicescore.core.models import User
 from servicescore.customers.models import Asset, Customer
-from servicescore.kpi.models import IndicatorResult
+from servicescore.kpi.models import EmployeeResults, IndicatorResult
+from servicescore.kpi.results import StoredResult, entry, results_in
 from servicescore.org.models import Employee, OrgUnit
 from servicescore.org.services import rebuild_paths
 from servicescore.workorders.models import WorkOrder
@@ -116,7 +117,7 @@ class ScorecardFactory(factory.django.DjangoModelFactory):
 
 
 class IndicatorResultFactory(factory.django.DjangoModelFactory):
-    """A stored value; give `employee` or `org_unit`."""
+    """An org unit's stored value (give `org_unit`); an employee's: `employee_result`."""
 
     class Meta:
         model = IndicatorResult
@@ -128,3 +129,28 @@ class IndicatorResultFactory(factory.django.DjangoModelFactory):
     denominator = 10
     sample = 10
     computed_at = factory.LazyFunction(timezone.now)
+
+
+def employee_result(
+    employee=None,
+    *,
+    employee_id=None,
+    period="2026-10",
+    indicator="FTFR",
+    value=90.0,
+    numerator=9,
+    denominator=10,
+    sample=10,
+    note="",
+    computed_at=None,
+) -> StoredResult:
+    """An employee's stored value, put into their EmployeeResults document of the period
+    (created when missing), as a recompute stores it."""
+    employee_id = employee.pk if employee is not None else employee_id
+    doc = EmployeeResults.objects.filter(period=period, employee_id=employee_id).first()
+    if doc is None:
+        doc = EmployeeResults(period=period, employee_id=employee_id, figures={})
+    doc.figures[indicator] = entry(value, numerator, denominator, sample, note)
+    doc.computed_at = computed_at or doc.computed_at or timezone.now()
+    doc.save()
+    return results_in(doc)[indicator]

@@ -4,7 +4,7 @@ with their bad input, paging and query counts; and metric facts through /api/imp
 import pytest
 
 from servicescore.appraisal.models import Scorecard
-from servicescore.kpi.models import DerivedIndicator, IndicatorResult, MetricFact
+from servicescore.kpi.models import DerivedIndicator, EmployeeResults, MetricFact
 from servicescore.kpi.registry import INDICATORS
 
 from ..factories import (
@@ -13,6 +13,7 @@ from ..factories import (
     ScorecardFactory,
     TemplateFactory,
     TemplateVersionFactory,
+    employee_result,
 )
 
 pytestmark = pytest.mark.django_db
@@ -157,16 +158,16 @@ def test_catalogue_filters_by_family_and_names_a_bad_one(network, token_for):
 def results(network):
     """October values for people in SC1 and SC2, and for units at every level."""
     for person in (network.tech, network.tech_colleague, network.tech_other_team, network.tech_sc2):
-        IndicatorResultFactory(employee=person, indicator="FTFR")
-    IndicatorResultFactory(
+        employee_result(employee=person, indicator="FTFR")
+    employee_result(
         employee=network.tech, indicator="WO_COMPLETED", value=12, numerator=12, denominator=None, sample=12
     )
     for unit in (network.sc1, network.t11, network.sc2, network.region):
         IndicatorResultFactory(
             org_unit=unit, indicator="FTFR", value=80.0, numerator=40, denominator=50, sample=50
         )
-    IndicatorResultFactory(employee=network.tech, period="2026-09", indicator="FTFR")
-    IndicatorResultFactory(employee=network.tech, period="2026-Q4", indicator="FTFR")
+    employee_result(employee=network.tech, period="2026-09", indicator="FTFR")
+    employee_result(employee=network.tech, period="2026-Q4", indicator="FTFR")
 
 
 def test_manager_sees_the_results_of_his_centres_people_and_units(network, token_for, results):
@@ -288,8 +289,8 @@ def test_results_cursor_pages_through_people_then_units_once(network, token_for)
     # rows of people and units interleave by id; pages give people first, then units
     for n in (3, 1, 0, 2):
         IndicatorResultFactory(org_unit=network.sc1, indicator=f"K{n}")
-        IndicatorResultFactory(employee=network.tech, indicator=f"K{n}")
-    IndicatorResultFactory(employee=network.tech_colleague, indicator="K0")
+        employee_result(employee=network.tech, indicator=f"K{n}")
+    employee_result(employee=network.tech_colleague, indicator="K0")
     api = token_for(network.manager)
     expected = [
         ("T1", "K0"),
@@ -308,18 +309,42 @@ def test_results_cursor_pages_through_people_then_units_once(network, token_for)
         assert pages == -(-9 // limit), limit  # no empty last page
 
 
+def test_an_indicator_filter_pages_over_people_who_lack_it(network, token_for, django_assert_max_num_queries):
+    """Each person's results are one document: a filter picks its indicators out of each,
+    and people without them give no row and no empty page."""
+    people = [network.tech, network.tech_colleague, network.tech_other_team]
+    for n, person in enumerate(people):
+        employee_result(employee=person, indicator="CSAT", value=90.0)
+        if n != 1:
+            employee_result(employee=person, indicator="FTFR", value=80.0 + n)
+            employee_result(employee=person, indicator="NPS", value=10.0)
+    api = token_for(network.manager)
+    params = {"period": "2026-10", "subject": "employee", "indicator": ["FTFR", "NPS"]}
+    for limit in (1, 2, 3, 4, 5):
+        seen, pages = page_through(api, "/api/kpi/results", params, limit, result_key)
+        assert seen == [("T1", "FTFR"), ("T1", "NPS"), ("T3", "FTFR"), ("T3", "NPS")], limit
+        assert pages == -(-4 // limit), limit
+    with django_assert_max_num_queries(11):  # token, catalog, scope, request log: one for the results
+        body = api.get("/api/kpi/results", params | {"limit": 1}).json()
+    assert body["items"][0] | {"computed_at": None} == {
+        "subject": "employee", "employee_no": "T1", "employee_name": network.tech.name, "org_unit": network.tech.org_unit.code,
+        "indicator": "FTFR", "period": "2026-10", "value": 80.0, "numerator": 9.0, "denominator": 10.0,
+        "sample": 10, "note": "", "computed_at": None, "provisional": False,
+    }  # fmt: skip
+
+
 def test_results_paging_survives_a_recompute_that_rewrites_the_rows(network, token_for):
-    """The engine deletes and re-inserts a period's rows (new ids); a client in the middle
-    of paging must still see every value exactly once."""
+    """The engine deletes and re-inserts a period's documents (new ids); a client in the
+    middle of paging must still see every value exactly once."""
     for person in (network.tech, network.tech_colleague, network.tech_other_team):
         for code in ("CSAT", "FTFR"):
-            IndicatorResultFactory(employee=person, indicator=code)
+            employee_result(employee=person, indicator=code)
     api = token_for(network.manager)
     first = api.get("/api/kpi/results", {"period": "2026-10", "limit": 3}).json()
-    rows = list(IndicatorResult.objects.values("employee", "indicator"))
-    IndicatorResult.objects.all().delete()
-    for row in reversed(rows):
-        IndicatorResultFactory(employee_id=row["employee"], indicator=row["indicator"], value=50.0)
+    rows = [(doc.employee_id, code) for doc in EmployeeResults.objects.all() for code in doc.figures]
+    EmployeeResults.objects.all().delete()
+    for employee_id, code in reversed(rows):
+        employee_result(employee_id=employee_id, indicator=code, value=50.0)
     rest = api.get(
         "/api/kpi/results", {"period": "2026-10", "limit": 3, "cursor": first["next_cursor"]}
     ).json()
@@ -337,7 +362,7 @@ def test_results_query_count_does_not_grow_with_rows(network, token_for):
     def make(count, start):
         for n in range(start, start + count):
             person = EmployeeFactory(org_unit=network.t12 if n % 2 else network.t11)
-            IndicatorResultFactory(employee=person, indicator="FTFR")
+            employee_result(employee=person, indicator="FTFR")
             IndicatorResultFactory(org_unit=network.t12 if n % 2 else network.t11, indicator=f"K{n}")
 
     def queries(limit):

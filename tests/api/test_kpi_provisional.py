@@ -5,7 +5,7 @@ computed before its period ended (kpi-library.md, Scoring)."""
 import pytest
 
 from ..appraisal.scorecards import at
-from ..factories import IndicatorResultFactory, ScorecardFactory, TemplateVersionFactory
+from ..factories import ScorecardFactory, TemplateVersionFactory, employee_result
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +61,8 @@ def test_a_technician_does_not_read_a_colleagues_provisional_scorecard(network, 
 
 
 def test_a_result_computed_before_its_period_ended_is_provisional(network, token_for):
-    IndicatorResultFactory(employee=network.tech, period="2026-11", computed_at=at("11-20 03:00"))
-    IndicatorResultFactory(employee=network.tech, period="2026-10", computed_at=at("11-01 03:00"))
+    employee_result(employee=network.tech, period="2026-11", computed_at=at("11-20 03:00"))
+    employee_result(employee=network.tech, period="2026-10", computed_at=at("11-01 03:00"))
     api = token_for(network.tech, scopes=("read",))
     assert [row["provisional"] for row in items_of(api.get("/api/kpi/results", {"period": "2026-11"}))] == [
         True

@@ -6,7 +6,13 @@ import pytest
 
 from servicescore.workorders import services
 
-from ..factories import IndicatorResultFactory, ScorecardFactory, TemplateVersionFactory, WorkOrderFactory
+from ..factories import (
+    IndicatorResultFactory,
+    ScorecardFactory,
+    TemplateVersionFactory,
+    WorkOrderFactory,
+    employee_result,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +30,7 @@ def world(network):
     elsewhere = WorkOrderFactory(service_center=network.sc2, external_id="ELSEWHERE")
     version = TemplateVersionFactory()
     for person in (network.tech, network.tech_colleague, network.tech_sc2, network.manager):
-        IndicatorResultFactory(employee=person)
+        employee_result(employee=person)
         ScorecardFactory(employee=person, version=version)
     for unit in (network.t11, network.sc1, network.sc2):
         IndicatorResultFactory(org_unit=unit)

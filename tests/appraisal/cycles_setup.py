@@ -10,7 +10,7 @@ from django.utils import timezone
 from servicescore.appraisal.models import TemplateItem
 from servicescore.kpi.models import ComputedPeriod
 
-from ..factories import IndicatorResultFactory, TemplateVersionFactory
+from ..factories import IndicatorResultFactory, TemplateVersionFactory, employee_result
 
 PERIOD = "2026-10"
 DEADLINES = {
@@ -39,7 +39,7 @@ def computed_october(people_values: dict, centre=None, centre_value=80.0):
     """October stored: FTFR per person {employee: value}, the centre's FTFR, and the
     period marked computed."""
     for employee, value in people_values.items():
-        IndicatorResultFactory(employee=employee, period=PERIOD, indicator="FTFR", value=value)
+        employee_result(employee=employee, period=PERIOD, indicator="FTFR", value=value)
     if centre is not None:
         IndicatorResultFactory(org_unit=centre, period=PERIOD, indicator="FTFR", value=centre_value)
     ComputedPeriod.objects.create(period=PERIOD, computed_at=timezone.now())

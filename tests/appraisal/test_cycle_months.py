@@ -240,7 +240,7 @@ def test_the_new_cycle_form_puts_a_bad_year_on_the_field(client, network, months
 def test_a_year_recomputed_over_the_whole_year_freezes_its_stored_results(network, after_the_quarter):
     from servicescore.kpi.models import ComputedPeriod
 
-    from ..factories import IndicatorResultFactory
+    from ..factories import employee_result
 
     technician_scheme()
     cycle = _quarter(network, name="2026年度考核", kind="year", period="2026", pooling="pooled")
@@ -248,7 +248,7 @@ def test_a_year_recomputed_over_the_whole_year_freezes_its_stored_results(networ
         _frozen(cycle, network)
     assert caught.value.domain_code == "cycle_not_computed"
     assert "servicescore kpi recompute --period 2026" in str(caught.value)
-    IndicatorResultFactory(employee=network.tech, period="2026", indicator="FTFR", value=90.0)
+    employee_result(employee=network.tech, period="2026", indicator="FTFR", value=90.0)
     ComputedPeriod.objects.create(period="2026", computed_at=timezone.now())
     cycle.refresh_from_db()
     cycle = cycle_freeze(cycle=cycle, by=network.hr.user)

@@ -20,8 +20,9 @@ from servicescore.appraisal.services.cycles import (
 )
 from servicescore.core.errors import Conflict, Refused
 from servicescore.core.models import AuditEntry, InboxMessage
-from servicescore.kpi.models import IndicatorResult, ManualRating
+from servicescore.kpi.models import ManualRating
 
+from ..factories import employee_result
 from .cycles_setup import computed_october, create_args, technician_scheme
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +98,7 @@ def test_freeze_snapshots_the_stored_figures_and_scores(network, cycle, october_
 def test_a_record_changed_after_the_freeze_does_not_move_the_score(network, cycle, october_stored):
     _opened_and_frozen(cycle, network)
     before = Evaluation.objects.get(cycle=cycle, employee=network.tech_colleague)
-    IndicatorResult.objects.filter(employee=network.tech_colleague).update(value=100.0)
+    employee_result(network.tech_colleague, period="2026-10", indicator="FTFR", value=100.0)
     after = Evaluation.objects.get(cycle=cycle, employee=network.tech_colleague)
     assert after.figures == before.figures
     assert after.final_score == before.final_score
@@ -276,7 +277,7 @@ def test_a_quarter_cycle_freezes_the_quarters_pooled_results(network):
 
     from servicescore.kpi.models import ComputedPeriod
 
-    from ..factories import IndicatorResultFactory
+    from ..factories import employee_result
 
     technician_scheme()
     cycle = cycle_create(
@@ -284,7 +285,7 @@ def test_a_quarter_cycle_freezes_the_quarters_pooled_results(network):
         | {"manager_review_due": None}
     )
     assert cycle.pooling == Cycle.Pooling.POOLED
-    IndicatorResultFactory(employee=network.tech, period="2026-Q3", indicator="FTFR", value=70.0)
+    employee_result(employee=network.tech, period="2026-Q3", indicator="FTFR", value=70.0)
     ComputedPeriod.objects.create(period="2026-Q3", computed_at=tz.now())
     cycle = cycle_open(cycle=cycle, by=network.hr.user)
     cycle_freeze(cycle=cycle, by=network.hr.user, reason="季度考核，目标默认确认")

@@ -24,7 +24,7 @@ from servicescore.kpi.registry import GOAL_ATTAINMENT
 from servicescore.org.models import Employee
 
 from ..conftest import login
-from ..factories import IndicatorResultFactory, TemplateVersionFactory
+from ..factories import TemplateVersionFactory, employee_result
 from .cycles_setup import computed_october, create_args
 from .review_factories import PERIOD, make_cycle, make_evaluation
 from .scorecards import scorecard
@@ -62,7 +62,7 @@ def evaluation(network, cycle):
 
 def three_quarters(network, evaluation):
     """Two goals: FTFR from 60 towards 90 stored at 75 (50 %), a check done (100 %)."""
-    IndicatorResultFactory(employee=network.tech, period=PERIOD, indicator="FTFR", value=75.0)
+    employee_result(employee=network.tech, period=PERIOD, indicator="FTFR", value=75.0)
     goal_add(by=network.tech.user, evaluation=evaluation, title="提升一次修复率", key_results=[FTFR_UP])
     goal = goal_add(by=network.tech.user, evaluation=evaluation, title="安全", key_results=[CHECK])
     key_result_mark(
@@ -171,7 +171,7 @@ def test_without_goals_the_item_is_left_out_and_the_weights_scaled_back(network,
 
 
 def test_a_key_result_marked_done_after_the_freeze_does_not_move_the_score(network, evaluation):
-    IndicatorResultFactory(employee=network.tech, period=PERIOD, indicator="FTFR", value=75.0)
+    employee_result(employee=network.tech, period=PERIOD, indicator="FTFR", value=75.0)
     goal_add(by=network.tech.user, evaluation=evaluation, title="提升一次修复率", key_results=[FTFR_UP])
     goal = goal_add(by=network.tech.user, evaluation=evaluation, title="安全", key_results=[CHECK])
     frozen = frozen_as_at_the_freeze(evaluation)
@@ -254,7 +254,7 @@ def test_the_goal_line_links_to_the_evaluations_goals_not_to_records(english, ne
 
 def test_a_monthly_scorecard_leaves_goal_attainment_out_as_no_data(network):
     goal_scheme()
-    IndicatorResultFactory(employee=network.tech, period=PERIOD, indicator="FTFR", value=75.0)
+    employee_result(employee=network.tech, period=PERIOD, indicator="FTFR", value=75.0)
     [(_pk, _version, result)] = score_people(
         parse_period(PERIOD), Employee.objects.filter(pk=network.tech.pk)
     )
@@ -265,7 +265,7 @@ def test_a_monthly_scorecard_leaves_goal_attainment_out_as_no_data(network):
 
 def test_the_monthly_scorecard_says_no_data_and_links_no_evidence_for_it(english, network):
     version = goal_scheme()
-    IndicatorResultFactory(employee=network.tech, period=PERIOD, indicator="FTFR", value=75.0)
+    employee_result(employee=network.tech, period=PERIOD, indicator="FTFR", value=75.0)
     [(_pk, _version, result)] = score_people(
         parse_period(PERIOD), Employee.objects.filter(pk=network.tech.pk)
     )
@@ -295,7 +295,7 @@ def test_an_appeal_cannot_exclude_a_work_order_from_goal_attainment(network, eva
 
 
 def test_the_goals_page_shows_the_frozen_attainment_beside_the_current_one(english, network, evaluation):
-    IndicatorResultFactory(employee=network.tech, period=PERIOD, indicator="FTFR", value=75.0)
+    employee_result(employee=network.tech, period=PERIOD, indicator="FTFR", value=75.0)
     goal_add(by=network.tech.user, evaluation=evaluation, title="提升一次修复率", key_results=[FTFR_UP])
     goal = goal_add(by=network.tech.user, evaluation=evaluation, title="安全", key_results=[CHECK])
     frozen = frozen_as_at_the_freeze(evaluation)

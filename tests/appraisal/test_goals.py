@@ -11,7 +11,7 @@ from servicescore.core.errors import Invalid, NotFound, Refused
 from servicescore.core.models import AuditEntry
 
 from ..conftest import login
-from ..factories import IndicatorResultFactory
+from ..factories import employee_result
 from .review_factories import PERIOD, make_cycle, make_evaluation, technician_scheme
 
 FTFR_UP = {"title": "一次修复率提到 95%", "indicator": "FTFR", "baseline": "80", "target": "95"}
@@ -86,7 +86,7 @@ def test_a_bad_key_result_is_refused_at_its_field_and_nothing_is_written(
 
 
 def test_progress_runs_from_the_baseline_to_the_target_on_the_stored_value(network, evaluation):
-    IndicatorResultFactory(employee=network.tech, period=PERIOD, indicator="FTFR", value=89.0)
+    employee_result(employee=network.tech, period=PERIOD, indicator="FTFR", value=89.0)
     goal_add(by=network.tech.user, evaluation=evaluation, title="目标", key_results=[FTFR_UP])
     [goal] = evaluation_goals(evaluation)
     assert goal.key_results[0].current == 89.0
@@ -94,14 +94,14 @@ def test_progress_runs_from_the_baseline_to_the_target_on_the_stored_value(netwo
 
 
 def test_a_target_below_the_baseline_counts_the_way_down(network, evaluation):
-    IndicatorResultFactory(employee=network.tech, period=PERIOD, indicator="FTFR", value=5.0)
+    employee_result(employee=network.tech, period=PERIOD, indicator="FTFR", value=5.0)
     down = {"title": "返修降到 2", "indicator": "FTFR", "baseline": "8", "target": "2"}
     goal_add(by=network.tech.user, evaluation=evaluation, title="目标", key_results=[down])
     assert evaluation_goals(evaluation)[0].progress == pytest.approx(50.0)
 
 
 def test_once_frozen_the_progress_reads_the_frozen_figures(network, evaluation):
-    IndicatorResultFactory(employee=network.tech, period=PERIOD, indicator="FTFR", value=95.0)
+    employee_result(employee=network.tech, period=PERIOD, indicator="FTFR", value=95.0)
     goal_add(by=network.tech.user, evaluation=evaluation, title="目标", key_results=[FTFR_UP])
     evaluation.figures = {"FTFR": [83.0, 83, 100, 100]}
     evaluation.frozen_at = evaluation.created

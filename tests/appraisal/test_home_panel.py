@@ -18,7 +18,7 @@ from servicescore.kpi.models import FactIndicator, MetricFact
 from servicescore.org.models import Employee
 
 from ..conftest import login
-from ..factories import EmployeeFactory, IndicatorResultFactory, UserFactory
+from ..factories import EmployeeFactory, UserFactory, employee_result
 from .scorecards import english, scorecard, technician_version
 
 pytestmark = pytest.mark.django_db
@@ -122,8 +122,8 @@ def test_trend_averages_graded_final_scores_and_the_heaviest_items_by_month(clie
     scorecard(network.tech, version, period=months[-2], final=70.0, grade="B")
     scorecard(network.tech_colleague, version, period=months[-2], final=80.0, grade="A")
     scorecard(network.tech, version, period=period, final=90.0, grade="A")
-    IndicatorResultFactory(employee=network.tech, period=period, indicator="FTFR", value=80.0)
-    IndicatorResultFactory(employee=network.tech_colleague, period=period, indicator="FTFR", value=90.0)
+    employee_result(employee=network.tech, period=period, indicator="FTFR", value=80.0)
+    employee_result(employee=network.tech_colleague, period=period, indicator="FTFR", value=90.0)
     login(client, network.foreman)
     response = client.get(HOME)
     trend = panel(response)["trend"]
@@ -199,7 +199,7 @@ def _team(network, version, period, n):
             employee_no=f"X{n}-{i}", name=f"员工X{i}", position="technician", org_unit=network.t11
         )
         scorecard(person, version, period=period, final=60.0 + i % 40, grade="B")
-        IndicatorResultFactory(employee=person, period=period, indicator="FTFR", value=80.0)
+        employee_result(employee=person, period=period, indicator="FTFR", value=80.0)
 
 
 def test_panel_queries_do_not_grow_with_the_team(

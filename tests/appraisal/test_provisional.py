@@ -12,11 +12,11 @@ from servicescore.appraisal.models import Scorecard, Template, TemplateItem, Tem
 from servicescore.appraisal.scoring import Figure, score
 from servicescore.appraisal.selectors.whatif import draft_of, what_if
 from servicescore.appraisal.services import schemes
-from servicescore.kpi.models import IndicatorResult
 from servicescore.kpi.registry import INDICATORS, MANUAL_RATINGS
 from servicescore.kpi.services import recompute as services
 
 from ..conftest import login
+from ..factories import employee_result
 from .scorecards import at, english, scorecard, technician_version
 
 BANDS = [
@@ -206,10 +206,9 @@ def test_a_what_if_of_a_running_month_is_provisional(network, monkeypatch):
     TemplateItem.objects.create(version=v1, indicator="CSAT", weight=100, target=95, threshold=70)
     draft = schemes.start_draft(template)
     monkeypatch.setattr(timezone, "now", lambda: at("10-20 09:00"))
-    IndicatorResult.objects.create(
-        period="2026-10", indicator="CSAT", employee=network.tech, value=95, numerator=95, denominator=100,
-        sample=100, computed_at=timezone.now(),
-    )  # fmt: skip
+    employee_result(
+        network.tech, period="2026-10", indicator="CSAT", value=95, numerator=95, denominator=100, sample=100
+    )
     result = what_if(network.hr.user, draft_of(draft), "2026-10")
     assert result.provisional
     assert result.total.draft.mean == 100 and set(result.total.draft.grades) == {""}  # a score, no grade

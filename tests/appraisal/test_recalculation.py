@@ -10,9 +10,9 @@ from servicescore.appraisal.services import cycles as cycle_services
 from servicescore.appraisal.services.recalculation import evaluation_recalculate
 from servicescore.core.errors import Conflict, Invalid, Refused
 from servicescore.core.models import AuditEntry
-from servicescore.kpi.models import IndicatorResult
 
 from ..conftest import login
+from ..factories import employee_result
 from .cycles_setup import PERIOD, computed_october, create_args, technician_scheme
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def frozen(network):
 
 
 def correct_the_record(network, value=88.0):
-    IndicatorResult.objects.filter(employee=network.tech, period=PERIOD, indicator="FTFR").update(value=value)
+    employee_result(network.tech, period=PERIOD, indicator="FTFR", value=value)
 
 
 def test_a_corrected_record_does_not_move_the_frozen_score(network, frozen):

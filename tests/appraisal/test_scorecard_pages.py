@@ -18,7 +18,12 @@ from servicescore.kpi.selectors import EVIDENCE_PER_PAGE
 from servicescore.workorders.models import LabourLine
 
 from ..conftest import login
-from ..factories import EmployeeFactory, IndicatorResultFactory, UserFactory, WorkOrderFactory
+from ..factories import (
+    EmployeeFactory,
+    UserFactory,
+    WorkOrderFactory,
+    employee_result,
+)
 from ..kpi.test_evidence import records  # noqa: F401 (a fixture: the contract test's edge cases)
 from .scorecards import at, english, line, scorecard, technician_version
 
@@ -287,7 +292,7 @@ def october(network, card):
             resolution="fixed",
         ),
     ]
-    IndicatorResultFactory(employee=t1, indicator="FTFR", value=100 / 3, numerator=1, denominator=3, sample=3)
+    employee_result(employee=t1, indicator="FTFR", value=100 / 3, numerator=1, denominator=3, sample=3)
     return orders
 
 
@@ -388,8 +393,8 @@ def test_evidence_of_a_derived_indicator_points_to_its_components(client, networ
     DerivedIndicator.objects.create(
         code="QUALITY", name_zh="质量", name_en="Quality", unit="%", formula="0.5 * CSAT + 0.5 * FTFR"
     )
-    IndicatorResultFactory(employee=network.tech, indicator="FTFR", value=80.0)
-    IndicatorResultFactory(employee=network.tech, indicator="CSAT", value=90.0)
+    employee_result(employee=network.tech, indicator="FTFR", value=80.0)
+    employee_result(employee=network.tech, indicator="CSAT", value=90.0)
     login(client, network.tech)
     html = client.get(evidence_url(network.tech, "QUALITY")).content.decode()
     assert "= 0.5 * CSAT + 0.5 * FTFR" in html

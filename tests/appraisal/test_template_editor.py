@@ -15,10 +15,9 @@ from servicescore.appraisal.models import Scorecard, Template, TemplateChange, T
 from servicescore.appraisal.selectors.whatif import last_month
 from servicescore.appraisal.services import schemes
 from servicescore.core.errors import DomainError, NotFound
-from servicescore.kpi.models import IndicatorResult
 
 from ..conftest import login
-from ..factories import EmployeeFactory, OrgUnitFactory
+from ..factories import EmployeeFactory, OrgUnitFactory, employee_result
 
 pytestmark = pytest.mark.django_db
 
@@ -516,21 +515,16 @@ def test_no_script_add_row_shows_one_more_blank_item_and_saves_nothing(client, n
 
 
 def results(period, people_values, indicator="CSAT"):
-    IndicatorResult.objects.bulk_create(
-        [
-            IndicatorResult(
-                period=period,
-                indicator=indicator,
-                employee=person,
-                value=value,
-                numerator=value,
-                denominator=100,
-                sample=100,
-                computed_at=timezone.now(),
-            )
-            for person, value in people_values
-        ]
-    )
+    for person, value in people_values:
+        employee_result(
+            person,
+            period=period,
+            indicator=indicator,
+            value=value,
+            numerator=value,
+            denominator=100,
+            sample=100,
+        )
 
 
 def test_preview_scores_lowest_median_and_highest_on_the_unsaved_form(client, network, draft):

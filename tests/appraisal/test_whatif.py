@@ -11,10 +11,10 @@ from django.utils import timezone, translation
 from servicescore.appraisal.models import Template, TemplateItem, TemplateVersion
 from servicescore.appraisal.selectors.whatif import draft_of, last_month, what_if
 from servicescore.appraisal.services import schemes
-from servicescore.kpi.models import IndicatorResult
+from servicescore.kpi.models import EmployeeResults
 
 from ..conftest import login
-from ..factories import EmployeeFactory
+from ..factories import EmployeeFactory, employee_result
 
 pytestmark = pytest.mark.django_db
 PERIOD = last_month()
@@ -28,21 +28,10 @@ def english(client, settings):
 
 
 def csat_results(people_values, period=PERIOD):
-    IndicatorResult.objects.bulk_create(
-        [
-            IndicatorResult(
-                period=period,
-                indicator="CSAT",
-                employee=person,
-                value=value,
-                numerator=value,
-                denominator=100,
-                sample=100,
-                computed_at=timezone.now(),
-            )
-            for person, value in people_values
-        ]
-    )
+    for person, value in people_values:
+        employee_result(
+            person, period=period, indicator="CSAT", value=value, numerator=value, denominator=100, sample=100
+        )
 
 
 @pytest.fixture
@@ -140,7 +129,7 @@ def test_a_new_template_without_an_active_version_compares_with_what_people_get_
 
 
 def test_a_month_without_results_says_nobody_has_a_score(client, network, draft):
-    IndicatorResult.objects.all().delete()
+    EmployeeResults.objects.all().delete()
     login(client, network.hr)
     page = client.get(
         reverse("kpi_templates:whatif"), {"version": draft.pk, "period": PERIOD}

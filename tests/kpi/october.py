@@ -4,6 +4,7 @@ completed work orders in two service centres, and a reader of one stored result.
 import datetime
 
 from servicescore.kpi.models import IndicatorResult
+from servicescore.kpi.results import stored_result
 
 from ..factories import WorkOrderFactory
 
@@ -27,8 +28,12 @@ def done(network, tech, day, resolution="fixed", **fields):
 
 
 def result(code, period="2026-10", employee=None, unit=None):
+    """(value, numerator, denominator) stored for an employee or an org unit, or None."""
+    if employee is not None:
+        stored = stored_result(employee, period, code)
+        return None if stored is None else (stored.value, stored.numerator, stored.denominator)
     return (
-        IndicatorResult.objects.filter(period=period, indicator=code, employee=employee, org_unit=unit)
+        IndicatorResult.objects.filter(period=period, indicator=code, org_unit=unit)
         .values_list("value", "numerator", "denominator")
         .first()
     )

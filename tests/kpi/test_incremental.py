@@ -16,7 +16,8 @@ from servicescore.appraisal.models import Scorecard
 from servicescore.exchange.importer import run_import
 from servicescore.exchange.tables import Table
 from servicescore.kpi import daily, dirty_days
-from servicescore.kpi.models import DailyComponent, IndicatorResult, RecomputeRequest
+from servicescore.kpi.models import DailyComponent, EmployeeResults, IndicatorResult, RecomputeRequest
+from servicescore.kpi.results import results_in, stored_result, stored_results
 from servicescore.kpi.services import recompute as services
 from servicescore.voice.models import Complaint, FollowUp, Praise, SurveyInvitation, SurveyResponse
 from servicescore.workorders.models import LabourLine, WorkOrder
@@ -53,9 +54,12 @@ def order(net, tech, day, **fields):
 
 def snapshot(*, scorecards=True):
     rows = {
-        (r.period, r.indicator, r.employee_id, r.org_unit_id): (r.value, r.numerator, r.denominator, r.sample)
+        (r.period, r.indicator, None, r.org_unit_id): (r.value, r.numerator, r.denominator, r.sample)
         for r in IndicatorResult.objects.filter(period__in=MONTHS)
     }
+    for doc in EmployeeResults.objects.filter(period__in=MONTHS):
+        for code, r in results_in(doc).items():
+            rows[doc.period, code, doc.employee_id, None] = (r.value, r.numerator, r.denominator, r.sample)
     if scorecards:
         for card in Scorecard.objects.filter(period__in=MONTHS):
             rows["card", card.period, card.employee_id] = (card.final_score, card.grade, card.version_id)
@@ -342,7 +346,7 @@ def test_a_full_recompute_stores_the_figures_then_builds_the_days_after_commit(
     with django_capture_on_commit_callbacks() as callbacks:
         services.recompute_period(period)
     assert daily.unbuilt_months(period) == ["2026-10"]  # until the queued build has run
-    assert IndicatorResult.objects.filter(period="2026-10", indicator="FTFR").exists()
+    assert stored_result(month.tech, "2026-10", "FTFR") is not None
     # a change meanwhile recomputes everyone straight from the records
     month.orders[0].resolution = "not_fixed"
     with django_capture_on_commit_callbacks() as more:
@@ -492,9 +496,12 @@ def test_outside_any_transaction_the_other_days_are_read_beside_the_rebuild(netw
 
 def quarter_snapshot():
     rows = {
-        (r.indicator, r.employee_id, r.org_unit_id): (r.value, r.numerator, r.denominator, r.sample)
+        (r.indicator, None, r.org_unit_id): (r.value, r.numerator, r.denominator, r.sample)
         for r in IndicatorResult.objects.filter(period="2026-Q4")
     }
+    for doc in EmployeeResults.objects.filter(period="2026-Q4"):
+        for code, r in results_in(doc).items():
+            rows[code, doc.employee_id, None] = (r.value, r.numerator, r.denominator, r.sample)
     for card in Scorecard.objects.filter(period="2026-Q4"):
         rows["card", card.employee_id] = (card.final_score, card.grade, card.version_id)
     return rows
@@ -523,6 +530,7 @@ def test_a_stored_quarter_follows_its_months(month):
 
 def test_an_unstored_quarter_is_left_alone(month):
     month.change(lambda: order(month, month.tech, "11-12"))
+    assert not EmployeeResults.objects.filter(period="2026-Q4").exists()
     assert not IndicatorResult.objects.filter(period="2026-Q4").exists()
 
 
@@ -593,27 +601,21 @@ def test_some_peoples_sums_read_from_the_prefixes_are_theirs_alone(month):
     }
 
 
-def test_a_changed_day_rewrites_only_the_indicators_its_changed_groups_feed(month, settings):
+def test_a_changed_day_rewrites_only_the_people_whose_sums_changed(month, settings):
     net = month
     settings.KPI_AUTO_RECOMPUTE = False
-    stamps = dict(
-        IndicatorResult.objects.filter(period="2026-10", employee=net.tech).values_list(
-            "indicator", "computed_at"
-        )
-    )
+    stamps = dict(EmployeeResults.objects.filter(period="2026-10").values_list("employee", "computed_at"))
+    figures = {code: result[3:7] for code, result in stored_results(net.tech, "2026-10").items()}
     Praise.objects.create(employee=net.tech, received_at=at("10-20 10:00"), kind="praise")
     stats = services.recompute_period(
         "2026-10", days={"praise": {datetime.date(2026, 10, 20)}}, rebuild=False
     )
     assert stats["people"] == 1
-    after = dict(
-        IndicatorResult.objects.filter(period="2026-10", employee=net.tech).values_list(
-            "indicator", "computed_at"
-        )
-    )
-    rewritten = {code for code, stamp in after.items() if stamp != stamps.get(code)}
-    assert rewritten and rewritten < set(after)  # the praise figures, not the work orders'
-    assert "FTFR" not in rewritten
+    after = dict(EmployeeResults.objects.filter(period="2026-10").values_list("employee", "computed_at"))
+    assert {pk for pk, stamp in after.items() if stamp != stamps[pk]} == {net.tech.pk}
+    now = {code: result[3:7] for code, result in stored_results(net.tech, "2026-10").items()}
+    changed = {code for code in now.keys() | figures.keys() if now.get(code) != figures.get(code)}
+    assert changed and "FTFR" not in changed  # the praise figures, not the work orders'
     check_against_full()
 
 

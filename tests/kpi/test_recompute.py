@@ -10,7 +10,7 @@ import pytest
 from servicescore.appraisal.default_schemes import install_default_templates
 from servicescore.exchange.importer import run_import
 from servicescore.exchange.tables import Table
-from servicescore.kpi.models import IndicatorResult, RecomputeRequest
+from servicescore.kpi.models import EmployeeResults, IndicatorResult, RecomputeRequest
 from servicescore.kpi.services import recompute as services
 from servicescore.kpi.signals import figures_stored
 from servicescore.voice.models import SurveyResponse
@@ -121,6 +121,7 @@ def test_an_import_queues_the_months_and_people_it_touched(
             Table(header, [(2, ["WO-DRY", "SC2", "repair", "2026-12-02T08:00:00+08:00", "", "T4", ""])]),
             dry_run=True,
         )
+    assert not EmployeeResults.objects.filter(period="2026-12").exists()
     assert not IndicatorResult.objects.filter(period="2026-12").exists()
 
 
@@ -155,6 +156,7 @@ def test_a_receiver_that_fails_undoes_the_figures_of_its_recompute(october):
             services.recompute_period("2026-10")
     finally:
         figures_stored.disconnect(dispatch_uid="test-broken")
+    assert not EmployeeResults.objects.filter(period="2026-10").exists()
     assert not IndicatorResult.objects.filter(period="2026-10").exists()
 
 

@@ -8,7 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from servicescore.kpi.models import ComputedPeriod, IndicatorResult
+from servicescore.kpi.models import ComputedPeriod, EmployeeResults
+from servicescore.kpi.results import stored_result
 from servicescore.kpi.services import jobs
 from servicescore.kpi.services.recompute import recompute_period
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _result(period, employee, code):
-    return IndicatorResult.objects.get(period=period, employee=employee, indicator=code)
+    return stored_result(employee, period, code)
 
 
 def test_a_year_pools_the_numerators_and_denominators_of_its_months(network, october):
@@ -35,7 +36,7 @@ def test_the_command_recomputes_a_year(network, october):
     out = StringIO()
     call_command("kpi", "recompute", "--period", "2026", stdout=out)
     assert json.loads(out.getvalue().splitlines()[-1])["period"] == "2026"
-    assert IndicatorResult.objects.filter(period="2026").exists()
+    assert EmployeeResults.objects.filter(period="2026").exists()
 
 
 def test_a_stored_year_follows_its_months_in_a_recompute_job(
@@ -51,7 +52,7 @@ def test_an_unstored_year_is_left_alone(network, october, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         job = jobs.start_recompute(user=network.hr.user, periods=["2026-10"])
     assert job.periods == ["2026-10"]
-    assert not IndicatorResult.objects.filter(period="2026").exists()
+    assert not EmployeeResults.objects.filter(period="2026").exists()
 
 
 def test_the_queue_recomputes_the_stored_quarter_and_year_of_a_month(network, october):

@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict
 from servicescore.appraisal.models import Scorecard
 from servicescore.core.periods import Period, parse_period
 from servicescore.kpi.catalog import catalog
-from servicescore.kpi.models import IndicatorResult
+from servicescore.kpi.models import EmployeeResults, IndicatorResult
 from servicescore.kpi.registry import FAMILIES
+from servicescore.kpi.results import results_in
 from servicescore.org.models import OrgUnit, Position
 from servicescore.org.scope import visible_appraisal_units, visible_appraisees
 
@@ -165,11 +166,8 @@ SUBJECTS = ("employee", "org_unit")
 
 def visible_results(user, period: Period, query: ResultQuery) -> dict:
     """The stored results in the user's scope that match the query: subject → queryset,
-    the employees' values and the org units' values apart, so that each is read along
-    its own unique index (an OR across the two would read the whole period)."""
-    results = IndicatorResult.objects.filter(period=period.code)
-    if query.indicator:
-        results = results.filter(indicator__in=query.indicator)
+    the employees' (one document per person: EmployeeResults, each listing every
+    indicator) and the org units' (one row per indicator) apart."""
     people = visible_appraisees(user)
     units = visible_appraisal_units(user)
     if query.org_unit:
@@ -180,13 +178,14 @@ def visible_results(user, period: Period, query: ResultQuery) -> dict:
         people = people.filter(pk=_employee(user, query.employee_no).pk)
     streams = {}
     if query.subject != "org_unit":
-        streams["employee"] = results.filter(
-            employee__isnull=False, employee__in=people.values("pk")
+        streams["employee"] = EmployeeResults.objects.filter(
+            period=period.code, employee__in=people.values("pk")
         ).select_related("employee__org_unit")
     if query.subject != "employee" and not query.employee_no:
-        streams["org_unit"] = results.filter(
-            org_unit__isnull=False, org_unit__in=units.values("pk")
-        ).select_related("org_unit")
+        results = IndicatorResult.objects.filter(period=period.code, org_unit__in=units.values("pk"))
+        if query.indicator:
+            results = results.filter(indicator__in=query.indicator)
+        streams["org_unit"] = results.select_related("org_unit")
     return streams
 
 
@@ -209,35 +208,62 @@ def _result_position(cursor: str | None) -> tuple | None:
     return value[0], pk, value[1]
 
 
-def results_page(streams: dict, *, cursor: str | None, limit: int):
+def _employee_rows(docs, position: tuple | None, codes: set[str] | None, wanted: int) -> list[tuple]:
+    """Up to `wanted` (employee, StoredResult) in (employee id, indicator) order after
+    `position`, reading the documents a page at a time."""
+    rows: list[tuple] = []
+    docs = docs.order_by("employee_id")
+    if position:
+        docs = docs.filter(employee_id__gte=position[1])
+    while len(rows) < wanted:
+        batch = list(docs[:wanted])
+        for doc in batch:
+            for code, result in results_in(doc, codes).items():
+                if position and doc.employee_id == position[1] and code <= position[2]:
+                    continue
+                rows.append((doc.employee, result))
+        if len(batch) < wanted:
+            break
+        docs = docs.filter(employee_id__gt=batch[-1].employee_id)
+    return rows[:wanted]
+
+
+def results_page(streams: dict, *, cursor: str | None, limit: int, codes=None):
     """One page: the employees' values, then the org units' values, each in (employee or
-    unit id, indicator) order. A recompute rewrites rows under new ids but keeps these
-    keys, so a client paging through it sees each value once."""
+    unit id, indicator) order; `codes`: only these indicators (None: all). A recompute
+    rewrites the rows but keeps these keys, so a client paging through it sees each value
+    once. The employees' come as (employee, StoredResult)."""
     check_limit(limit)
     position = _result_position(cursor)
-    rows = []
+    codes = set(codes) if codes else None
+    rows: list = []
     for subject in SUBJECTS:
         if subject not in streams or (position and SUBJECTS.index(subject) < SUBJECTS.index(position[0])):
             continue
-        field = f"{subject}_id"
-        qs = streams[subject]
-        if position and position[0] == subject:
-            qs = qs.filter(_after(field, "indicator", position[1:]))
-        rows += qs.order_by(field, "indicator")[: limit + 1 - len(rows)]
+        mine = position if position and position[0] == subject else None
+        if subject == "employee":
+            rows += _employee_rows(streams[subject], mine, codes, limit + 1 - len(rows))
+        else:
+            qs = streams[subject]
+            if mine:
+                qs = qs.filter(_after("org_unit_id", "indicator", mine[1:]))
+            rows += qs.order_by("org_unit_id", "indicator")[: limit + 1 - len(rows)]
         if len(rows) > limit:
             break
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     last = rows[-1]
-    subject = "employee" if last.employee_id else "org_unit"
-    return rows, Cursor.encode([subject, last.indicator], last.employee_id or last.org_unit_id)
+    if isinstance(last, tuple):
+        return rows, Cursor.encode(["employee", last[1].indicator], last[1].employee_id)
+    return rows, Cursor.encode(["org_unit", last.indicator], last.org_unit_id)
 
 
-def result_out(row: IndicatorResult, period_end: datetime.datetime | None = None) -> dict:
-    """One stored value; `period_end`: the end of its period (read from the row's when not
-    given), before which a value is provisional."""
-    employee = row.employee if row.employee_id else None
+def result_out(row, period_end: datetime.datetime | None = None) -> dict:
+    """One stored value: an (employee, StoredResult) or an org unit's IndicatorResult;
+    `period_end`: the end of its period (read from the row's when not given), before
+    which a value is provisional."""
+    employee, row = row if isinstance(row, tuple) else (None, row)
     period_end = period_end or parse_period(row.period).end
     return {
         "subject": "employee" if employee else "org_unit",
@@ -269,7 +295,7 @@ def list_results(request, query: Query[ResultQuery]):
     period = _period(query.period)
     _check_indicators(query.indicator)
     streams = visible_results(request.user, period, query)
-    rows, next_cursor = results_page(streams, cursor=query.cursor, limit=query.limit)
+    rows, next_cursor = results_page(streams, cursor=query.cursor, limit=query.limit, codes=query.indicator)
     return {"items": [result_out(row, period.end) for row in rows], "next_cursor": next_cursor}
 
 

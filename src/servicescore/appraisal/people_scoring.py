@@ -19,6 +19,7 @@ from servicescore.kpi.catalog import catalog
 from servicescore.kpi.figures import NOTHING_STORED, Figure, StoredFigures
 from servicescore.kpi.models import IndicatorResult, ManualRating
 from servicescore.kpi.registry import DERIVED, MANUAL_RATINGS, VOICE, WORK_ORDERS, Indicator
+from servicescore.kpi.results import figures_of
 from servicescore.kpi.services.recompute import unit_chains
 from servicescore.org.models import OrgUnit
 
@@ -113,18 +114,13 @@ def _read_figures(
     so it may run on a second connection while they are stored."""
     result: dict[int, dict[str, Figure]] = defaultdict(dict)
     unread = [pk for pk in people if pk not in known_people]
-    stored = IndicatorResult.objects.filter(period=period.code, indicator__in=codes - set(MANUAL_RATINGS))
-    stored = (
-        stored.filter(employee__anyof=unread)
-        if len(unread) <= compute.PEOPLE_FILTER_LIMIT
-        else stored.filter(employee__isnull=False)
-    )
     if unread:
-        for employee, code, value, num, den, sample in stored.values_list(
-            "employee", "indicator", "value", "numerator", "denominator", "sample"
-        ).iterator(chunk_size=20_000):
-            if employee not in known_people:
-                result[employee][code] = Figure(value, num, den, sample)
+        wanted = codes - set(MANUAL_RATINGS)
+        for employee, _period, figures in figures_of(
+            period.code, unread if len(unread) <= compute.PEOPLE_FILTER_LIMIT else None, wanted
+        ):
+            if employee not in known_people and figures:
+                result[employee].update(figures)
     manual = codes & set(MANUAL_RATINGS)
     if manual:
         ratings = ManualRating.objects.filter(

@@ -9,6 +9,7 @@ from servicescore.core.admin import ScopedModelAdmin
 from .models import (
     ComputedPeriod,
     DerivedIndicator,
+    EmployeeResults,
     FactIndicator,
     IndicatorResult,
     KpiSettings,
@@ -91,20 +92,22 @@ class ReadOnlyResultAdmin(ScopedModelAdmin):
 
 @admin.register(IndicatorResult)
 class IndicatorResultAdmin(ReadOnlyResultAdmin):
-    scope_rules = (("employee", "employee__"), ("org_unit", "org_unit__"))
-    list_display = [
-        "period",
-        "indicator",
-        "employee",
-        "org_unit",
-        "value",
-        "numerator",
-        "denominator",
-        "sample",
-    ]
+    scope_rules = (("org_unit", "org_unit__"),)
+    list_display = ["period", "indicator", "org_unit", "value", "numerator", "denominator", "sample"]
     list_filter = ["period", "indicator"]
-    search_fields = ["indicator", "employee__employee_no", "employee__name", "org_unit__code"]
-    list_select_related = ["employee", "org_unit"]
+    search_fields = ["indicator", "org_unit__code", "org_unit__name"]
+    list_select_related = ["org_unit"]
+
+
+@admin.register(EmployeeResults)
+class EmployeeResultsAdmin(ReadOnlyResultAdmin):
+    """A person's indicator results for a period, one document (kpi.results reads it)."""
+
+    scope_rules = (("employee", "employee__"),)
+    list_display = ["period", "employee", "computed_at"]
+    list_filter = ["period"]
+    search_fields = ["employee__employee_no", "employee__name"]
+    list_select_related = ["employee"]
 
 
 @admin.register(ManualRating)

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from servicescore.core.errors import Invalid
+from servicescore.core.fields import DocumentJSONField
 from servicescore.core.models import TimeStampedModel
 from servicescore.core.periods import MONTH_RE
 from servicescore.core.uploads import ServerChosenName, ViewServedFileField, validate_document
@@ -182,30 +183,18 @@ class DerivedIndicator(TimeStampedModel):
 
 
 class IndicatorResult(models.Model):
-    """One indicator's stored value for an employee or an org unit and a period, with the
-    numerator, denominator and number of records behind it.
+    """One indicator's stored value for an org unit and a period (the roll-up of its
+    people), with the numerator, denominator and number of records behind it. The
+    employees' values are stored one row per person and period: EmployeeResults.
 
-    Derived data, rewritten by the hundred thousand on each recompute: the references have
-    no database constraint (checking each at commit cost about 0.8 s for a day of the
-    large demo); Django's CASCADE still deletes an employee's or unit's results."""
+    Derived data, rewritten on each recompute: the reference has no database constraint;
+    Django's CASCADE still deletes a unit's results."""
 
     period = models.CharField(_("period"), max_length=7)
     indicator = models.CharField(_("indicator"), max_length=64)
-    employee = models.ForeignKey(
-        "org.Employee",
-        verbose_name=_("employee"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
     org_unit = models.ForeignKey(
         "org.OrgUnit",
         verbose_name=_("org unit"),
-        null=True,
-        blank=True,
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,
@@ -221,23 +210,54 @@ class IndicatorResult(models.Model):
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
-        verbose_name = _("indicator result")
-        verbose_name_plural = _("indicator results")
+        verbose_name = _("org unit result")
+        verbose_name_plural = _("org unit results")
         constraints = [
             models.UniqueConstraint(
-                fields=["period", "employee", "indicator"],
-                condition=models.Q(employee__isnull=False),
-                name="one_result_per_employee",
-            ),
-            models.UniqueConstraint(
                 fields=["period", "org_unit", "indicator"],
-                condition=models.Q(org_unit__isnull=False),
                 name="one_result_per_org_unit",
             ),
         ]
 
     def __str__(self):
         return f"{self.indicator} {self.period} = {self.value}"
+
+
+class EmployeeResults(models.Model):
+    """One employee's stored indicator results for a period, every indicator in one
+    document: `figures` maps an indicator code to [value, numerator, denominator,
+    records] or, when the value has a note (why it is null when that is not plain "no
+    records"), [value, numerator, denominator, records, note]. An indicator left out has
+    no records: 0 for a count or sum, no data otherwise (kpi-library.md). Read it through
+    `kpi.results` (`StoredResult`), not by hand.
+
+    One row per person instead of one per indicator: an incremental day rewrites the
+    figures of thousands of people, and a row each costs the database ten times the work
+    of a document each (docs/performance.md). Written whole, read whole: PostgreSQL
+    `json`, not `jsonb`. No database constraint on the employee (derived data);
+    Django's CASCADE still deletes a person's results."""
+
+    period = models.CharField(_("period"), max_length=7)
+    employee = models.ForeignKey(
+        "org.Employee",
+        verbose_name=_("employee"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    figures = DocumentJSONField(_("indicator results"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("employee results")
+        verbose_name_plural = _("employee results")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "employee"], name="one_result_row_per_employee"),
+        ]
+
+    def __str__(self):
+        return f"{self.employee_id} {self.period}"
 
 
 class ComputedPeriod(models.Model):

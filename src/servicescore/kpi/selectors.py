@@ -24,8 +24,9 @@ from servicescore.workorders.scope import visible_work_orders
 
 from .catalog import catalog
 from .evidence import DENOMINATOR, NUMERATOR, Evidence, Section, as_number, derived_value, evidence
-from .models import ComputedPeriod, IndicatorResult, RecomputeJob
+from .models import ComputedPeriod, RecomputeJob
 from .policy import may_recompute
+from .results import StoredResult, stored_results
 
 EVIDENCE_PER_PAGE = 25
 # An org unit is at most four levels deep (company › region › centre › team), so three
@@ -240,7 +241,8 @@ def evidence_for(user, employee_no: str, period_code: str, code: str, pages=None
         raise Http404
     employee = visible_employee(user, employee_no)
     found: Evidence = evidence(indicator, employee, period)
-    stored = IndicatorResult.objects.filter(employee=employee, period=period.code, indicator=code).first()
+    results = stored_results(employee, period.code)
+    stored = results.get(code)
     sections = [
         _section_page(user, section, pages.get(f"{section.role}_page"), f"{section.role}_page")
         for section in found.sections
@@ -249,12 +251,7 @@ def evidence_for(user, employee_no: str, period_code: str, code: str, pages=None
     value = found.value(numerator, denominator) if not found.is_derived else None
     components = []
     if found.is_derived:
-        known = {
-            row.indicator: row
-            for row in IndicatorResult.objects.filter(
-                employee=employee, period=period.code, indicator__in=found.components
-            )
-        }
+        known = results
         values = {}
         for component in found.components:
             item = items.get(component)
@@ -292,7 +289,7 @@ def evidence_for(user, employee_no: str, period_code: str, code: str, pages=None
     }
 
 
-def _same(stored: IndicatorResult, numerator, denominator, found: Evidence) -> bool:
+def _same(stored: StoredResult, numerator, denominator, found: Evidence) -> bool:
     """Whether the stored result still matches the records (they may have changed since)."""
     if found.is_derived:
         return True

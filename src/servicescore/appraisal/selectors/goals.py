@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from servicescore.core.errors import NotFound
 from servicescore.core.periods import parse_span
-from servicescore.kpi.models import IndicatorResult
 from servicescore.kpi.registry import GOAL_ATTAINMENT
+from servicescore.kpi.results import figures_of
 from servicescore.org.scope import employee_of
 
 from ..models import Cycle, Evaluation, Goal, KeyResult
@@ -97,15 +97,16 @@ def with_progress(goals: list[Goal], frozen: dict[int, dict] | None = None) -> l
         cycles = {goal.cycle_id: goal.cycle for goal in goals}
         order = {cycle_id: _periods(cycle) for cycle_id, cycle in cycles.items()}
         periods = {code for codes in order.values() for code in codes}
-        stored = IndicatorResult.objects.filter(
-            period__in=periods,
-            employee__in={employee for employee, _code, _cycle in wanted},
-            indicator__in={code for _employee, code, _cycle in wanted},
-        ).values_list("employee", "indicator", "period", "value")
+        stored = figures_of(
+            periods,
+            {employee for employee, _code, _cycle in wanted},
+            {code for _employee, code, _cycle in wanted},
+        )
         by_period: dict[tuple[int, str], dict[str, float]] = {}
-        for employee, code, period, value in stored:
-            if value is not None:
-                by_period.setdefault((employee, code), {})[period] = value
+        for employee, period, figures in stored:
+            for code, figure in figures.items():
+                if figure.value is not None:
+                    by_period.setdefault((employee, code), {})[period] = figure.value
         for employee, code, cycle_id in wanted:
             found = by_period.get((employee, code), {})
             for period in order[cycle_id]:

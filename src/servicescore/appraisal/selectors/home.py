@@ -21,7 +21,8 @@ from servicescore.core.periods import last_complete_month, month_of, parse_perio
 from servicescore.core.roles import Role
 from servicescore.kpi.catalog import catalog
 from servicescore.kpi.fact_selectors import indicator_label
-from servicescore.kpi.models import FactIndicator, IndicatorResult, MetricFact
+from servicescore.kpi.models import FactIndicator, MetricFact
+from servicescore.kpi.results import mean_values
 from servicescore.kpi.selectors import figures_status, indicator_name, unit_label
 from servicescore.org.models import Employee
 from servicescore.org.scope import visible_appraisees
@@ -222,7 +223,7 @@ def heaviest_items(cards, limit: int = HEAVIEST_ITEMS) -> list[str]:
         row["version"]: row["n"] for row in cards.order_by().values("version").annotate(n=Count("pk"))
     }
     weight = defaultdict(float)
-    # Manual ratings have no stored average per month (kpi's IndicatorResult): left out.
+    # Manual ratings have no stored average per month (kpi's EmployeeResults): left out.
     items = (
         TemplateItem.objects.filter(version__in=list(per_version), kind=TemplateItem.Kind.SCORED)
         .exclude(rule=TemplateItem.Rule.MANUAL)
@@ -245,15 +246,7 @@ def score_trend(people, months: list[str], cards) -> dict:
         .annotate(mean=Avg("final_score"))
     }
     codes = heaviest_items(cards)
-    values = {
-        (row["period"], row["indicator"]): row["mean"]
-        for row in IndicatorResult.objects.filter(
-            employee__in=people, period__in=months, indicator__in=codes, value__isnull=False
-        )
-        .order_by()
-        .values("period", "indicator")
-        .annotate(mean=Avg("value"))
-    }
+    values = mean_values(people, months, codes)
     indicators = catalog(manual=False) if codes else {}
     series = [
         {

@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from servicescore.core.audit import audit_record, diff, snapshot
@@ -23,8 +23,16 @@ from .. import compute, daily
 from ..catalog import catalog, computed_codes
 from ..derived import Formula, evaluation_order
 from ..figures import NOTHING_STORED, Figure, StoredFigures
-from ..models import ComputedPeriod, DailyComponent, IndicatorResult, MetricFact, RecomputeRequest
+from ..models import (
+    ComputedPeriod,
+    DailyComponent,
+    EmployeeResults,
+    IndicatorResult,
+    MetricFact,
+    RecomputeRequest,
+)
 from ..registry import DERIVED, FACTS
+from ..results import figures_of
 from ..signals import figures_stored, figures_storing
 
 
@@ -37,10 +45,7 @@ def _period(period) -> Period:
 # --- indicator results -------------------------------------------------------------------
 
 
-RESULT_COLUMNS = [
-    "period", "indicator", "employee_id", "value", "numerator", "denominator", "sample", "note",
-    "computed_at",
-]  # fmt: skip
+RESULT_COLUMNS = ["period", "employee_id", "figures", "computed_at"]
 
 
 UNIT_RESULT_COLUMNS = [
@@ -61,78 +66,24 @@ def _pooled_codes(items) -> tuple[set[str], set[str]]:
     return poolable, {code for code, item in items.items() if item.pooled_without_advisors}
 
 
-def _inputs(items) -> dict[bool, dict[str, frozenset[str]]]:
-    """advisor or not → code → the daily component groups its value rests on (a derived
-    indicator: those of the indicators its formula names; a fact: none)."""
-    found: dict[bool, dict[str, frozenset[str]]] = {}
-    for advisor in (False, True):
-        mine: dict[str, frozenset[str]] = {}
-        for code in items:
-            _groups_of(code, items, advisor, mine, ())
-        found[advisor] = mine
-    return found
+def _delete_stale_results(period: Period, people) -> None:
+    """Delete the stored results about to be written again: everyone's (`people` None) or
+    the people's."""
+    stale = EmployeeResults.objects.filter(period=period.code)
+    if people is not None:
+        stale = stale.filter(employee__anyof=people)
+    stale._raw_delete(stale.db)
 
 
-def _groups_of(code, items, advisor, known, seen) -> frozenset[str]:
-    if code in known:
-        return known[code]
-    item = items[code]
-    if item.family == DERIVED:
-        names = (Formula(item.expression).names & set(items)) - {code, *seen}
-        groups = frozenset().union(
-            *(_groups_of(name, items, advisor, known, (*seen, code)) for name in names)
-        )
-    elif item.family == FACTS:
-        groups = frozenset()
-    else:
-        groups = frozenset(group for group in item.groups(advisor) if group and group != FACTS)
-    known[code] = groups
-    return groups
-
-
-def _delete_stale_results(period: Period, people, items, staff, rewrite) -> dict[int, frozenset[str] | None]:
-    """Delete the stored results about to be written again: everyone's (`people` None),
-    the people's, or with `rewrite` (employee id → the groups that changed, or None:
-    everything) only each person's indicators fed by a changed group. Returns employee
-    id → the codes to write (None: all)."""
-    stale = IndicatorResult.objects.filter(period=period.code, employee__isnull=False)
-    if rewrite is None:
-        if people is not None:
-            stale = stale.filter(employee__anyof=people)
-        stale._raw_delete(stale.db)
-        return {}
-    inputs = _inputs(items)
-    written: dict[int, frozenset[str] | None] = {}
-    by_codes: dict[frozenset[str] | None, list[int]] = defaultdict(list)
-    for employee_id, groups in rewrite.items():
-        codes = None
-        if groups is not None:
-            feeds = inputs[staff[employee_id][1] == Position.SERVICE_ADVISOR]
-            codes = frozenset(code for code, used in feeds.items() if used & groups)
-        written[employee_id] = codes
-        by_codes[codes].append(employee_id)
-    for codes, some in by_codes.items():
-        if codes == frozenset():
-            continue
-        rows = stale.filter(employee__anyof=some)
-        if codes is not None:
-            rows = rows.filter(indicator__in=sorted(codes))
-        rows._raw_delete(rows.db)
-    return written
-
-
-def _store_employee_results(period: Period, per_person, people, now, items, staff, rewrite=None):
+def _store_employee_results(period: Period, per_person, people, now, items, staff):
     """Replace the stored results of `people` (None: everyone) by `per_person` (what
-    `iter_values` yields). Each person's values go into the COPY stream as they are
-    worked out. Returns (the ids of the people given, their figures: employee id → code →
-    Figure as the database would give them back, their pools: (org unit, code) →
-    [numerator, denominator, sample] as `roll_up` sums them) as StoredFigures, so neither
-    the roll-up nor the receivers of `figures_stored` read them again. `staff`: employee
-    id → (org unit id, position), for the pools. `rewrite` (employee id → the component
-    groups whose sums changed, or None: all) leaves each person's other indicators as
-    stored: they rest on the same sums, so they are the same (on the large demo's extra
-    day about a quarter of the rows)."""
-    written = _delete_stale_results(period, people, items, staff, rewrite)
+    `iter_values` yields): one document per person (EmployeeResults), each going into the
+    COPY stream as it is worked out. Returns (the ids of the people given, their figures:
+    employee id → code → Figure as the database would give them back, their pools: (org
+    unit, code) → [numerator, denominator, sample] as `roll_up` sums them) as
+    StoredFigures, so neither the roll-up nor the receivers of `figures_stored` read them
+    again. `staff`: employee id → (org unit id, position), for the pools."""
+    _delete_stale_results(period, people)
     given: set[int] = set()
     figures: dict[int, dict[str, Figure]] = {}
     pools: dict[tuple[int, str], list] = {}
@@ -144,12 +95,12 @@ def _store_employee_results(period: Period, per_person, people, now, items, staf
         for employee_id, _no, values in per_person:
             given.add(employee_id)
             mine = figures[employee_id] = {}
+            document = {}
             unit, position = staff[employee_id]
             pooled = pooled_by[position == Position.SERVICE_ADVISOR]
-            wanted = written.get(employee_id)
             for code, value, numerator, denominator, sample, note in values:
                 if not (note or denominator) and (not value if counted[code] else value is None):
-                    # Nothing worth a row: reading a missing one gives the same (0 for a
+                    # Nothing worth storing: reading a missing one gives the same (0 for a
                     # count or sum, no data otherwise). A fact or formula at 0 is kept.
                     continue
                 if numerator is not None:
@@ -159,6 +110,11 @@ def _store_employee_results(period: Period, per_person, people, now, items, staf
                 if value is not None:
                     value = float(value)
                 mine[code] = Figure(value, numerator, denominator, sample)
+                document[code] = (
+                    [value, numerator, denominator, sample, note[:300]]
+                    if note
+                    else [value, numerator, denominator, sample]
+                )  # results.entry, written out: the hot path
                 if code in pooled:
                     pool = pools.get((unit, code))
                     if pool is None:
@@ -166,20 +122,9 @@ def _store_employee_results(period: Period, per_person, people, now, items, staf
                     pool[0] += numerator or 0
                     pool[1] += denominator or 0
                     pool[2] += sample
-                if wanted is None or code in wanted:
-                    yield (
-                        period.code,
-                        code,
-                        employee_id,
-                        value,
-                        numerator,
-                        denominator,
-                        sample,
-                        note[:300],
-                        now,
-                    )
+            yield (period.code, employee_id, document, now)
 
-    copy_rows(IndicatorResult, RESULT_COLUMNS, rows())
+    copy_rows(EmployeeResults, RESULT_COLUMNS, rows())
     return StoredFigures(given, figures, pools)
 
 
@@ -198,21 +143,31 @@ def stored_pools(period: Period, items, leave_out=None) -> list[tuple]:
     id, code, numerator, denominator, sample), without the people in `leave_out`. One
     query; safe on a second connection while the recompute stores `leave_out`'s."""
     poolable, advisor_codes = _pooled_codes(items)
-    per_unit = (
-        IndicatorResult.objects.order_by()
-        .filter(period=period.code, employee__isnull=False, indicator__in=poolable)
-        .exclude(Q(indicator__in=advisor_codes) & Q(employee__position=Position.SERVICE_ADVISOR))
-    )
+    staff = {
+        pk: (unit, position == Position.SERVICE_ADVISOR)
+        for pk, unit, position in Employee.objects.values_list("pk", "org_unit", "position")
+    }
+    people = None
     if leave_out:
-        others = set(Employee.objects.values_list("pk", flat=True)) - set(leave_out)
-        if not others:
+        people = set(staff) - set(leave_out)
+        if not people:
             return []
-        per_unit = per_unit.filter(employee__anyof=others)
-    return list(
-        per_unit.values_list("employee__org_unit", "indicator").annotate(
-            num=Sum("numerator"), den=Sum("denominator"), sample=Sum("sample")
-        )
-    )
+    pooled: dict[tuple[int, str], list] = {}
+    without = {False: poolable, True: poolable - advisor_codes}
+    for employee_id, _period, figures in figures_of(period.code, people):
+        unit, advisor = staff.get(employee_id, (None, False))
+        if unit is None:
+            continue
+        wanted = without[advisor]
+        for code, (_value, numerator, denominator, sample) in figures.items():
+            if code in wanted:
+                pool = pooled.get((unit, code))
+                if pool is None:
+                    pool = pooled[unit, code] = [0.0, 0.0, 0]
+                pool[0] += numerator or 0
+                pool[1] += denominator or 0
+                pool[2] += sample or 0
+    return [(unit, code, *sums) for (unit, code), sums in pooled.items()]
 
 
 def roll_up(
@@ -292,7 +247,7 @@ def _roll_up(period, items, now, known, others) -> tuple[int, dict[int, dict[str
             for code in derived:
                 value, note = formulas[code].evaluate(values.get(unit, {}))
                 emit(unit, code, value, value, None, 0, note if any(values.get(unit, {}).values()) else "")
-    stale = IndicatorResult.objects.filter(period=period.code, org_unit__isnull=False)
+    stale = IndicatorResult.objects.filter(period=period.code)
     stale._raw_delete(stale.db)
     return copy_rows(IndicatorResult, UNIT_RESULT_COLUMNS, out), dict(figures)
 
@@ -371,7 +326,7 @@ def _recompute_reading_aside(period, people, days, rebuild, aside) -> tuple[dict
     if rebuild is None:
         rebuild = people is None and not days
     direct = rebuild or bool(daily.unbuilt_months(period))
-    sums = rewrite = None
+    sums = None
     if direct:
         daily.forget(period)
         people = None  # the records may have changed unseen: everyone
@@ -387,9 +342,8 @@ def _recompute_reading_aside(period, people, days, rebuild, aside) -> tuple[dict
 
             for month in sorted(dropped):
                 transaction.on_commit(functools.partial(build_prefixes_task.delay, month))
-        # The people asked for are recomputed whole; the others only where a group changed.
-        rewrite = changed | dict.fromkeys(people or ())
-        people = set(rewrite)
+        # The people asked for, and those whose sums changed.
+        people = set(changed) | set(people or ())
     aggregated = time.perf_counter()
     if people is not None and not people:
         # Nothing anyone counts changed (e.g. an edit of a field no indicator reads).
@@ -421,7 +375,7 @@ def _recompute_reading_aside(period, people, days, rebuild, aside) -> tuple[dict
         figures_storing.send(
             sender=ComputedPeriod, period=period, people=people, items=items, reader=aside, handover=handover
         )
-    known = _store_employee_results(period, values, people, now, items, staff, rewrite)
+    known = _store_employee_results(period, values, people, now, items, staff)
     stored = time.perf_counter()
     units, unit_figures = _roll_up(period, items, now, known, others.result() if others else None)
     known = known._replace(units=unit_figures)
@@ -597,5 +551,5 @@ def _stored_quarters(recomputed: dict[str, set[int] | None]) -> dict[str, set[in
     return {
         quarter: people
         for quarter, people in sorted(wanted.items())
-        if IndicatorResult.objects.filter(period=quarter).exists()
+        if EmployeeResults.objects.filter(period=quarter).exists()
     }
