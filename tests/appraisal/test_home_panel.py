@@ -208,7 +208,7 @@ def test_panel_queries_do_not_grow_with_the_team(
     login(client, network.manager)
     _team(network, version, period, 5)
     client.get(HOME)
-    with django_assert_max_num_queries(24) as small:
+    with django_assert_max_num_queries(25) as small:
         assert client.get(HOME).status_code == 200
     _team(network, version, period, 45)
     assert Employee.objects.filter(employee_no__startswith="X").count() == 50

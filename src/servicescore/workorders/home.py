@@ -119,24 +119,25 @@ def my_open_work_orders(user, *, at: datetime.datetime) -> list:
 
 
 def work_order_counts(user, *, at: datetime.datetime) -> dict:
-    """Counts of the visible work orders by state, open and overdue: one aggregate query."""
-    counts = visible_work_orders(user).aggregate(
-        **{f"state_{state.value}": Count("pk", filter=Q(state=state.value)) for state in State},
-        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
-        overdue=Count("pk", filter=_overdue_q(at)),
-    )
+    """Counts of the visible work orders by state, open and overdue: two aggregate
+    queries. Grouped by state, PostgreSQL counts from the state index alone; the overdue
+    ones are read from the open orders' due index (a count with a filter per state would
+    read every row of the company's millions of orders)."""
+    visible = visible_work_orders(user).order_by()
+    by_state = dict(visible.values_list("state").annotate(n=Count("*")))
+    overdue = visible.filter(_overdue_q(at)).count()
     return {
         "by_state": [
             {
                 "code": state.value,
                 "label": state.label,
-                "count": counts[f"state_{state.value}"],
+                "count": by_state.get(state.value, 0),
                 "url": list_url(state=state.value),
             }
             for state in State
         ],
-        "open_count": counts["open"],
-        "overdue_count": counts["overdue"],
+        "open_count": sum(by_state.get(state.value, 0) for state in OPEN_STATES),
+        "overdue_count": overdue,
     }
 
 
@@ -162,7 +163,7 @@ def open_work_orders_by_centre(user, *, at: datetime.datetime) -> list[dict]:
         visible_work_orders(user)
         .filter(state__in=OPEN_STATES)
         .values("service_center_id", "service_center__code", "service_center__name")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=at)))
+        .annotate(open=Count("*"), overdue=Count("due_at", filter=Q(due_at__lt=at)))
         .order_by("-overdue", "-open", "service_center__code")[:CENTRES_LIMIT]
     )
     for row in rows:

@@ -227,6 +227,12 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
                 condition=models.Q(state__in=OPEN_STATES) | models.Q(completed_at__gt=models.F("due_at")),
                 name="wo_open_or_late_created",
             ),
+            # The home page's most overdue open orders, company-wide: read from the open
+            # orders only, in due order (the whole table's due index walks a million
+            # finished orders first).
+            models.Index(
+                fields=["due_at", "id"], condition=models.Q(state__in=OPEN_STATES), name="wo_open_due"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(difficulty__gt=0), name="wo_difficulty_positive"),
