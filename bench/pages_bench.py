@@ -21,6 +21,7 @@ p95 under 300 ms (product.md).
 """
 
 import argparse
+import datetime
 import os
 import random
 import socket
@@ -261,6 +262,22 @@ def main():
         (
             "API list filtered",
             f"/api/work-orders?limit=50&state=completed&service_center={centre_code}",
+            {"Authorization": f"Bearer {raw}"},
+        ),
+    ]
+    month = (args.anchor - datetime.timedelta(days=1)).strftime("%Y-%m")
+    targets += [
+        # the score panel with its trend: means of stored values over the scope, in SQL
+        ("home, HR whole company", "/", session("hr")),
+        ("home, manager", "/", session("manager")),
+        (
+            "API results, manager token",
+            f"/api/kpi/results?period={month}&limit=50",
+            {"Authorization": f"Bearer {raw}"},
+        ),
+        (
+            "API results of one indicator",
+            f"/api/kpi/results?period={month}&indicator=FTFR&subject=employee&limit=50",
             {"Authorization": f"Bearer {raw}"},
         ),
     ]
