@@ -229,9 +229,17 @@ class WorkOrder(ConcurrentTransitionMixin, TimeStampedModel):
             ),
             # The home page's most overdue open orders, company-wide: read from the open
             # orders only, in due order (the whole table's due index walks a million
-            # finished orders first).
+            # finished orders first: 0.5 s on the large demo)…
             models.Index(
                 fields=["due_at", "id"], condition=models.Q(state__in=OPEN_STATES), name="wo_open_due"
+            ),
+            # …and its open and overdue orders by centre, from this index alone (15 ms
+            # instead of 93 through the state index and the table).
+            models.Index(
+                fields=["service_center"],
+                include=["due_at"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="wo_open_centre",
             ),
         ]
         constraints = [
