@@ -213,3 +213,21 @@ def test_foreman_cannot_pick_an_org_unit_outside_his_scope(client, network):
     )
     assert response.status_code == 200
     assert "parent" in response.context["adminform"].form.errors
+
+
+def test_stored_results_in_admin_follow_the_scope(client, network):
+    """A person's results document opens for whoever may see the person; a foreman
+    guessing the id of another centre's technician's is sent away, never shown it."""
+    from servicescore.kpi.models import EmployeeResults
+
+    from ..factories import employee_result
+
+    employee_result(network.tech, indicator="FTFR", value=80.0)
+    employee_result(network.tech_sc2, indicator="FTFR", value=60.0)
+    mine = EmployeeResults.objects.get(employee=network.tech)
+    theirs = EmployeeResults.objects.get(employee=network.tech_sc2)
+    login(client, make_staff(network.foreman.user, "view_employeeresults"))
+    listed = client.get(admin_url(EmployeeResults))
+    assert {doc.pk for doc in listed.context["cl"].result_list} == {mine.pk}
+    assert client.get(admin_url(EmployeeResults, "change", mine.pk)).status_code == 200
+    assert client.get(admin_url(EmployeeResults, "change", theirs.pk)).status_code == 302
